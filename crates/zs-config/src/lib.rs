@@ -1,0 +1,1 @@
+//! One configuration: file < ZS_* environment < command-line flags, with a generated example.

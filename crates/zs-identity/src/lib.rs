@@ -1,0 +1,1 @@
+//! Organisations, accounts, roles, credentials, passwords and the authorisation policy.

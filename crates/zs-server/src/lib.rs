@@ -1,0 +1,1 @@
+//! Composition root: open stores, migrate, mount API and portal, start workers, shut down.
