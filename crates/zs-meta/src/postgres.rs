@@ -1,0 +1,41 @@
+//! The PostgreSQL store for production and multi-node deployments.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// PostgreSQL implementation of [`crate::MetaStore`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+    /// Connect to `url`. With `schema`, every connection uses (and first creates) that schema:
+    /// tests use it to run in isolation inside one database.
+    pub async fn connect(url: &str, schema: Option<&str>) -> zs_types::Result<Self> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(|e| {
+            zs_types::Error::invalid("database_url", format!("invalid PostgreSQL URL {}: {e}", crate::redact_url(url)))
+        })?;
+        if let Some(schema) = schema {
+            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(zs_types::Error::invalid("schema", "schema names are limited to letters, digits and _"));
+            }
+            let admin = PgPoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(crate::error::map)?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await.map_err(crate::error::map)?;
+            admin.close().await;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(crate::error::map)?;
+        Ok(Self { pool })
+    }
+}
+
+crate::queries::impl_meta_store!(PgStore, PgRow, "postgres");

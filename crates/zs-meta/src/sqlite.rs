@@ -1,0 +1,45 @@
+//! The embedded SQLite store: one file, WAL journal, full sync so a committed transaction survives
+//! a crash, foreign keys on.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+/// SQLite implementation of [`crate::MetaStore`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    /// Open (creating if missing) the database file at `path`.
+    pub async fn open(path: &Path) -> zs_types::Result<Self> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    zs_types::Error::new(
+                        zs_types::ErrorCode::StoreUnavailable,
+                        format!("cannot create directory {}: {e}", dir.display()),
+                    )
+                })?;
+            }
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(crate::error::map)?;
+        Ok(Self { pool })
+    }
+}
+
+crate::queries::impl_meta_store!(SqliteStore, SqliteRow, "sqlite");

@@ -1,0 +1,188 @@
+//! The store conformance suite: the same tests against SQLite (temp file) and PostgreSQL
+//! (`ZS_TEST_PG_URL`, one fresh schema per test). With `CI=true`, a missing PostgreSQL URL fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use time::macros::datetime;
+use zs_meta::{AuditQuery, DynStore, MetaStore, PgStore, SqliteStore};
+use zs_types::clock::to_ms;
+use zs_types::model::{NewCredential, NewOrg, NewUser, OrgKind, Session};
+use zs_types::{AuditEvent, ErrorCode, OrgId, Outcome, Role, UserId};
+
+const NOW: i64 = 1_780_000_000_000;
+
+async fn sqlite() -> (DynStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("meta.db")).await.unwrap();
+    s.migrate().await.unwrap();
+    (Arc::new(s), dir)
+}
+
+async fn postgres(test: &str) -> Option<DynStore> {
+    let Ok(url) = std::env::var("ZS_TEST_PG_URL") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ZS_TEST_PG_URL is not set");
+        eprintln!("ZS_TEST_PG_URL not set: PostgreSQL half of {test} not run");
+        return None;
+    };
+    let schema = format!("conf_{test}_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await.unwrap();
+    let s = PgStore::connect(&url, Some(&schema)).await.unwrap();
+    s.migrate().await.unwrap();
+    Some(Arc::new(s))
+}
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod on_sqlite { $( #[tokio::test] async fn $name() { let (s, _d) = super::sqlite().await; super::$name(s).await; } )+ }
+        mod on_postgres { $( #[tokio::test] async fn $name() { if let Some(s) = super::postgres(stringify!($name)).await { super::$name(s).await; } } )+ }
+    };
+}
+
+conformance!(migrations_are_idempotent, org_tree_and_paths, duplicate_codes_rejected, users_roundtrip, credentials_and_revocation, sessions, audit_append_only_and_paged);
+
+fn org(parent: Option<OrgId>, kind: OrgKind, name: &str, code: &str) -> NewOrg {
+    NewOrg { parent_id: parent, kind, name: name.into(), code: code.into(), division_code: "630100".into() }
+}
+
+async fn city(s: &DynStore) -> OrgId {
+    s.create_org(org(None, OrgKind::City, "西宁市", "630100"), NOW).await.unwrap().id
+}
+
+fn new_user(org: OrgId, name: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: format!("{name} 显示名"),
+        org_id: org,
+        role: Role::Steward,
+        password_hash: "$argon2id$fake".into(),
+        must_change_password: true,
+    }
+}
+
+async fn migrations_are_idempotent(s: DynStore) {
+    let v = s.schema_version().await.unwrap();
+    assert!(v >= 1);
+    assert_eq!(s.migrate().await.unwrap(), 0, "second run applies nothing");
+    assert_eq!(s.schema_version().await.unwrap(), v);
+    s.ping().await.unwrap();
+}
+
+async fn org_tree_and_paths(s: DynStore) {
+    let c = city(&s).await;
+    let d = s.create_org(org(Some(c), OrgKind::District, "城东区", "630102"), NOW).await.unwrap();
+    let dep = s.create_org(org(Some(d.id), OrgKind::Department, "城东区民政局", "11630102MB0000000X"), NOW).await.unwrap();
+    assert_eq!(dep.path, format!("/{}/{}/{}/", c.0, d.id.0, dep.id.0));
+    let city_org = s.get_org(c).await.unwrap().unwrap();
+    assert!(city_org.contains(&dep) && !dep.contains(&city_org));
+    let under_d = s.list_orgs(&d.path).await.unwrap();
+    assert_eq!(under_d.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["城东区", "城东区民政局"]);
+    assert_eq!(s.list_orgs("/").await.unwrap().len(), 3);
+    assert_eq!(s.org_by_code("630102").await.unwrap().map(|o| o.id), Some(d.id));
+    assert!(s.get_org(OrgId(99_999)).await.unwrap().is_none());
+    let e = s.create_org(org(Some(OrgId(99_999)), OrgKind::District, "x", "630199"), NOW).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("parent_id"));
+    assert_eq!(s.list_orgs("/").await.unwrap().len(), 3, "failed insert left nothing behind");
+}
+
+async fn duplicate_codes_rejected(s: DynStore) {
+    let c = city(&s).await;
+    s.create_org(org(Some(c), OrgKind::District, "城东区", "630102"), NOW).await.unwrap();
+    let e = s.create_org(org(Some(c), OrgKind::District, "城东区二", "630102"), NOW).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AlreadyExists);
+    let e = s.create_org(org(Some(c), OrgKind::District, "城东区", "630103"), NOW).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AlreadyExists);
+}
+
+async fn users_roundtrip(s: DynStore) {
+    let c = city(&s).await;
+    let u = s.create_user(new_user(c, "Zhang.San"), NOW).await.unwrap();
+    assert!(u.must_change_password && !u.disabled && u.failed_logins == 0);
+    assert_eq!(s.user_by_username("zhang.san").await.unwrap().map(|x| x.id), Some(u.id));
+    let e = s.create_user(new_user(c, "ZHANG.SAN"), NOW).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AlreadyExists, "user names are case-insensitive");
+    s.set_login_failures(u.id, 3, Some(NOW + 60_000)).await.unwrap();
+    let got = s.get_user(u.id).await.unwrap().unwrap();
+    assert_eq!((got.failed_logins, got.locked_until.map(to_ms)), (3, Some(NOW + 60_000)));
+    s.set_password(u.id, "$argon2id$new", false).await.unwrap();
+    let got = s.get_user(u.id).await.unwrap().unwrap();
+    assert_eq!((got.failed_logins, got.locked_until, got.must_change_password), (0, None, false));
+    assert_eq!(got.password_hash, "$argon2id$new");
+    s.set_user_disabled(u.id, true).await.unwrap();
+    assert!(s.get_user(u.id).await.unwrap().unwrap().disabled);
+    assert_eq!(s.set_user_disabled(UserId(424_242), true).await.unwrap_err().code, ErrorCode::NotFound);
+    let city_org = s.get_org(c).await.unwrap().unwrap();
+    assert_eq!(s.list_users(&city_org.path).await.unwrap().len(), 1);
+    assert_eq!(s.list_users("/999999/").await.unwrap().len(), 0);
+}
+
+async fn credentials_and_revocation(s: DynStore) {
+    let c = city(&s).await;
+    let u = s.create_user(new_user(c, "svc"), NOW).await.unwrap();
+    let cred = s
+        .create_credential(
+            NewCredential {
+                user_id: u.id,
+                name: "nightly sync".into(),
+                token_prefix: "zs_abcd".into(),
+                token_hash: "h1".into(),
+                scopes: vec!["org.read".into(), "user.*".into()],
+                expires_at: Some(datetime!(2030-01-01 0:00 UTC)),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let got = s.credential_by_hash("h1").await.unwrap().unwrap();
+    assert_eq!(got, cred);
+    assert_eq!(got.scopes, ["org.read", "user.*"]);
+    assert!(s.revoke_credential(cred.id, NOW + 5).await.unwrap());
+    assert!(s.revoke_credential(cred.id, NOW + 9).await.unwrap());
+    let got = s.get_credential(cred.id).await.unwrap().unwrap();
+    assert_eq!(got.revoked_at.map(to_ms), Some(NOW + 5), "first revocation time is kept");
+    assert!(!s.revoke_credential(zs_types::CredentialId(77_777), NOW).await.unwrap());
+    assert_eq!(s.list_credentials("/").await.unwrap().len(), 1);
+}
+
+async fn sessions(s: DynStore) {
+    let c = city(&s).await;
+    let u = s.create_user(new_user(c, "sess"), NOW).await.unwrap();
+    let sess = Session {
+        token_hash: "t1".into(),
+        user_id: u.id,
+        created_at: zs_types::clock::from_ms(NOW),
+        expires_at: zs_types::clock::from_ms(NOW + 3_600_000),
+    };
+    s.create_session(&sess).await.unwrap();
+    s.create_session(&Session { token_hash: "t2".into(), ..sess.clone() }).await.unwrap();
+    assert_eq!(s.session_by_hash("t1").await.unwrap(), Some(sess));
+    s.delete_session("t1").await.unwrap();
+    assert!(s.session_by_hash("t1").await.unwrap().is_none());
+    s.delete_user_sessions(u.id).await.unwrap();
+    assert!(s.session_by_hash("t2").await.unwrap().is_none());
+}
+
+async fn audit_append_only_and_paged(s: DynStore) {
+    let ev = |i: i64, action: &str| AuditEvent {
+        at: zs_types::clock::from_ms(NOW + i),
+        request_id: Some(format!("req-{i}")),
+        actor_user: Some(UserId(1)),
+        actor_org: Some(OrgId(1)),
+        action: action.into(),
+        target: Some(format!("user:{i}")),
+        outcome: if i % 2 == 0 { Outcome::Allowed } else { Outcome::Denied },
+        detail: serde_json::json!({ "n": i }),
+    };
+    let batch: Vec<_> = (0..10).map(|i| ev(i, if i < 5 { "auth.login" } else { "user_create" })).collect();
+    s.append_audit(&batch).await.unwrap();
+    let all = s.list_audit(&AuditQuery { limit: 100, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 10);
+    assert_eq!(all[0].event, batch[9], "newest first, stored exactly");
+    let page = s.list_audit(&AuditQuery { limit: 3, before_seq: Some(all[2].seq), ..Default::default() }).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), [all[3].seq, all[4].seq, all[5].seq]);
+    let auth = s.list_audit(&AuditQuery { limit: 100, action_prefix: Some("auth.".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(auth.len(), 5);
+    // `_` is literal, not a wildcard: "user_" must not match "userXcreate"-style rows.
+    let under = s.list_audit(&AuditQuery { limit: 100, action_prefix: Some("user_".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(under.len(), 5);
+}
