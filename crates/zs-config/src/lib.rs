@@ -1,1 +1,234 @@
-//! One configuration: file < ZS_* environment < command-line flags, with a generated example.
+//! One configuration for the server. Layers, lowest first: built-in defaults < TOML file <
+//! `ZS_*` environment variables < command-line flags. Every field is declared once below with its
+//! documentation and default; `zhengshu config example` prints the generated, commented example.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use zs_types::Error;
+
+/// Current configuration format version.
+pub const CONFIG_VERSION: i64 = 1;
+
+macro_rules! config {
+    ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $default:expr ;)+) => {
+        /// The server configuration. See `zhengshu config example` for every field.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Config {
+            $( $(#[doc = $doc])+ pub $field: $ty, )+
+        }
+
+        impl Default for Config {
+            fn default() -> Self {
+                Self { $( $field: $default, )+ }
+            }
+        }
+
+        /// (name, documentation, default as TOML) of every field, in declaration order.
+        pub fn fields() -> Vec<(&'static str, String, Option<String>)> {
+            let d = Config::default();
+            vec![$(
+                (stringify!($field), concat!($($doc, "\n"),+).to_owned(), toml_value(&d.$field)),
+            )+]
+        }
+    };
+}
+
+fn toml_value<T: Serialize>(v: &T) -> Option<String> {
+    toml::Value::try_from(v).ok().map(|v| v.to_string())
+}
+
+config! {
+    /// Format version of this file.
+    version: i64 = CONFIG_VERSION;
+    /// `production` (the default; no generated passwords survive first login) or `demo`
+    /// (demo banner in the portal, demo passwords need not be changed).
+    mode: Mode = Mode::Production;
+    /// Address and port to listen on.
+    listen: String = "127.0.0.1:8080".to_owned();
+    /// Directory for the embedded database, resource data and keys.
+    data_dir: PathBuf = PathBuf::from("zhengshu-data");
+    /// Metadata store: `sqlite://PATH` or `postgres://user@host/db`. Empty: SQLite file
+    /// `meta.db` in the data directory.
+    database_url: String = String::new();
+    /// Public base URL, e.g. `https://data.xining.gov.cn`. With https, cookies are marked Secure.
+    public_url: String = String::new();
+    /// PEM certificate chain for TLS. Empty (with `tls_key` empty): plain HTTP, e.g. behind a
+    /// reverse proxy that terminates TLS.
+    tls_cert: PathBuf = PathBuf::new();
+    /// PEM private key for TLS.
+    tls_key: PathBuf = PathBuf::new();
+    /// Largest accepted request body in bytes.
+    max_body_bytes: u64 = 2 * 1024 * 1024;
+    /// Minutes a login session lasts.
+    session_ttl_minutes: i64 = 480;
+    /// Failed logins before an account is locked.
+    max_failed_logins: i64 = 5;
+    /// First lockout in seconds; doubles with every further failure, at most one hour.
+    lockout_base_seconds: i64 = 60;
+    /// Log filter, e.g. `info` or `zs_http=debug,info`.
+    log_level: String = "info".to_owned();
+    /// Log format: `text` or `json`.
+    log_format: String = "text".to_owned();
+}
+
+/// Production or demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Real use.
+    Production,
+    /// Demonstration with generated data and relaxed password rules.
+    Demo,
+}
+
+impl Config {
+    /// Build from the layers. `env` is the process environment (only `ZS_<FIELD>` names are
+    /// read); `flags` are `(field, value)` pairs from the command line. Values from env and flags
+    /// are read as TOML values when they parse as such (numbers, booleans), else as strings.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>, flags: &[(String, String)]) -> Result<Self, Error> {
+        let mut table = toml::Table::try_from(Config::default()).map_err(|e| Error::internal(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::invalid("config", format!("cannot read config file {}: {e}", path.display())))?;
+            let file_table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| Error::invalid("config", format!("{}: {}", path.display(), e.message())))?;
+            if let Some(v) = file_table.get("version").and_then(toml::Value::as_integer) {
+                if v != CONFIG_VERSION {
+                    return Err(Error::invalid("version", format!("config version {v} is not supported (expected {CONFIG_VERSION})")));
+                }
+            }
+            table.extend(file_table);
+        }
+        let names: Vec<&str> = fields().iter().map(|f| f.0).collect();
+        for (k, v) in env {
+            if let Some(field) = k.strip_prefix("ZS_").map(str::to_ascii_lowercase) {
+                if names.contains(&field.as_str()) {
+                    table.insert(field, parse_value(&v));
+                }
+            }
+        }
+        for (k, v) in flags {
+            if !names.contains(&k.as_str()) {
+                return Err(Error::invalid(k, format!("unknown setting '{k}'; see `zhengshu config example`")));
+            }
+            table.insert(k.clone(), parse_value(v));
+        }
+        let cfg: Config = match toml::Value::Table(table.clone()).try_into() {
+            Ok(c) => c,
+            Err(e) => return Err(name_bad_field(&table, &e)),
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(Error::invalid("listen", format!("'{}' is not an address:port", self.listen)));
+        }
+        if self.tls_cert.as_os_str().is_empty() != self.tls_key.as_os_str().is_empty() {
+            return Err(Error::invalid("tls_cert", "set both tls_cert and tls_key, or neither"));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(Error::invalid("log_format", "log_format must be 'text' or 'json'"));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(Error::invalid("max_body_bytes", "max_body_bytes must be at least 1024"));
+        }
+        if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
+            return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));
+        }
+        Ok(())
+    }
+
+    /// The metadata store URL in force.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("meta.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// Whether TLS is configured.
+    pub fn tls(&self) -> bool {
+        !self.tls_cert.as_os_str().is_empty()
+    }
+
+    /// Whether cookies must carry the Secure flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.tls() || self.public_url.starts_with("https://")
+    }
+
+    /// The commented example file, generated from the field declarations.
+    pub fn example() -> String {
+        let mut out = String::from("# zhengshu configuration. Every setting can also be given as an environment\n# variable ZS_<NAME> (e.g. ZS_LISTEN) or a flag `--set name=value`; flags win over\n# the environment, which wins over this file.\n");
+        for (name, doc, default) in fields() {
+            out.push('\n');
+            for line in doc.lines() {
+                out.push_str(&format!("#{line}\n"));
+            }
+            out.push_str(&format!("{name} = {}\n", default.unwrap_or_else(|| "\"\"".into())));
+        }
+        out
+    }
+}
+
+/// Find which single field makes deserialisation fail, so the message can name it.
+fn name_bad_field(table: &toml::Table, whole: &toml::de::Error) -> Error {
+    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+    for (k, v) in table {
+        let mut probe = defaults.clone();
+        probe.insert(k.clone(), v.clone());
+        if let Err(e) = toml::Value::Table(probe).try_into::<Config>() {
+            return Error::invalid(k, format!("setting '{k}' is invalid: {}", e.message()));
+        }
+    }
+    Error::invalid("config", format!("invalid configuration: {}", whole.message()))
+}
+
+fn parse_value(v: &str) -> toml::Value {
+    format!("x = {v}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("x"))
+        .filter(|x| !x.is_table() && !x.is_array())
+        .unwrap_or_else(|| toml::Value::String(v.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_back_to_defaults() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, Config::example()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Config::load(Some(&p), [], &[]).ok(), Some(Config::default()));
+        assert!(Config::example().contains("# Address and port to listen on."));
+    }
+
+    #[test]
+    fn precedence_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "listen = \"127.0.0.1:1111\"\nmax_failed_logins = 3\nmode = \"demo\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let env = [("ZS_LISTEN".to_owned(), "127.0.0.1:2222".to_owned()), ("ZS_MAX_FAILED_LOGINS".into(), "4".into()), ("ZS_TEST_PG_URL".into(), "x".into())];
+        let c = Config::load(Some(&p), env.clone(), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((c.listen.as_str(), c.max_failed_logins, c.mode), ("127.0.0.1:2222", 4, Mode::Demo));
+        let c = Config::load(Some(&p), env, &[("listen".into(), "127.0.0.1:3333".into())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen, "127.0.0.1:3333");
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = Config::load(None, [], &[("nope".into(), "1".into())]).err().map(|e| e.field);
+        assert_eq!(e, Some(Some("nope".into())));
+        let e = Config::load(None, [("ZS_LISTEN".into(), "not an address".into())], &[]).err().map(|e| e.field);
+        assert_eq!(e, Some(Some("listen".into())));
+        let e = Config::load(None, [("ZS_MAX_BODY_BYTES".into(), "many".into())], &[]).err();
+        assert!(e.as_ref().is_some_and(|e| e.message.contains("max_body_bytes")), "{e:?}");
+    }
+}
