@@ -14,6 +14,7 @@ pub mod policy;
 mod principal;
 pub mod seed;
 mod service;
+mod stats;
 pub mod token;
 
 pub use accounts::{CreateUser, LoginResult};
@@ -22,3 +23,4 @@ pub use orgs::CreateOrg;
 pub use policy::{Action, Authorized};
 pub use principal::{AuthVia, Principal};
 pub use service::{IdentityService, IdentitySettings};
+pub use stats::Stats;

@@ -1,0 +1,52 @@
+//! Route table: one module per resource, each declaring its handlers with their OpenAPI
+//! annotations; they are mounted here.
+
+mod audit;
+mod auth;
+mod credentials;
+mod me;
+mod ops;
+mod orgs;
+mod stats;
+mod users;
+
+use crate::state::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(orgs::list, orgs::create))
+        .routes(routes!(orgs::get))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(credentials::list, credentials::issue))
+        .routes(routes!(credentials::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(stats::get))
+        .split_for_parts()
+}
+
+/// The `/api/v1` routes plus `/api/openapi.json`, with a JSON 404 for unknown API paths.
+pub fn api_router() -> Router<AppState> {
+    let (router, _) = split();
+    router
+        .route("/api/openapi.json", axum::routing::get(ops::openapi))
+        .route("/api/{*rest}", axum::routing::any(ops::api_not_found))
+}
+
+/// `/healthz`, `/readyz`, `/metrics`.
+pub fn ops_router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", axum::routing::get(ops::healthz))
+        .route("/readyz", axum::routing::get(ops::readyz))
+        .route("/metrics", axum::routing::get(ops::metrics))
+}

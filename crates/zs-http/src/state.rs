@@ -1,0 +1,26 @@
+//! Shared state of the HTTP surfaces (API and portal).
+
+use crate::metrics::Metrics;
+use std::sync::Arc;
+use zs_config::Config;
+use zs_identity::IdentityService;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts, organisations, credentials, authorisation.
+    pub identity: IdentityService,
+    /// The configuration in force.
+    pub config: Arc<Config>,
+    /// Request counters and latency histogram.
+    pub metrics: Arc<Metrics>,
+    /// Audit sink counters, for `/metrics`.
+    pub audit_stats: Option<Arc<dyn Fn() -> (u64, u64) + Send + Sync>>,
+}
+
+impl AppState {
+    /// Whether the server runs in demo mode.
+    pub fn demo(&self) -> bool {
+        self.config.mode == zs_config::Mode::Demo
+    }
+}
