@@ -1,1 +1,161 @@
-fn main() {}
+//! `zhengshu`: the one binary. `demo` runs the demo city, `serve` runs from configuration,
+//! `migrate` applies store migrations, `admin` manages organisations, accounts and credentials on
+//! the server itself, `config example` prints the documented configuration.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod admin;
+mod demo;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use zs_config::Config;
+
+/// zhengshu (政数): the city government's integrated data platform.
+#[derive(Debug, Parser)]
+#[command(name = "zhengshu", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create (or reuse) a data directory with the demo city of Xining and serve it.
+    Demo(DemoArgs),
+    /// Serve from configuration: file < ZS_* environment < flags.
+    Serve(ConfigArgs),
+    /// Apply pending metadata store migrations and exit.
+    Migrate(ConfigArgs),
+    /// Administer organisations, accounts and API credentials directly on the server.
+    Admin {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        action: admin::AdminCommand,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the documented example configuration (generated from the configuration struct).
+    Example,
+    /// Print the effective configuration after file, environment and flags are applied.
+    Show(ConfigArgs),
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct ConfigArgs {
+    /// TOML configuration file.
+    #[arg(long, short = 'c', env = "ZS_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Address and port to listen on (setting `listen`).
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// Data directory (setting `data_dir`).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Metadata store URL: sqlite://PATH or postgres://… (setting `database_url`).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Any other setting, as NAME=VALUE (repeatable); see `zhengshu config example`.
+    #[arg(long = "set", value_name = "NAME=VALUE", global = true)]
+    set: Vec<String>,
+}
+
+impl ConfigArgs {
+    pub(crate) fn load(&self, extra: &[(String, String)]) -> anyhow::Result<Config> {
+        let mut flags: Vec<(String, String)> = extra.to_vec();
+        if let Some(v) = &self.listen {
+            flags.push(("listen".into(), v.clone()));
+        }
+        if let Some(v) = &self.data_dir {
+            flags.push(("data_dir".into(), v.display().to_string()));
+        }
+        if let Some(v) = &self.database_url {
+            flags.push(("database_url".into(), v.clone()));
+        }
+        for kv in &self.set {
+            let (k, v) = kv.split_once('=').with_context(|| format!("--set expects NAME=VALUE, got '{kv}'"))?;
+            flags.push((k.trim().to_owned(), v.to_owned()));
+        }
+        Config::load(self.config.as_deref(), std::env::vars(), &flags).map_err(|e| anyhow::anyhow!("{}", e.message))
+    }
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Data directory for the demo (created if missing, reused if present).
+    #[arg(long, default_value = "zhengshu-demo")]
+    data_dir: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Create the demo data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(a) => demo::run(a.data_dir, a.listen, a.no_serve).await,
+        Command::Serve(c) => {
+            let config = c.load(&[])?;
+            zs_server::init_tracing(&config.log_level, &config.log_format);
+            let store = zs_server::open_store(&config).await?;
+            if store.list_orgs("/").await?.is_empty() {
+                tracing::warn!("the organisation tree is empty: run `zhengshu admin init --city-name 西宁市 --city-code 630100` to create the city and the first system administrator");
+            }
+            let state = zs_server::state(config, store, zs_server::system_clock());
+            zs_server::serve_until_signal(state).await
+        }
+        Command::Migrate(c) => {
+            let config = c.load(&[])?;
+            let url = config.database_url();
+            let bar = indicatif::ProgressBar::new_spinner().with_message(format!("migrating {}", zs_meta::redact_url(&url)));
+            bar.enable_steady_tick(std::time::Duration::from_millis(100));
+            let store = zs_meta::open(&url).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let applied = store.migrate().await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            bar.finish_and_clear();
+            println!("{} store at schema version {} ({applied} migration(s) applied)", store.backend(), store.schema_version().await.map_err(|e| anyhow::anyhow!("{}", e.message))?);
+            Ok(())
+        }
+        Command::Admin { config, action } => admin::run(config, action).await,
+        Command::Config { action: ConfigCommand::Example } => {
+            print!("{}", Config::example());
+            Ok(())
+        }
+        Command::Config { action: ConfigCommand::Show(c) } => {
+            let config = c.load(&[])?;
+            let mut shown = config.clone();
+            shown.database_url = zs_meta::redact_url(&shown.database_url);
+            print!("{}", toml::to_string(&shown).context("rendering configuration")?);
+            Ok(())
+        }
+    }
+}

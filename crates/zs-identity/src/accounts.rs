@@ -73,9 +73,9 @@ impl IdentityService {
             self.record(None, request_id, "auth.login", target, Outcome::Failed, json!({ "reason": "unknown_user" })).await?;
             return Err(Error::new(ErrorCode::InvalidCredentials, "user name or password is wrong"));
         };
-        let principal_for_audit = |u: &User| Principal {
-            user: u.clone(),
-            org: zs_types::model::Org {
+        // For the audit record only: who tried to log in, and their organisation id.
+        let principal_for_audit = |u: &User| {
+            let org = zs_types::model::Org {
                 id: u.org_id,
                 parent_id: None,
                 kind: zs_types::model::OrgKind::Department,
@@ -84,8 +84,8 @@ impl IdentityService {
                 division_code: String::new(),
                 path: String::new(),
                 created_at: now,
-            },
-            via: AuthVia::Session { token_hash: String::new() },
+            };
+            Principal::new(u.clone(), org, AuthVia::Session { token_hash: String::new() })
         };
         let actor = principal_for_audit(&user);
         if let Some(until) = user.locked_until.filter(|t| *t > now) {
@@ -256,6 +256,6 @@ impl IdentityService {
     /// Principal for an account (CLI use: credentials issued by the machine operator for a user).
     pub async fn principal_of(&self, user: User) -> Result<Arc<Principal>> {
         let org = self.store.get_org(user.org_id).await?.ok_or_else(|| Error::not_found("organisation"))?;
-        Ok(Arc::new(Principal { user, org, via: AuthVia::MachineOperator }))
+        Ok(Arc::new(Principal::new(user, org, AuthVia::MachineOperator)))
     }
 }

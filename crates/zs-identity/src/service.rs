@@ -96,7 +96,7 @@ impl IdentityService {
             return Err(Error::new(ErrorCode::AccountDisabled, "the account is disabled"));
         }
         let org = self.store.get_org(user.org_id).await?.ok_or_else(|| Error::internal("account without organisation"))?;
-        Ok(Arc::new(Principal { user, org, via }))
+        Ok(Arc::new(Principal::new(user, org, via)))
     }
 
     /// Decide whether `principal` may perform `A`, record the decision, and hand out the pass.
@@ -163,7 +163,7 @@ impl IdentityService {
             locked_until: None,
             created_at: now,
         };
-        Ok(Arc::new(Principal { user, org: root, via: AuthVia::MachineOperator }))
+        Ok(Arc::new(Principal::new(user, root, AuthVia::MachineOperator)))
     }
 
     /// Write one audit event through the sink.

@@ -1,1 +1,154 @@
-//! Composition root: open stores, migrate, mount API and portal, start workers, shut down.
+//! Composition root: open and migrate the store, start the audit writer, build the services,
+//! mount the API, the operational endpoints and the portal with the global layers, and serve
+//! (plain HTTP or TLS) until shutdown. No business logic lives here.
+
+mod headers;
+mod logging;
+
+use anyhow::Context;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use zs_audit::StoreSink;
+use zs_config::{Config, Mode};
+use zs_http::AppState;
+use zs_identity::{IdentityService, IdentitySettings};
+use zs_meta::DynStore;
+use zs_types::{Clock, SystemClock};
+
+pub use logging::init_tracing;
+
+/// Open the configured store and apply migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
+    let url = config.database_url();
+    let store = zs_meta::open(&url).await.with_context(|| format!("opening metadata store {}", zs_meta::redact_url(&url)))?;
+    let applied = store.migrate().await.context("applying migrations")?;
+    tracing::info!(backend = store.backend(), applied, version = store.schema_version().await.unwrap_or(0), "metadata store ready");
+    Ok(store)
+}
+
+/// Build the shared state: audit writer, identity service.
+pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> AppState {
+    let sink = StoreSink::start(store.clone());
+    let settings = IdentitySettings {
+        session_ttl: time::Duration::minutes(config.session_ttl_minutes),
+        max_failed_logins: config.max_failed_logins,
+        lockout_base: time::Duration::seconds(config.lockout_base_seconds),
+        demo_mode: config.mode == Mode::Demo,
+    };
+    let stats_sink = sink.clone();
+    let identity = IdentityService::new(store, Arc::new(sink), clock, settings);
+    AppState {
+        identity,
+        config: Arc::new(config),
+        metrics: Arc::default(),
+        audit_stats: Some(Arc::new(move || {
+            use std::sync::atomic::Ordering::Relaxed;
+            (stats_sink.stats().events.load(Relaxed), stats_sink.stats().batches.load(Relaxed))
+        })),
+    }
+}
+
+/// The whole application: API, operational endpoints and portal, with the global layers.
+pub fn app(state: AppState) -> Router {
+    let limit = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
+    let hsts = state.config.tls() || state.config.public_url.starts_with("https://");
+    Router::new()
+        .merge(zs_http::api_router())
+        .merge(zs_http::ops_router())
+        .merge(zs_portal::router())
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(move |req, next| headers::security_headers(hsts, req, next)))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(headers::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), zs_http::metrics::middleware))
+        .layer(axum::middleware::from_fn(zs_http::request_id::middleware))
+        .with_state(state)
+}
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Resolves when the server has stopped.
+    pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Running {
+    /// Ask the server to stop gracefully.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Bind and serve `state` in the background; with TLS configured, serve HTTPS.
+pub async fn start(state: AppState) -> anyhow::Result<Running> {
+    let config = state.config.clone();
+    let addr: SocketAddr = config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
+    let app = app(state);
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    if config.tls() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&config.tls_cert, &config.tls_key)
+            .await
+            .with_context(|| format!("loading TLS certificate {} and key {}", config.tls_cert.display(), config.tls_key.display()))?;
+        let std_listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        std_listener.set_nonblocking(true)?;
+        let bound = std_listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let h2 = handle.clone();
+        tokio::spawn(async move {
+            let _ = rx.changed().await;
+            h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
+        let join = tokio::spawn(async move { server.serve(app.into_make_service()).await.context("TLS server failed") });
+        return Ok(Running { addr: bound, handle: join, shutdown: tx });
+    }
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let join = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await
+            .context("server failed")
+    });
+    Ok(Running { addr: bound, handle: join, shutdown: tx })
+}
+
+/// Serve until Ctrl-C or SIGTERM, then shut down gracefully.
+pub async fn serve_until_signal(state: AppState) -> anyhow::Result<()> {
+    let running = start(state).await?;
+    tracing::info!(addr = %running.addr, "listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop();
+    running.handle.await.context("server task")?
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The real clock.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

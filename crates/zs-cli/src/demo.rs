@@ -1,0 +1,64 @@
+//! `zhengshu demo`: the demo city, seeded with progress and served in demo mode.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use zs_config::{Config, Mode};
+
+pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> anyhow::Result<()> {
+    let flags = vec![
+        ("mode".to_owned(), "demo".to_owned()),
+        ("data_dir".to_owned(), data_dir.display().to_string()),
+        ("listen".to_owned(), listen),
+    ];
+    // Demo ignores ZS_* variables meant for a production setup, except the log level.
+    let env = std::env::vars().filter(|(k, _)| k == "ZS_LOG_LEVEL");
+    let config = Config::load(None, env, &flags).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    debug_assert_eq!(config.mode, Mode::Demo);
+    zs_server::init_tracing(&config.log_level, &config.log_format);
+    let store = zs_server::open_store(&config).await?;
+    let state = zs_server::state(config.clone(), store, zs_server::system_clock());
+
+    let total = (1 + zs_identity::seed::MUNICIPAL.len() + zs_identity::seed::DISTRICTS.len() + 1) as u64;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{spinner} seeding demo city [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let logins = zs_identity::seed::demo_city(&state.identity, &|step: &str| {
+        bar.set_message(step.to_owned());
+        bar.inc(1);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the demo city failed: {}", e.message))?;
+    bar.finish_and_clear();
+
+    if no_serve {
+        print_logins(&format!("http://{}", config.listen), &logins);
+        return Ok(());
+    }
+    let running = zs_server::start(state).await?;
+    print_logins(&format!("http://{}", running.addr), &logins);
+    zs_server::shutdown_signal().await;
+    running.stop();
+    running.handle.await??;
+    Ok(())
+}
+
+fn print_logins(url: &str, logins: &[zs_identity::seed::DemoLogin]) {
+    println!();
+    println!("  西宁市一体化政务大数据平台 — DEMO MODE (演示模式)");
+    println!("  Open {url}/ and log in as one of:");
+    println!();
+    println!("  {:<14} {:<18} {:<34} {}", "user", "password", "role", "organisation");
+    for l in logins {
+        println!(
+            "  {:<14} {:<18} {:<34} {}",
+            l.username,
+            l.password,
+            format!("{} {}", l.role.label_en(), l.role.label_zh()),
+            l.org
+        );
+    }
+    println!();
+    println!("  Passwords are generated anew at every start. Press Ctrl-C to stop.");
+    println!();
+}

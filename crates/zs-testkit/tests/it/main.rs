@@ -1,0 +1,11 @@
+//! The one integration test binary: real servers on free ports, real SQLite and PostgreSQL,
+//! real HTTP, and a real headless Chromium for the portal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
+
+mod authz_matrix;
+mod bad_input;
+mod browser;
+mod credentials;
+mod login;
+mod ops;
+mod scope;
