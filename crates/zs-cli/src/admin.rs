@@ -108,7 +108,13 @@ pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result
             let city = id.create_city(&city_name, &city_code).await.map_err(err)?;
             let op = id.machine_operator().await.map_err(err)?;
             let pass = id.authorize::<UserCreate>(&op, rid).await.map_err(err)?;
-            let input = CreateUser { username: admin.clone(), display_name: "系统管理员".into(), org_id: city.id, role: Role::SystemAdmin, password: None };
+            let input = CreateUser {
+                username: admin.clone(),
+                display_name: "系统管理员".into(),
+                org_id: city.id,
+                role: Role::SystemAdmin,
+                password: None,
+            };
             let (_, pw) = id.create_user(&pass, input).await.map_err(err)?;
             println!("created {} ({}) and system administrator '{admin}'", city.name, city.code);
             println!("generated password (shown once, must be changed at first login): {}", pw.unwrap_or_default());
@@ -133,7 +139,10 @@ pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result
             };
             let op = id.machine_operator().await.map_err(err)?;
             let pass = id.authorize::<UserCreate>(&op, rid).await.map_err(err)?;
-            let (user, pw) = id.create_user(&pass, CreateUser { username, display_name, org_id: org.id, role, password }).await.map_err(err)?;
+            let (user, pw) = id
+                .create_user(&pass, CreateUser { username, display_name, org_id: org.id, role, password })
+                .await
+                .map_err(err)?;
             println!("created user {} '{}' ({}) in {}", user.id, user.username, role.label_en(), org.name);
             if let Some(pw) = pw {
                 println!("generated password (shown once, must be changed at first login): {pw}");
@@ -153,7 +162,13 @@ pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result
             println!("{:>5}  {:<20} {:<22} {:<8} organisation", "id", "user", "role", "status");
             for u in id.list_users(&pass).await.map_err(err)? {
                 let org = orgs.iter().find(|o| o.id == u.org_id).map(|o| o.name.as_str()).unwrap_or("?");
-                let status = if u.disabled { "disabled" } else if u.must_change_password { "new" } else { "active" };
+                let status = if u.disabled {
+                    "disabled"
+                } else if u.must_change_password {
+                    "new"
+                } else {
+                    "active"
+                };
                 println!("{:>5}  {:<20} {:<22} {:<8} {org}", u.id, u.username, u.role.as_str(), status);
             }
         }
@@ -163,7 +178,11 @@ pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result
             let pass = id.authorize::<CredentialIssue>(&op, rid).await.map_err(err)?;
             let input = IssueCredential { name, scopes, expires_in_days: Some(days), user_id: Some(user.id) };
             let (cred, token) = id.issue_credential(&pass, input).await.map_err(err)?;
-            println!("credential {} for '{username}' expires {}", cred.id, cred.expires_at.map(|t| t.to_string()).unwrap_or_default());
+            println!(
+                "credential {} for '{username}' expires {}",
+                cred.id,
+                cred.expires_at.map(|t| t.to_string()).unwrap_or_default()
+            );
             println!("token (shown once, store it safely): {token}");
         }
         AdminCommand::RevokeCredential { id: cid } => {

@@ -48,15 +48,9 @@ fn print_logins(url: &str, logins: &[zs_identity::seed::DemoLogin]) {
     println!("  西宁市一体化政务大数据平台 — DEMO MODE (演示模式)");
     println!("  Open {url}/ and log in as one of:");
     println!();
-    println!("  {:<14} {:<18} {:<34} {}", "user", "password", "role", "organisation");
+    println!("  {:<14} {:<18} {:<24} role (角色) · organisation", "user", "password", "role");
     for l in logins {
-        println!(
-            "  {:<14} {:<18} {:<34} {}",
-            l.username,
-            l.password,
-            format!("{} {}", l.role.label_en(), l.role.label_zh()),
-            l.org
-        );
+        println!("  {:<14} {:<18} {:<24} {} · {}", l.username, l.password, l.role.label_en(), l.role.label_zh(), l.org);
     }
     println!();
     println!("  Passwords are generated anew at every start. Press Ctrl-C to stop.");

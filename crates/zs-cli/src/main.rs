@@ -13,7 +13,16 @@ use zs_config::Config;
 
 /// zhengshu (政数): the city government's integrated data platform.
 #[derive(Debug, Parser)]
-#[command(name = "zhengshu", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "zhengshu",
+    version,
+    about = "zhengshu (政数): the city government's integrated data platform",
+    long_about = "zhengshu (政数): the city government's integrated data platform.\n\n\
+        Quick start: `zhengshu demo` serves the demo city of Xining on http://127.0.0.1:8080.\n\
+        Production: `zhengshu config example > zhengshu.toml`, `zhengshu admin -c zhengshu.toml init ...`, \
+        `zhengshu serve -c zhengshu.toml`.",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -137,12 +146,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(c) => {
             let config = c.load(&[])?;
             let url = config.database_url();
-            let bar = indicatif::ProgressBar::new_spinner().with_message(format!("migrating {}", zs_meta::redact_url(&url)));
+            let bar =
+                indicatif::ProgressBar::new_spinner().with_message(format!("migrating {}", zs_meta::redact_url(&url)));
             bar.enable_steady_tick(std::time::Duration::from_millis(100));
             let store = zs_meta::open(&url).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
             let applied = store.migrate().await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
             bar.finish_and_clear();
-            println!("{} store at schema version {} ({applied} migration(s) applied)", store.backend(), store.schema_version().await.map_err(|e| anyhow::anyhow!("{}", e.message))?);
+            println!(
+                "{} store at schema version {} ({applied} migration(s) applied)",
+                store.backend(),
+                store.schema_version().await.map_err(|e| anyhow::anyhow!("{}", e.message))?
+            );
             Ok(())
         }
         Command::Admin { config, action } => admin::run(config, action).await,

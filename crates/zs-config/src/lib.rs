@@ -86,17 +86,24 @@ impl Config {
     /// Build from the layers. `env` is the process environment (only `ZS_<FIELD>` names are
     /// read); `flags` are `(field, value)` pairs from the command line. Values from env and flags
     /// are read as TOML values when they parse as such (numbers, booleans), else as strings.
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>, flags: &[(String, String)]) -> Result<Self, Error> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &[(String, String)],
+    ) -> Result<Self, Error> {
         let mut table = toml::Table::try_from(Config::default()).map_err(|e| Error::internal(e.to_string()))?;
         if let Some(path) = file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::invalid("config", format!("cannot read config file {}: {e}", path.display())))?;
-            let file_table: toml::Table = text
-                .parse()
-                .map_err(|e: toml::de::Error| Error::invalid("config", format!("{}: {}", path.display(), e.message())))?;
+            let file_table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                Error::invalid("config", format!("{}: {}", path.display(), e.message()))
+            })?;
             if let Some(v) = file_table.get("version").and_then(toml::Value::as_integer) {
                 if v != CONFIG_VERSION {
-                    return Err(Error::invalid("version", format!("config version {v} is not supported (expected {CONFIG_VERSION})")));
+                    return Err(Error::invalid(
+                        "version",
+                        format!("config version {v} is not supported (expected {CONFIG_VERSION})"),
+                    ));
                 }
             }
             table.extend(file_table);
@@ -214,11 +221,17 @@ mod tests {
     fn precedence_file_env_flags() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let p = dir.path().join("c.toml");
-        std::fs::write(&p, "listen = \"127.0.0.1:1111\"\nmax_failed_logins = 3\nmode = \"demo\"\n").unwrap_or_else(|e| panic!("{e}"));
-        let env = [("ZS_LISTEN".to_owned(), "127.0.0.1:2222".to_owned()), ("ZS_MAX_FAILED_LOGINS".into(), "4".into()), ("ZS_TEST_PG_URL".into(), "x".into())];
+        std::fs::write(&p, "listen = \"127.0.0.1:1111\"\nmax_failed_logins = 3\nmode = \"demo\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let env = [
+            ("ZS_LISTEN".to_owned(), "127.0.0.1:2222".to_owned()),
+            ("ZS_MAX_FAILED_LOGINS".into(), "4".into()),
+            ("ZS_TEST_PG_URL".into(), "x".into()),
+        ];
         let c = Config::load(Some(&p), env.clone(), &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((c.listen.as_str(), c.max_failed_logins, c.mode), ("127.0.0.1:2222", 4, Mode::Demo));
-        let c = Config::load(Some(&p), env, &[("listen".into(), "127.0.0.1:3333".into())]).unwrap_or_else(|e| panic!("{e}"));
+        let c = Config::load(Some(&p), env, &[("listen".into(), "127.0.0.1:3333".into())])
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.listen, "127.0.0.1:3333");
     }
 

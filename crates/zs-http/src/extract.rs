@@ -33,7 +33,10 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(Caller(p.clone()));
         }
         let token = bearer(parts).ok_or_else(|| {
-            ApiError::new(ErrorCode::Unauthenticated, "this operation needs a bearer token (log in or use an API credential)")
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "this operation needs a bearer token (log in or use an API credential)",
+            )
         })?;
         let p = state.identity.authenticate(token).await?;
         parts.extensions.insert(p.clone());
@@ -92,7 +95,10 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(ErrorCode::PayloadTooLarge, "request body exceeds the size limit")
             } else {
-                ApiError::new(ErrorCode::MalformedBody, format!("request body could not be read: {}", other.body_text()))
+                ApiError::new(
+                    ErrorCode::MalformedBody,
+                    format!("request body could not be read: {}", other.body_text()),
+                )
             }
         }
     }

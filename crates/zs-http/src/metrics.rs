@@ -37,17 +37,26 @@ impl Metrics {
     /// Render in the Prometheus text format; `extra` lines are appended.
     pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "# HELP zs_http_requests_total HTTP requests by status class.\n# TYPE zs_http_requests_total counter");
+        let _ = writeln!(
+            s,
+            "# HELP zs_http_requests_total HTTP requests by status class.\n# TYPE zs_http_requests_total counter"
+        );
         for (i, c) in self.by_class.iter().enumerate() {
             let _ = writeln!(s, "zs_http_requests_total{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
         }
         let _ = writeln!(s, "# HELP zs_http_request_duration_seconds Request latency.\n# TYPE zs_http_request_duration_seconds histogram");
         for (i, b) in BUCKETS_MS.iter().enumerate() {
-            let _ = writeln!(s, "zs_http_request_duration_seconds_bucket{{le=\"{}\"}} {}", b / 1000.0, self.buckets[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "zs_http_request_duration_seconds_bucket{{le=\"{}\"}} {}",
+                b / 1000.0,
+                self.buckets[i].load(Ordering::Relaxed)
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let _ = writeln!(s, "zs_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(s, "zs_http_request_duration_seconds_sum {}", self.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ =
+            writeln!(s, "zs_http_request_duration_seconds_sum {}", self.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
         let _ = writeln!(s, "zs_http_request_duration_seconds_count {count}");
         for (name, help, v) in extra {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");

@@ -3,7 +3,6 @@
 /// Name of the portal session cookie.
 pub const SESSION_COOKIE: &str = "zs_session";
 
-
 /// A `Set-Cookie` value for the session (HttpOnly, SameSite=Strict, Secure when configured).
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
     format!(

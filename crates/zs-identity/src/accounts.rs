@@ -48,7 +48,10 @@ fn check_username(u: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid("username", format!("user name '{u}' must be 3-64 characters of letters, digits, '.', '_' or '-'")))
+        Err(Error::invalid(
+            "username",
+            format!("user name '{u}' must be 3-64 characters of letters, digits, '.', '_' or '-'"),
+        ))
     }
 }
 
@@ -70,7 +73,8 @@ impl IdentityService {
         let Some(user) = self.store.user_by_username(username).await? else {
             // Same work as a real check, so response time does not reveal which names exist.
             let _ = password::verify(password_in, password::dummy_hash());
-            self.record(None, request_id, "auth.login", target, Outcome::Failed, json!({ "reason": "unknown_user" })).await?;
+            self.record(None, request_id, "auth.login", target, Outcome::Failed, json!({ "reason": "unknown_user" }))
+                .await?;
             return Err(Error::new(ErrorCode::InvalidCredentials, "user name or password is wrong"));
         };
         // For the audit record only: who tried to log in, and their organisation id.
@@ -89,12 +93,21 @@ impl IdentityService {
         };
         let actor = principal_for_audit(&user);
         if let Some(until) = user.locked_until.filter(|t| *t > now) {
-            self.record(Some(&actor), request_id, "auth.login", target, Outcome::Denied, json!({ "reason": "locked" })).await?;
+            self.record(Some(&actor), request_id, "auth.login", target, Outcome::Denied, json!({ "reason": "locked" }))
+                .await?;
             let secs = (until - now).whole_seconds().max(1);
             return Err(Error::new(ErrorCode::AccountLocked, format!("too many failed logins: try again in {secs} s")));
         }
         if user.disabled {
-            self.record(Some(&actor), request_id, "auth.login", target, Outcome::Denied, json!({ "reason": "disabled" })).await?;
+            self.record(
+                Some(&actor),
+                request_id,
+                "auth.login",
+                target,
+                Outcome::Denied,
+                json!({ "reason": "disabled" }),
+            )
+            .await?;
             return Err(Error::new(ErrorCode::AccountDisabled, "the account is disabled"));
         }
         if !password::verify(password_in, &user.password_hash) {
@@ -106,8 +119,15 @@ impl IdentityService {
                 to_ms(now + period)
             });
             self.store.set_login_failures(user.id, failed, locked_until).await?;
-            self.record(Some(&actor), request_id, "auth.login", target, Outcome::Failed, json!({ "reason": "bad_password", "failed": failed }))
-                .await?;
+            self.record(
+                Some(&actor),
+                request_id,
+                "auth.login",
+                target,
+                Outcome::Failed,
+                json!({ "reason": "bad_password", "failed": failed }),
+            )
+            .await?;
             return Err(Error::new(ErrorCode::InvalidCredentials, "user name or password is wrong"));
         }
         if user.failed_logins != 0 || user.locked_until.is_some() {
@@ -138,10 +158,12 @@ impl IdentityService {
         let me = &pass.principal().user;
         let stored = self.store.get_user(me.id).await?.ok_or_else(|| Error::not_found("user"))?;
         if !password::verify(current, &stored.password_hash) {
-            return Err(Error::new(ErrorCode::InvalidCredentials, "the current password is wrong").with_field("current_password"));
+            return Err(Error::new(ErrorCode::InvalidCredentials, "the current password is wrong")
+                .with_field("current_password"));
         }
         if current == new {
-            return Err(Error::new(ErrorCode::WeakPassword, "the new password must differ from the current one").with_field("new_password"));
+            return Err(Error::new(ErrorCode::WeakPassword, "the new password must differ from the current one")
+                .with_field("new_password"));
         }
         password::check_policy(new, &me.username)?;
         self.store.set_password(me.id, &password::hash(new)?, false).await?;
@@ -168,12 +190,19 @@ impl IdentityService {
     /// Create an account in scope. Returns the generated password when none was given.
     /// Administrator roles (三员) are created only by the machine operator, so no online
     /// administrator can mint another.
-    pub async fn create_user(&self, pass: &Authorized<UserCreate>, input: CreateUser) -> Result<(User, Option<String>)> {
+    pub async fn create_user(
+        &self,
+        pass: &Authorized<UserCreate>,
+        input: CreateUser,
+    ) -> Result<(User, Option<String>)> {
         check_username(&input.username)?;
         let display_name = check_display_name(&input.display_name)?;
         let is_admin_role = matches!(input.role, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin);
         if is_admin_role && !matches!(pass.principal().via, AuthVia::MachineOperator) {
-            return Err(Error::forbidden("administrator accounts (系统/安全/审计管理员) are created only with `zhengshu admin` on the server").with_field("role"));
+            return Err(Error::forbidden(
+                "administrator accounts (系统/安全/审计管理员) are created only with `zhengshu admin` on the server",
+            )
+            .with_field("role"));
         }
         let org = self
             .store
@@ -192,7 +221,8 @@ impl IdentityService {
             }
         };
         if self.store.user_by_username(&input.username).await?.is_some() {
-            return Err(Error::new(ErrorCode::AlreadyExists, format!("user name '{}' is taken", input.username)).with_field("username"));
+            return Err(Error::new(ErrorCode::AlreadyExists, format!("user name '{}' is taken", input.username))
+                .with_field("username"));
         }
         let must_change = generated.is_some() && !self.settings.demo_mode;
         let user = self

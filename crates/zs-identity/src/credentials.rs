@@ -36,7 +36,10 @@ fn check_scopes(scopes: &[String]) -> Result<()> {
             ACTIONS.iter().any(|(n, _)| n == s)
         };
         if !known {
-            return Err(Error::invalid("scopes", format!("unknown scope '{s}': use an operation name such as org.read, or a prefix such as org.*")));
+            return Err(Error::invalid(
+                "scopes",
+                format!("unknown scope '{s}': use an operation name such as org.read, or a prefix such as org.*"),
+            ));
         }
     }
     Ok(())
@@ -47,12 +50,17 @@ impl IdentityService {
     pub async fn list_credentials(&self, pass: &Authorized<CredentialRead>) -> Result<Vec<Credential>> {
         let p = pass.principal();
         let all = self.store.list_credentials(p.scope_path()).await?;
-        let admin = matches!(p.role(), Role::SystemAdmin | Role::SecurityAdmin) || matches!(p.via, AuthVia::MachineOperator);
+        let admin =
+            matches!(p.role(), Role::SystemAdmin | Role::SecurityAdmin) || matches!(p.via, AuthVia::MachineOperator);
         Ok(if admin { all } else { all.into_iter().filter(|c| c.user_id == p.user.id).collect() })
     }
 
     /// Issue a credential; the token is returned once and never stored.
-    pub async fn issue_credential(&self, pass: &Authorized<CredentialIssue>, input: IssueCredential) -> Result<(Credential, String)> {
+    pub async fn issue_credential(
+        &self,
+        pass: &Authorized<CredentialIssue>,
+        input: IssueCredential,
+    ) -> Result<(Credential, String)> {
         let p = pass.principal();
         let name = input.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
@@ -68,10 +76,16 @@ impl IdentityService {
             Some(id) if id == p.user.id => id,
             Some(id) => {
                 if !(p.role() == Role::SystemAdmin || matches!(p.via, AuthVia::MachineOperator)) {
-                    return Err(Error::forbidden("only system administrators issue credentials for other accounts").with_field("user_id"));
+                    return Err(Error::forbidden("only system administrators issue credentials for other accounts")
+                        .with_field("user_id"));
                 }
-                let user = self.store.get_user(id).await?.ok_or_else(|| Error::invalid("user_id", "user does not exist"))?;
-                let org = self.store.get_org(user.org_id).await?.ok_or_else(|| Error::invalid("user_id", "user does not exist"))?;
+                let user =
+                    self.store.get_user(id).await?.ok_or_else(|| Error::invalid("user_id", "user does not exist"))?;
+                let org = self
+                    .store
+                    .get_org(user.org_id)
+                    .await?
+                    .ok_or_else(|| Error::invalid("user_id", "user does not exist"))?;
                 if !p.can_see(&org) {
                     return Err(Error::invalid("user_id", "user does not exist"));
                 }
@@ -107,7 +121,8 @@ impl IdentityService {
         let cred = self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))?;
         let owner = self.store.get_user(cred.user_id).await?.ok_or_else(|| Error::not_found("credential"))?;
         let org = self.store.get_org(owner.org_id).await?.ok_or_else(|| Error::not_found("credential"))?;
-        let admin = matches!(p.role(), Role::SystemAdmin | Role::SecurityAdmin) || matches!(p.via, AuthVia::MachineOperator);
+        let admin =
+            matches!(p.role(), Role::SystemAdmin | Role::SecurityAdmin) || matches!(p.via, AuthVia::MachineOperator);
         let may = cred.user_id == p.user.id || (admin && p.can_see(&org));
         if !may {
             return Err(Error::not_found("credential"));
@@ -121,7 +136,11 @@ impl IdentityService {
     }
 
     /// Read the audit trail (audit administrators).
-    pub async fn read_audit(&self, _pass: &Authorized<crate::policy::AuditRead>, q: &zs_meta::AuditQuery) -> Result<Vec<AuditRecord>> {
+    pub async fn read_audit(
+        &self,
+        _pass: &Authorized<crate::policy::AuditRead>,
+        q: &zs_meta::AuditQuery,
+    ) -> Result<Vec<AuditRecord>> {
         self.store.list_audit(q).await
     }
 }

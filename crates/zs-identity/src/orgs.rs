@@ -45,11 +45,19 @@ impl IdentityService {
         }
         let new = validate_new_org(&parent, input)?;
         if self.store.org_by_code(&new.code).await?.is_some() {
-            return Err(Error::new(zs_types::ErrorCode::AlreadyExists, format!("an organisation with code {} already exists", new.code)).with_field("code"));
+            return Err(Error::new(
+                zs_types::ErrorCode::AlreadyExists,
+                format!("an organisation with code {} already exists", new.code),
+            )
+            .with_field("code"));
         }
         let org = self.store.create_org(new, zs_types::clock::to_ms(self.clock.now())).await?;
-        self.done(pass, format!("org:{}", org.id), json!({ "kind": org.kind.as_str(), "code": org.code, "parent": parent.id }))
-            .await?;
+        self.done(
+            pass,
+            format!("org:{}", org.id),
+            json!({ "kind": org.kind.as_str(), "code": org.code, "parent": parent.id }),
+        )
+        .await?;
         Ok(org)
     }
 
@@ -57,12 +65,22 @@ impl IdentityService {
     pub async fn create_city(&self, name: &str, code: &str) -> Result<Org> {
         let d = DivisionCode::parse(code)?;
         if d.level() != DivisionLevel::Prefecture {
-            return Err(Error::new(zs_types::ErrorCode::InvalidDivisionCode, format!("'{code}' is not a prefecture-level (city) code")).with_field("code"));
+            return Err(Error::new(
+                zs_types::ErrorCode::InvalidDivisionCode,
+                format!("'{code}' is not a prefecture-level (city) code"),
+            )
+            .with_field("code"));
         }
         let name = clean_name(name)?;
         self.store
             .create_org(
-                NewOrg { parent_id: None, kind: OrgKind::City, name, code: d.to_string(), division_code: d.to_string() },
+                NewOrg {
+                    parent_id: None,
+                    kind: OrgKind::City,
+                    name,
+                    code: d.to_string(),
+                    division_code: d.to_string(),
+                },
                 zs_types::clock::to_ms(self.clock.now()),
             )
             .await
@@ -92,11 +110,20 @@ fn validate_new_org(parent: &Org, input: CreateOrg) -> Result<NewOrg> {
             if d.level() != DivisionLevel::County || !city.contains(&d) {
                 return Err(Error::new(
                     zs_types::ErrorCode::InvalidDivisionCode,
-                    format!("'{}' is not a county-level code inside {} ({})", input.code, parent.name, parent.division_code),
+                    format!(
+                        "'{}' is not a county-level code inside {} ({})",
+                        input.code, parent.name, parent.division_code
+                    ),
                 )
                 .with_field("code"));
             }
-            Ok(NewOrg { parent_id: Some(parent.id), kind: OrgKind::District, name, code: d.to_string(), division_code: d.to_string() })
+            Ok(NewOrg {
+                parent_id: Some(parent.id),
+                kind: OrgKind::District,
+                name,
+                code: d.to_string(),
+                division_code: d.to_string(),
+            })
         }
         OrgKind::Department => {
             if parent.kind == OrgKind::Department {

@@ -77,7 +77,9 @@ pub fn role_allows(action: &str, role: Role) -> bool {
 /// Whether a credential scope list covers an action: exact names or `prefix.*`.
 pub fn scope_covers(scopes: &[String], action: &str) -> bool {
     scopes.iter().any(|s| {
-        s == "*" || s == action || s.strip_suffix(".*").is_some_and(|p| action.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+        s == "*"
+            || s == action
+            || s.strip_suffix(".*").is_some_and(|p| action.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
     })
 }
 
@@ -139,7 +141,10 @@ mod tests {
         // 三员分立: the system administrator never reads the audit trail; the auditor changes nothing.
         assert!(!role_allows("audit.read", SystemAdmin));
         for (name, roles) in ACTIONS {
-            let writes = !(name.ends_with(".read") || name.starts_with("me.") || *name == "auth.logout" || *name == "credential.revoke");
+            let writes = !(name.ends_with(".read")
+                || name.starts_with("me.")
+                || *name == "auth.logout"
+                || *name == "credential.revoke");
             if writes {
                 assert!(!roles.contains(&AuditAdmin), "audit admin must not be able to {name}");
             }

@@ -81,7 +81,8 @@ pub const DEMO_USERS: [(&str, &str, Role, &str); 7] = [
 pub fn demo_credit_code(division: &str, n: u32) -> Result<String> {
     let d = DivisionCode::parse(division)?;
     // 8-digit organisation body; the GB 11714 and GB 32100 check characters are computed.
-    let body = format!("{:08}", 13_500_000 + u64::from(division.parse::<u32>().unwrap_or(0) % 1000) * 100 + u64::from(n));
+    let body =
+        format!("{:08}", 13_500_000 + u64::from(division.parse::<u32>().unwrap_or(0) % 1000) * 100 + u64::from(n));
     Ok(CreditCode::for_agency(&d, &body)?.to_string())
 }
 
@@ -113,7 +114,8 @@ pub async fn demo_city(svc: &IdentityService, progress: &(dyn Fn(&str) + Sync)) 
     for (name, code) in DISTRICTS {
         let d = ensure(city.clone(), OrgKind::District, name.to_owned(), code.to_owned()).await?;
         for (j, dep) in PER_DISTRICT.iter().enumerate() {
-            ensure(d.clone(), OrgKind::Department, format!("{name}{dep}"), demo_credit_code(code, j as u32 + 1)?).await?;
+            ensure(d.clone(), OrgKind::Department, format!("{name}{dep}"), demo_credit_code(code, j as u32 + 1)?)
+                .await?;
         }
         progress(name);
     }

@@ -76,11 +76,10 @@ impl IdentityService {
             }
             (cred.user_id, AuthVia::Credential { id: cred.id, scopes: cred.scopes })
         } else {
-            let s = self
-                .store
-                .session_by_hash(&hash)
-                .await?
-                .ok_or_else(|| Error::new(ErrorCode::SessionExpired, "the session has ended; please log in again"))?;
+            let s =
+                self.store.session_by_hash(&hash).await?.ok_or_else(|| {
+                    Error::new(ErrorCode::SessionExpired, "the session has ended; please log in again")
+                })?;
             if s.expires_at <= now {
                 self.store.delete_session(&hash).await?;
                 return Err(Error::new(ErrorCode::SessionExpired, "the session has expired; please log in again"));
@@ -95,12 +94,17 @@ impl IdentityService {
         if user.disabled {
             return Err(Error::new(ErrorCode::AccountDisabled, "the account is disabled"));
         }
-        let org = self.store.get_org(user.org_id).await?.ok_or_else(|| Error::internal("account without organisation"))?;
+        let org =
+            self.store.get_org(user.org_id).await?.ok_or_else(|| Error::internal("account without organisation"))?;
         Ok(Arc::new(Principal::new(user, org, via)))
     }
 
     /// Decide whether `principal` may perform `A`, record the decision, and hand out the pass.
-    pub async fn authorize<A: Action>(&self, principal: &Arc<Principal>, request_id: Option<&str>) -> Result<Authorized<A>> {
+    pub async fn authorize<A: Action>(
+        &self,
+        principal: &Arc<Principal>,
+        request_id: Option<&str>,
+    ) -> Result<Authorized<A>> {
         let verdict = self.decide::<A>(principal);
         let outcome = if verdict.is_ok() { Outcome::Allowed } else { Outcome::Denied };
         let detail = match &verdict {
@@ -122,11 +126,7 @@ impl IdentityService {
             ));
         }
         if !A::ROLES.contains(&p.role()) {
-            return Err(Error::forbidden(format!(
-                "role '{}' may not perform '{}'",
-                p.role().as_str(),
-                A::NAME
-            )));
+            return Err(Error::forbidden(format!("role '{}' may not perform '{}'", p.role().as_str(), A::NAME)));
         }
         if let AuthVia::Credential { scopes, .. } = &p.via {
             if !scope_covers(scopes, A::NAME) {
@@ -142,13 +142,10 @@ impl IdentityService {
     /// The machine operator: whoever runs `zhengshu admin` on the server. Acts at the root of the
     /// tree with no role limits; every action is still recorded.
     pub async fn machine_operator(&self) -> Result<Arc<Principal>> {
-        let root = self
-            .store
-            .list_orgs("/")
-            .await?
-            .into_iter()
-            .find(|o| o.parent_id.is_none())
-            .ok_or_else(|| Error::new(ErrorCode::Conflict, "the organisation tree is empty: create the city first"))?;
+        let root =
+            self.store.list_orgs("/").await?.into_iter().find(|o| o.parent_id.is_none()).ok_or_else(|| {
+                Error::new(ErrorCode::Conflict, "the organisation tree is empty: create the city first")
+            })?;
         let now = self.clock.now();
         let user = User {
             id: zs_types::UserId(0),
@@ -191,7 +188,12 @@ impl IdentityService {
     }
 
     /// Record the successful completion of an authorised operation.
-    pub(crate) async fn done<A: Action>(&self, pass: &Authorized<A>, target: String, detail: serde_json::Value) -> Result<()> {
+    pub(crate) async fn done<A: Action>(
+        &self,
+        pass: &Authorized<A>,
+        target: String,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         self.record(Some(pass.principal()), pass.request_id(), A::NAME, Some(target), Outcome::Succeeded, detail).await
     }
 }

@@ -40,7 +40,10 @@ impl IdentityService {
                 .iter()
                 .map(|r| (r.as_str().to_owned(), users.iter().filter(|u| u.role == *r).count()))
                 .collect(),
-            active_credentials: creds.iter().filter(|c| c.revoked_at.is_none() && c.expires_at.is_none_or(|e| e > now)).count(),
+            active_credentials: creds
+                .iter()
+                .filter(|c| c.revoked_at.is_none() && c.expires_at.is_none_or(|e| e > now))
+                .count(),
             locked_users: users.iter().filter(|u| u.locked_until.is_some_and(|t| t > now)).count(),
         })
     }

@@ -23,8 +23,12 @@ impl PgStore {
             if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(zs_types::Error::invalid("schema", "schema names are limited to letters, digits and _"));
             }
-            let admin = PgPoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(crate::error::map)?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await.map_err(crate::error::map)?;
+            let admin =
+                PgPoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(crate::error::map)?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&admin)
+                .await
+                .map_err(crate::error::map)?;
             admin.close().await;
             opts = opts.options([("search_path", schema)]);
         }
@@ -38,4 +42,9 @@ impl PgStore {
     }
 }
 
-crate::queries::impl_meta_store!(PgStore, PgRow, "postgres");
+crate::queries::impl_meta_store!(
+    PgStore,
+    PgRow,
+    "postgres",
+    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+);

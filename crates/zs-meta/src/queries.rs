@@ -31,7 +31,7 @@ pub(crate) const CRED_COLS: &str =
 
 /// Implements [`crate::MetaStore`] for a store struct with a `pool` field of the given backend.
 macro_rules! impl_meta_store {
-    ($store:ty, $row:ty, $backend:literal) => {
+    ($store:ty, $row:ty, $backend:literal, $has_migrations_sql:literal) => {
         use sqlx::Row as _;
         use zs_types::clock::from_ms;
         use zs_types::model::*;
@@ -123,13 +123,17 @@ macro_rules! impl_meta_store {
             }
 
             async fn migrate(&self) -> Result<usize> {
-                let before = self.schema_version().await.unwrap_or(0);
+                let before = self.schema_version().await?;
                 Self::MIGRATOR.run(&self.pool).await.map_err($crate::error::migrate)?;
                 let after = self.schema_version().await?;
                 Ok(Self::MIGRATOR.iter().filter(|m| m.version > before && m.version <= after).count())
             }
 
             async fn schema_version(&self) -> Result<i64> {
+                let exists: i64 = sqlx::query_scalar($has_migrations_sql).fetch_one(&self.pool).await.map_err(map)?;
+                if exists == 0 {
+                    return Ok(0);
+                }
                 let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                     .fetch_one(&self.pool)
                     .await

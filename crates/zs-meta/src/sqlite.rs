@@ -1,7 +1,9 @@
 //! The embedded SQLite store: one file, WAL journal, full sync so a committed transaction survives
 //! a crash, foreign keys on.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -33,13 +35,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(crate::error::map)?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(crate::error::map)?;
         Ok(Self { pool })
     }
 }
 
-crate::queries::impl_meta_store!(SqliteStore, SqliteRow, "sqlite");
+crate::queries::impl_meta_store!(
+    SqliteStore,
+    SqliteRow,
+    "sqlite",
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+);

@@ -39,7 +39,15 @@ macro_rules! conformance {
     };
 }
 
-conformance!(migrations_are_idempotent, org_tree_and_paths, duplicate_codes_rejected, users_roundtrip, credentials_and_revocation, sessions, audit_append_only_and_paged);
+conformance!(
+    migrations_are_idempotent,
+    org_tree_and_paths,
+    duplicate_codes_rejected,
+    users_roundtrip,
+    credentials_and_revocation,
+    sessions,
+    audit_append_only_and_paged
+);
 
 fn org(parent: Option<OrgId>, kind: OrgKind, name: &str, code: &str) -> NewOrg {
     NewOrg { parent_id: parent, kind, name: name.into(), code: code.into(), division_code: "630100".into() }
@@ -71,7 +79,8 @@ async fn migrations_are_idempotent(s: DynStore) {
 async fn org_tree_and_paths(s: DynStore) {
     let c = city(&s).await;
     let d = s.create_org(org(Some(c), OrgKind::District, "城东区", "630102"), NOW).await.unwrap();
-    let dep = s.create_org(org(Some(d.id), OrgKind::Department, "城东区民政局", "11630102MB0000000X"), NOW).await.unwrap();
+    let dep =
+        s.create_org(org(Some(d.id), OrgKind::Department, "城东区民政局", "11630102MB0000000X"), NOW).await.unwrap();
     assert_eq!(dep.path, format!("/{}/{}/{}/", c.0, d.id.0, dep.id.0));
     let city_org = s.get_org(c).await.unwrap().unwrap();
     assert!(city_org.contains(&dep) && !dep.contains(&city_org));
@@ -178,11 +187,18 @@ async fn audit_append_only_and_paged(s: DynStore) {
     let all = s.list_audit(&AuditQuery { limit: 100, ..Default::default() }).await.unwrap();
     assert_eq!(all.len(), 10);
     assert_eq!(all[0].event, batch[9], "newest first, stored exactly");
-    let page = s.list_audit(&AuditQuery { limit: 3, before_seq: Some(all[2].seq), ..Default::default() }).await.unwrap();
+    let page =
+        s.list_audit(&AuditQuery { limit: 3, before_seq: Some(all[2].seq), ..Default::default() }).await.unwrap();
     assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), [all[3].seq, all[4].seq, all[5].seq]);
-    let auth = s.list_audit(&AuditQuery { limit: 100, action_prefix: Some("auth.".into()), ..Default::default() }).await.unwrap();
+    let auth = s
+        .list_audit(&AuditQuery { limit: 100, action_prefix: Some("auth.".into()), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(auth.len(), 5);
     // `_` is literal, not a wildcard: "user_" must not match "userXcreate"-style rows.
-    let under = s.list_audit(&AuditQuery { limit: 100, action_prefix: Some("user_".into()), ..Default::default() }).await.unwrap();
+    let under = s
+        .list_audit(&AuditQuery { limit: 100, action_prefix: Some("user_".into()), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(under.len(), 5);
 }

@@ -22,9 +22,15 @@ pub use logging::init_tracing;
 /// Open the configured store and apply migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     let url = config.database_url();
-    let store = zs_meta::open(&url).await.with_context(|| format!("opening metadata store {}", zs_meta::redact_url(&url)))?;
+    let store =
+        zs_meta::open(&url).await.with_context(|| format!("opening metadata store {}", zs_meta::redact_url(&url)))?;
     let applied = store.migrate().await.context("applying migrations")?;
-    tracing::info!(backend = store.backend(), applied, version = store.schema_version().await.unwrap_or(0), "metadata store ready");
+    tracing::info!(
+        backend = store.backend(),
+        applied,
+        version = store.schema_version().await.unwrap_or(0),
+        "metadata store ready"
+    );
     Ok(store)
 }
 
@@ -85,14 +91,17 @@ impl Running {
 /// Bind and serve `state` in the background; with TLS configured, serve HTTPS.
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
     let config = state.config.clone();
-    let addr: SocketAddr = config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
+    let addr: SocketAddr =
+        config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
     let app = app(state);
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     if config.tls() {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&config.tls_cert, &config.tls_key)
             .await
-            .with_context(|| format!("loading TLS certificate {} and key {}", config.tls_cert.display(), config.tls_key.display()))?;
+            .with_context(|| {
+                format!("loading TLS certificate {} and key {}", config.tls_cert.display(), config.tls_key.display())
+            })?;
         let std_listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         std_listener.set_nonblocking(true)?;
         let bound = std_listener.local_addr()?;
@@ -103,7 +112,8 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
             h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
         });
         let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
-        let join = tokio::spawn(async move { server.serve(app.into_make_service()).await.context("TLS server failed") });
+        let join =
+            tokio::spawn(async move { server.serve(app.into_make_service()).await.context("TLS server failed") });
         return Ok(Running { addr: bound, handle: join, shutdown: tx });
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -83,12 +83,16 @@ async fn drop_stale_schemas(url: &str) -> anyhow::Result<()> {
     static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     DONE.get_or_try_init(|| async {
         let pool = sqlx::PgPool::connect(url).await?;
-        let names: Vec<String> =
-            sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'zs\\_it\\_%' OR nspname LIKE 'conf\\_%'")
-                .fetch_all(&pool)
-                .await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'zs\\_it\\_%' OR nspname LIKE 'conf\\_%'",
+        )
+        .fetch_all(&pool)
+        .await?;
         for name in names {
-            let pid = name.rsplit('_').nth(if name.starts_with("zs_it_") { 1 } else { 0 }).and_then(|p| p.parse::<u32>().ok());
+            let pid = name
+                .rsplit('_')
+                .nth(if name.starts_with("zs_it_") { 1 } else { 0 })
+                .and_then(|p| p.parse::<u32>().ok());
             let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
             if !alive {
                 let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&pool).await;
@@ -115,10 +119,19 @@ impl TestServer {
         Self::start_with(backend, test, |_| {}).await
     }
 
-    async fn try_start(backend: Backend, test: &str, configure: impl FnOnce(&mut Config)) -> anyhow::Result<Option<TestServer>> {
+    async fn try_start(
+        backend: Backend,
+        test: &str,
+        configure: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Option<TestServer>> {
         let dir = tempfile::tempdir()?;
         let Some(store) = open_store(backend, dir.path(), test).await? else { return Ok(None) };
-        let mut config = Config { mode: Mode::Demo, listen: "127.0.0.1:0".into(), data_dir: dir.path().to_owned(), ..Config::default() };
+        let mut config = Config {
+            mode: Mode::Demo,
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let state = zs_server::state(config, store.clone(), clock.clone());
@@ -147,7 +160,8 @@ impl TestServer {
 
     /// Log in through the API; returns the bearer token.
     pub async fn login(&self, user: &str, password: &str) -> anyhow::Result<String> {
-        let r = self.post("/api/v1/auth/login", None, &serde_json::json!({"username": user, "password": password})).await?;
+        let r =
+            self.post("/api/v1/auth/login", None, &serde_json::json!({"username": user, "password": password})).await?;
         anyhow::ensure!(r.0 == 200, "login of {user} failed: {} {}", r.0, r.1);
         r.1["token"].as_str().map(str::to_owned).context("no token")
     }
@@ -173,7 +187,13 @@ impl TestServer {
     }
 
     /// POST raw bytes with a content type; returns (status, JSON body or Null).
-    pub async fn post_raw(&self, path: &str, token: Option<&str>, content_type: Option<&str>, body: Vec<u8>) -> anyhow::Result<(u16, Value)> {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, Value)> {
         let mut req = Self::client().post(format!("{}{path}", self.url)).body(body);
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);

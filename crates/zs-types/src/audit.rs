@@ -33,9 +33,7 @@ impl Outcome {
 
     /// Parse the stable name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Outcome::Allowed, Outcome::Denied, Outcome::Succeeded, Outcome::Failed]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [Outcome::Allowed, Outcome::Denied, Outcome::Succeeded, Outcome::Failed].into_iter().find(|o| o.as_str() == s)
     }
 }
 

@@ -50,6 +50,5 @@ pub fn to_ms(t: OffsetDateTime) -> i64 {
 
 /// The inverse of [`to_ms`]; out-of-range values clamp to the epoch.
 pub fn from_ms(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }

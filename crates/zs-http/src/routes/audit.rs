@@ -30,6 +30,11 @@ pub(crate) async fn list(
     Auth(pass): Auth<AuditRead>,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
-    let q = zs_meta::AuditQuery { before_seq: p.before, action_prefix: p.action, actor_user: None, limit: p.limit.unwrap_or(100) };
+    let q = zs_meta::AuditQuery {
+        before_seq: p.before,
+        action_prefix: p.action,
+        actor_user: None,
+        limit: p.limit.unwrap_or(100),
+    };
     Ok(Json(s.identity.read_audit(&pass, &q).await?))
 }

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth};
+use crate::session::session_cookie;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -10,7 +11,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use zs_identity::policy::Logout;
 use zs_identity::LoginResult;
-use crate::session::session_cookie;
 
 /// Login input.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -26,7 +26,10 @@ pub(crate) struct LoginInput {
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "auth.login", tag = "auth", security(()),
     request_body = LoginInput,
     responses((status = 200, body = LoginResult), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
-pub(crate) async fn login(State(s): State<AppState>, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<(HeaderMap, Json<LoginResult>)> {
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<(HeaderMap, Json<LoginResult>)> {
     let rid = crate::request_id::current();
     let r = s.identity.login(&input.username, &input.password, rid.as_deref()).await?;
     let mut h = HeaderMap::new();

@@ -23,7 +23,10 @@ pub(crate) struct IssuedCredential {
 /// Credentials the caller may see (own; administrators: in scope).
 #[utoipa::path(get, path = "/api/v1/credentials", operation_id = "credential.read", tag = "credentials",
     responses((status = 200, body = Vec<Credential>), (status = 401, body = ErrorBody)))]
-pub(crate) async fn list(State(s): State<AppState>, Auth(pass): Auth<CredentialRead>) -> ApiResult<Json<Vec<Credential>>> {
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    Auth(pass): Auth<CredentialRead>,
+) -> ApiResult<Json<Vec<Credential>>> {
     Ok(Json(s.identity.list_credentials(&pass).await?))
 }
 

@@ -22,7 +22,11 @@ pub(crate) async fn list(State(s): State<AppState>, Auth(pass): Auth<OrgRead>) -
 #[utoipa::path(get, path = "/api/v1/orgs/{id}", operation_id = "org.read#get", tag = "orgs",
     params(("id" = i64, Path, description = "Organisation id")),
     responses((status = 200, body = Org), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get(State(s): State<AppState>, Auth(pass): Auth<OrgRead>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Org>> {
+pub(crate) async fn get(
+    State(s): State<AppState>,
+    Auth(pass): Auth<OrgRead>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Org>> {
     Ok(Json(s.identity.get_org(&pass, OrgId(id)).await?))
 }
 

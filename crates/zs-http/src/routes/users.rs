@@ -63,7 +63,11 @@ pub(crate) async fn reset_password(
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", operation_id = "user.disable#disable", tag = "users",
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-pub(crate) async fn disable(State(s): State<AppState>, Auth(pass): Auth<UserDisable>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<User>> {
+pub(crate) async fn disable(
+    State(s): State<AppState>,
+    Auth(pass): Auth<UserDisable>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
     Ok(Json(s.identity.set_disabled(&pass, UserId(id), true).await?))
 }
 
@@ -71,6 +75,10 @@ pub(crate) async fn disable(State(s): State<AppState>, Auth(pass): Auth<UserDisa
 #[utoipa::path(post, path = "/api/v1/users/{id}/enable", operation_id = "user.disable#enable", tag = "users",
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-pub(crate) async fn enable(State(s): State<AppState>, Auth(pass): Auth<UserDisable>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<User>> {
+pub(crate) async fn enable(
+    State(s): State<AppState>,
+    Auth(pass): Auth<UserDisable>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
     Ok(Json(s.identity.set_disabled(&pass, UserId(id), false).await?))
 }

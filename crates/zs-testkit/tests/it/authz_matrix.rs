@@ -38,9 +38,18 @@ async fn every_route_every_role(backend: Backend) {
                 let (status, body) = call(&srv, method, &url, Some(&token)).await;
                 let expected = role_allows(action, login.role);
                 if expected {
-                    assert!(status != 401 && status != 403, "{} ({:?}) {method} {path} should be allowed, got {status} {body}", login.username, login.role);
+                    assert!(
+                        status != 401 && status != 403,
+                        "{} ({:?}) {method} {path} should be allowed, got {status} {body}",
+                        login.username,
+                        login.role
+                    );
                 } else {
-                    assert_eq!(status, 403, "{} ({:?}) {method} {path} should be denied: {body}", login.username, login.role);
+                    assert_eq!(
+                        status, 403,
+                        "{} ({:?}) {method} {path} should be denied: {body}",
+                        login.username, login.role
+                    );
                     assert_eq!(body["code"], "forbidden");
                 }
                 checked += 1;

@@ -22,18 +22,29 @@ async fn malformed_and_invalid_requests(backend: Backend) {
     assert_eq!((s, b["code"].as_str()), (400, Some("malformed_body")), "{b}");
     assert!(b["request_id"].as_str().is_some_and(|r| !r.is_empty()));
 
-    let (s, b) = post(br#"{"parent_id": "one", "kind": "district", "name": "x", "code": "630199"}"#.to_vec(), json_ct).await;
+    let (s, b) =
+        post(br#"{"parent_id": "one", "kind": "district", "name": "x", "code": "630199"}"#.to_vec(), json_ct).await;
     assert_eq!((s, b["code"].as_str()), (422, Some("invalid_input")), "{b}");
     assert!(b["message"].as_str().unwrap().contains("parent_id"), "{b}");
 
-    let (s, b) = post(format!(r#"{{"parent_id": {city}, "kind": "district", "name": "x", "code": "630199", "colour": "red"}}"#).into_bytes(), json_ct).await;
+    let (s, b) = post(
+        format!(r#"{{"parent_id": {city}, "kind": "district", "name": "x", "code": "630199", "colour": "red"}}"#)
+            .into_bytes(),
+        json_ct,
+    )
+    .await;
     assert_eq!((s, b["code"].as_str()), (422, Some("invalid_input")), "{b}");
     assert!(b["message"].as_str().unwrap().contains("colour"), "unknown field named: {b}");
 
-    let (s, b) = post(format!(r#"{{"parent_id": {city}, "kind": "town", "name": "x", "code": "630199"}}"#).into_bytes(), json_ct).await;
+    let (s, b) = post(
+        format!(r#"{{"parent_id": {city}, "kind": "town", "name": "x", "code": "630199"}}"#).into_bytes(),
+        json_ct,
+    )
+    .await;
     assert_eq!((s, b["code"].as_str()), (422, Some("invalid_input")), "{b}");
 
-    let big = format!(r#"{{"parent_id": {city}, "kind": "district", "name": "{}", "code": "630199"}}"#, "长".repeat(3000));
+    let big =
+        format!(r#"{{"parent_id": {city}, "kind": "district", "name": "{}", "code": "630199"}}"#, "长".repeat(3000));
     let (s, b) = post(big.into_bytes(), json_ct).await;
     assert_eq!((s, b["code"].as_str()), (413, Some("payload_too_large")), "{b}");
 

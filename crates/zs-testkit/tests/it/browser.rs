@@ -36,7 +36,12 @@ async fn login_dashboard_english_logout() {
     let srv = TestServer::start(Backend::Sqlite, "browser").await.unwrap();
     let logins = srv.seed_demo().await;
     let port = free_port();
-    let child = Command::new(&driver_bin).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let child = Command::new(&driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let _driver = Driver(child);
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "goog:chromeOptions": {
@@ -49,7 +54,11 @@ async fn login_dashboard_english_logout() {
     .unwrap();
     let mut client = None;
     for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -65,7 +74,10 @@ async fn login_dashboard_english_logout() {
         let html_lang = c.find(Locator::Css("html")).await?.attr("lang").await?;
         assert_eq!(html_lang.as_deref(), Some("zh-CN"));
         c.find(Locator::Css("input[name=username]")).await?.send_keys("operator").await?;
-        c.find(Locator::Css("input[name=password]")).await?.send_keys(TestServer::password_of(&logins, "operator")).await?;
+        c.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys(TestServer::password_of(&logins, "operator"))
+            .await?;
         c.find(Locator::Id("login-submit")).await?.click().await?;
         c.wait().for_element(Locator::Id("dashboard")).await?;
         let who = c.find(Locator::Id("current-user")).await?.text().await?;

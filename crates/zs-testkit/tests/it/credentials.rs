@@ -9,7 +9,10 @@ async fn scopes_expiry_and_revocation(backend: Backend) {
     let Some(srv) = TestServer::start(backend, "credentials").await else { return };
     let logins = srv.seed_demo().await;
     let op = srv.login("operator", TestServer::password_of(&logins, "operator")).await.unwrap();
-    let (s, b) = srv.post("/api/v1/credentials", Some(&op), &json!({"name": "sync", "scopes": ["org.read"], "expires_in_days": 1})).await.unwrap();
+    let (s, b) = srv
+        .post("/api/v1/credentials", Some(&op), &json!({"name": "sync", "scopes": ["org.read"], "expires_in_days": 1}))
+        .await
+        .unwrap();
     assert_eq!(s, 201, "{b}");
     let token = b["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("zsk_") && token.len() > 40);
@@ -30,7 +33,8 @@ async fn scopes_expiry_and_revocation(backend: Backend) {
 
     // Revocation takes effect on the very next request. (The clock moved past the session too.)
     let op = srv.login("operator", TestServer::password_of(&logins, "operator")).await.unwrap();
-    let (_, b) = srv.post("/api/v1/credentials", Some(&op), &json!({"name": "second", "scopes": ["org.*"]})).await.unwrap();
+    let (_, b) =
+        srv.post("/api/v1/credentials", Some(&op), &json!({"name": "second", "scopes": ["org.*"]})).await.unwrap();
     let token2 = b["token"].as_str().unwrap().to_owned();
     let id2 = b["credential"]["id"].as_i64().unwrap();
     assert_eq!(srv.get("/api/v1/orgs", Some(&token2)).await.unwrap().0, 200);
@@ -47,7 +51,8 @@ async fn scopes_expiry_and_revocation(backend: Backend) {
     let (s, b) = srv.post(&format!("/api/v1/credentials/{id2}/revoke"), Some(&sec), &json!({})).await.unwrap();
     assert_eq!((s, b["code"].as_str()), (409, Some("conflict")));
     // Bad scopes are named.
-    let (s, b) = srv.post("/api/v1/credentials", Some(&op), &json!({"name": "x", "scopes": ["everything"]})).await.unwrap();
+    let (s, b) =
+        srv.post("/api/v1/credentials", Some(&op), &json!({"name": "x", "scopes": ["everything"]})).await.unwrap();
     assert_eq!((s, b["field"].as_str()), (422, Some("scopes")));
 }
 
@@ -55,7 +60,8 @@ async fn disabling_an_account_stops_everything(backend: Backend) {
     let Some(srv) = TestServer::start(backend, "disable").await else { return };
     let logins = srv.seed_demo().await;
     let du = srv.login("datauser", TestServer::password_of(&logins, "datauser")).await.unwrap();
-    let (_, b) = srv.post("/api/v1/credentials", Some(&du), &json!({"name": "mine", "scopes": ["org.read"]})).await.unwrap();
+    let (_, b) =
+        srv.post("/api/v1/credentials", Some(&du), &json!({"name": "mine", "scopes": ["org.read"]})).await.unwrap();
     let key = b["token"].as_str().unwrap().to_owned();
     let sys = srv.login("sysadmin", TestServer::password_of(&logins, "sysadmin")).await.unwrap();
     let users = srv.get("/api/v1/users", Some(&sys)).await.unwrap().1;

@@ -40,7 +40,10 @@ async fn lockout_with_backoff(backend: Backend) {
 
 async fn forced_password_change(backend: Backend) {
     // Production mode: generated passwords must be changed at first login.
-    let Some(srv) = TestServer::start_with(backend, "forced_change", |c| c.mode = zs_config::Mode::Production).await else { return };
+    let Some(srv) = TestServer::start_with(backend, "forced_change", |c| c.mode = zs_config::Mode::Production).await
+    else {
+        return;
+    };
     let logins = srv.seed_demo().await;
     let sysadmin = srv.login("sysadmin", TestServer::password_of(&logins, "sysadmin")).await.unwrap();
     let (s, b) = srv.get("/api/v1/orgs", Some(&sysadmin)).await.unwrap();
@@ -49,11 +52,28 @@ async fn forced_password_change(backend: Backend) {
     assert_eq!(s, 200);
     assert_eq!(me["user"]["must_change_password"], true);
     let old = TestServer::password_of(&logins, "sysadmin");
-    let (s, b) = srv.post("/api/v1/me/password", Some(&sysadmin), &json!({"current_password": old, "new_password": "short"})).await.unwrap();
+    let (s, b) = srv
+        .post("/api/v1/me/password", Some(&sysadmin), &json!({"current_password": old, "new_password": "short"}))
+        .await
+        .unwrap();
     assert_eq!((s, b["code"].as_str(), b["field"].as_str()), (422, Some("weak_password"), Some("new_password")));
-    let (s, b) = srv.post("/api/v1/me/password", Some(&sysadmin), &json!({"current_password": "wrong", "new_password": "Xining-Data-2026"})).await.unwrap();
+    let (s, b) = srv
+        .post(
+            "/api/v1/me/password",
+            Some(&sysadmin),
+            &json!({"current_password": "wrong", "new_password": "Xining-Data-2026"}),
+        )
+        .await
+        .unwrap();
     assert_eq!((s, b["code"].as_str()), (401, Some("invalid_credentials")));
-    let (s, _) = srv.post("/api/v1/me/password", Some(&sysadmin), &json!({"current_password": old, "new_password": "Xining-Data-2026"})).await.unwrap();
+    let (s, _) = srv
+        .post(
+            "/api/v1/me/password",
+            Some(&sysadmin),
+            &json!({"current_password": old, "new_password": "Xining-Data-2026"}),
+        )
+        .await
+        .unwrap();
     assert_eq!(s, 204);
     assert_eq!(srv.get("/api/v1/orgs", Some(&sysadmin)).await.unwrap().0, 200, "same session works after the change");
     assert!(srv.login("sysadmin", old).await.is_err(), "old password no longer works");
@@ -62,7 +82,11 @@ async fn forced_password_change(backend: Backend) {
     let orgs = srv.get("/api/v1/orgs", Some(&fresh)).await.unwrap().1;
     let police = orgs.as_array().unwrap().iter().find(|o| o["name"] == "西宁市公安局").unwrap()["id"].clone();
     let (s, b) = srv
-        .post("/api/v1/users", Some(&fresh), &json!({"username": "li.si", "display_name": "李四", "org_id": police, "role": "data_user"}))
+        .post(
+            "/api/v1/users",
+            Some(&fresh),
+            &json!({"username": "li.si", "display_name": "李四", "org_id": police, "role": "data_user"}),
+        )
         .await
         .unwrap();
     assert_eq!(s, 201, "{b}");

@@ -20,9 +20,21 @@ async fn district_scope(backend: Backend) {
     // A district system administrator, created by the machine operator.
     let op = id.machine_operator().await.unwrap();
     let pass = id.authorize::<UserCreate>(&op, None).await.unwrap();
-    let input = CreateUser { username: "cd.sysadmin".into(), display_name: "城东系统管理员".into(), org_id: chengdong.id, role: Role::SystemAdmin, password: Some("Chengdong-Admin-1".into()) };
+    let input = CreateUser {
+        username: "cd.sysadmin".into(),
+        display_name: "城东系统管理员".into(),
+        org_id: chengdong.id,
+        role: Role::SystemAdmin,
+        password: Some("Chengdong-Admin-1".into()),
+    };
     id.create_user(&pass, input).await.unwrap();
-    let input = CreateUser { username: "cx.user".into(), display_name: "城西用户".into(), org_id: by_name("城西区民政局").id, role: Role::DataUser, password: Some("Chengxi-User-123".into()) };
+    let input = CreateUser {
+        username: "cx.user".into(),
+        display_name: "城西用户".into(),
+        org_id: by_name("城西区民政局").id,
+        role: Role::DataUser,
+        password: Some("Chengxi-User-123".into()),
+    };
     let (cx_user, _) = id.create_user(&pass, input).await.unwrap();
 
     let cd_admin = srv.login("cd.sysadmin", "Chengdong-Admin-1").await.unwrap();
@@ -30,20 +42,33 @@ async fn district_scope(backend: Backend) {
     let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert!(names.contains(&"cd.operator") && names.contains(&"cd.sysadmin"), "{names:?}");
     assert!(!names.contains(&"cx.user") && !names.contains(&"operator"), "{names:?}");
-    let (s, b) = srv.post(&format!("/api/v1/users/{}/reset-password", cx_user.id), Some(&cd_admin), &json!({})).await.unwrap();
+    let (s, b) =
+        srv.post(&format!("/api/v1/users/{}/reset-password", cx_user.id), Some(&cd_admin), &json!({})).await.unwrap();
     assert_eq!((s, b["code"].as_str()), (404, Some("not_found")), "another district's account does not exist for them");
     let (s, b) = srv
-        .post("/api/v1/users", Some(&cd_admin), &json!({"username": "x.y", "display_name": "X", "org_id": chengxi.id, "role": "data_user"}))
+        .post(
+            "/api/v1/users",
+            Some(&cd_admin),
+            &json!({"username": "x.y", "display_name": "X", "org_id": chengxi.id, "role": "data_user"}),
+        )
         .await
         .unwrap();
     assert_eq!((s, b["field"].as_str()), (422, Some("org_id")), "{b}");
     let (s, b) = srv
-        .post("/api/v1/users", Some(&cd_admin), &json!({"username": "x.y", "display_name": "X", "org_id": chengdong.id, "role": "audit_admin"}))
+        .post(
+            "/api/v1/users",
+            Some(&cd_admin),
+            &json!({"username": "x.y", "display_name": "X", "org_id": chengdong.id, "role": "audit_admin"}),
+        )
         .await
         .unwrap();
     assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "admin roles only via the CLI: {b}");
     let (s, b) = srv
-        .post("/api/v1/users", Some(&cd_admin), &json!({"username": "x.y", "display_name": "X", "org_id": chengdong.id, "role": "steward"}))
+        .post(
+            "/api/v1/users",
+            Some(&cd_admin),
+            &json!({"username": "x.y", "display_name": "X", "org_id": chengdong.id, "role": "steward"}),
+        )
         .await
         .unwrap();
     assert_eq!(s, 201, "{b}");
@@ -51,9 +76,23 @@ async fn district_scope(backend: Backend) {
     // The district operator adds departments only inside the district.
     let cd_op = srv.login("cd.operator", TestServer::password_of(&logins, "cd.operator")).await.unwrap();
     let code_in = zs_identity::seed::demo_credit_code("630102", 9).unwrap();
-    let (s, b) = srv.post("/api/v1/orgs", Some(&cd_op), &json!({"parent_id": chengxi.id, "kind": "department", "name": "城西区新局", "code": code_in})).await.unwrap();
+    let (s, b) = srv
+        .post(
+            "/api/v1/orgs",
+            Some(&cd_op),
+            &json!({"parent_id": chengxi.id, "kind": "department", "name": "城西区新局", "code": code_in}),
+        )
+        .await
+        .unwrap();
     assert_eq!((s, b["field"].as_str()), (422, Some("parent_id")), "{b}");
-    let (s, b) = srv.post("/api/v1/orgs", Some(&cd_op), &json!({"parent_id": chengdong.id, "kind": "department", "name": "城东区新局", "code": code_in})).await.unwrap();
+    let (s, b) = srv
+        .post(
+            "/api/v1/orgs",
+            Some(&cd_op),
+            &json!({"parent_id": chengdong.id, "kind": "department", "name": "城东区新局", "code": code_in}),
+        )
+        .await
+        .unwrap();
     assert_eq!(s, 201, "{b}");
     assert!(b["path"].as_str().unwrap().starts_with(&chengdong.path));
 }

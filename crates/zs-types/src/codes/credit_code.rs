@@ -166,7 +166,6 @@ mod tests {
         assert!(CreditCode::parse(&code).is_ok());
     }
 
-
     proptest! {
         #[test]
         fn any_single_substitution_is_detected(body in "[0-9A-HJ-NP-RT-UW-Y]{8}", pos in 0usize..18, repl in 0usize..31) {
