@@ -1,1 +1,52 @@
 //! The server-rendered web portal: pages, templates, static assets, CSRF, i18n.
+//!
+//! [`router`] returns every portal route; the server merges it with the JSON API. Pages are askama
+//! templates (`templates/`) rendered on the server and work without JavaScript; `static/` holds the
+//! one stylesheet and a small script for progressive enhancement (no external resources, no inline
+//! scripts or styles, so a `default-src 'self'` CSP holds).
+//!
+//! Handlers are thin: the [`session::Ctx`] extractor finds the signed-in user, each handler
+//! obtains its `Authorized<A>` pass with one call to [`session::Ctx::authorize`], calls one
+//! identity-service function and renders the result. Business rules stay in the services; this
+//! crate owns presentation, CSRF and languages only.
+
+pub mod assets;
+pub mod csrf;
+pub mod forms;
+pub mod i18n;
+pub mod page;
+pub mod session;
+pub mod views;
+
+use axum::routing::{get, post};
+use axum::Router;
+use zs_http::AppState;
+
+/// Every portal route, with a 404 page as fallback and a 405 page for wrong methods.
+///
+/// The server merges this with the API router (which must not set a fallback of its own) and
+/// wraps both with the request-id middleware (`zs_http::request_id::middleware`), so error pages
+/// can name the request.
+pub fn router() -> Router<AppState> {
+    use views::{audit, auth, credentials, dashboard, errors, orgs, users};
+    Router::new()
+        .route("/", get(dashboard::show))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/password", get(auth::password_form).post(auth::change_password))
+        .route("/lang/{code}", get(auth::set_lang))
+        .route("/orgs", get(orgs::show).post(orgs::create))
+        .route("/users", get(users::show).post(users::create))
+        .route("/users/{id}/reset-password", post(users::reset_password))
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
+        .route("/credentials", get(credentials::show).post(credentials::issue))
+        .route("/credentials/{id}/revoke", post(credentials::revoke))
+        .route("/audit", get(audit::show))
+        .route("/static/{file}", get(assets::serve))
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .fallback(errors::not_found)
+}
+
+#[cfg(test)]
+mod tests;
