@@ -42,7 +42,10 @@ pub async fn serve(Path(file): Path<String>, RawQuery(query): RawQuery, headers:
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     if matches {
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }

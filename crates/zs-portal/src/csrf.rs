@@ -57,7 +57,10 @@ pub fn login_cookie(value: &str, secure: bool) -> String {
 
 /// `Set-Cookie` value removing the login form's token.
 pub fn clear_login_cookie(secure: bool) -> String {
-    format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// Whether the login form's hidden field equals its cookie (both present, non-empty, constant time).

@@ -195,7 +195,8 @@ mod tests {
             assert!(!en.trim().is_empty(), "{key} lacks English");
             // Placeholders must match between the languages.
             let ph = |s: &str| {
-                let mut v: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|x| x.0.to_owned())).collect();
+                let mut v: Vec<String> =
+                    s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|x| x.0.to_owned())).collect();
                 v.sort();
                 v
             };
@@ -227,7 +228,8 @@ mod tests {
             }
         }
         assert!(files.len() > 10);
-        let prefixes: std::collections::HashSet<&str> = TABLE.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
+        let prefixes: std::collections::HashSet<&str> =
+            TABLE.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             // Every text between two consecutive quotes is a candidate (robust to odd quoting).
@@ -235,7 +237,9 @@ mod tests {
             for w in quotes.windows(2) {
                 let lit = &text[w[0] + 1..w[1]];
                 let looks_like_key = lit.contains('.')
-                    && lit.split('.').all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+                    && lit.split('.').all(|s| {
+                        !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    })
                     && lit.split('.').next().is_some_and(|p| prefixes.contains(p));
                 let is_file = [".html", ".css", ".js", ".svg"].iter().any(|ext| lit.ends_with(ext));
                 let is_action = zs_identity::policy::ACTIONS.iter().any(|(n, _)| *n == lit);
@@ -249,7 +253,10 @@ mod tests {
 
     #[test]
     fn fill_replaces_placeholders() {
-        assert_eq!(fill(Lang::En, "login.locked_wait", &[("secs", "42")]), "Too many failed logins. Try again in 42 seconds.");
+        assert_eq!(
+            fill(Lang::En, "login.locked_wait", &[("secs", "42")]),
+            "Too many failed logins. Try again in 42 seconds."
+        );
         assert!(fill(Lang::Zh, "login.locked_wait", &[("secs", "42")]).contains("42"));
     }
 }

@@ -45,7 +45,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     // Dashboard
     ("dash.title", "首页", "Home"),
     ("dash.welcome", "欢迎，{name}", "Welcome, {name}"),
-    ("dash.scope", "管理范围：{org}", "Scope: {org}"),
+    ("dash.scope", "所属单位：{org}", "Organisation: {org}"),
     ("dash.stats", "平台概况", "Platform at a glance"),
     ("dash.quick", "常用功能", "Quick links"),
     ("dash.by_role", "各角色账号数", "Accounts by role"),

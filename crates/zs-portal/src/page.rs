@@ -259,7 +259,8 @@ fn shows_detail(code: ErrorCode) -> bool {
 /// The translated message for an error's code (with the wait for a locked account).
 pub fn error_message(lang: Lang, e: &Error) -> String {
     if e.code == ErrorCode::AccountLocked {
-        let secs: String = e.message.split_whitespace().find(|w| w.bytes().all(|b| b.is_ascii_digit())).unwrap_or("60").to_owned();
+        let secs: String =
+            e.message.split_whitespace().find(|w| w.bytes().all(|b| b.is_ascii_digit())).unwrap_or("60").to_owned();
         return i18n::fill(lang, "login.locked_wait", &[("secs", &secs)]);
     }
     i18n::t(lang, &format!("err.{}", e.code.as_str())).to_owned()

@@ -94,13 +94,23 @@ impl FromRequestParts<AppState> for Ctx {
 fn is_session_error(code: ErrorCode) -> bool {
     matches!(
         code,
-        ErrorCode::Unauthenticated | ErrorCode::SessionExpired | ErrorCode::AccountDisabled | ErrorCode::CredentialExpired | ErrorCode::CredentialRevoked
+        ErrorCode::Unauthenticated
+            | ErrorCode::SessionExpired
+            | ErrorCode::AccountDisabled
+            | ErrorCode::CredentialExpired
+            | ErrorCode::CredentialRevoked
     )
 }
 
 impl Ctx {
     /// A context for an already authenticated session (used by the fallback pages).
-    pub(crate) fn for_fallback(lang: Lang, principal: Arc<Principal>, token_hash: &str, path: &str, state: &AppState) -> Ctx {
+    pub(crate) fn for_fallback(
+        lang: Lang,
+        principal: Arc<Principal>,
+        token_hash: &str,
+        path: &str,
+        state: &AppState,
+    ) -> Ctx {
         Ctx {
             lang,
             csrf: csrf::session_token(token_hash),

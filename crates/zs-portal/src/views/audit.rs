@@ -93,7 +93,9 @@ pub async fn show(State(s): State<AppState>, ctx: Ctx, PortalQuery(p): PortalQue
     let pass = ctx.authorize::<AuditRead>(&s).await?;
     let before = match p.before.trim() {
         "" => None,
-        b => Some(b.parse::<i64>().map_err(|_| ctx.fail(Error::invalid("before", "before must be a sequence number")))?),
+        b => {
+            Some(b.parse::<i64>().map_err(|_| ctx.fail(Error::invalid("before", "before must be a sequence number")))?)
+        }
     };
     let action = p.action.trim().to_owned();
     let q = zs_meta::AuditQuery {

@@ -44,7 +44,14 @@ pub struct LoginForm {
     next: String,
 }
 
-fn login_page(s: &AppState, lang: Lang, next: &str, username: &str, error: Option<FormError>, status: StatusCode) -> Response {
+fn login_page(
+    s: &AppState,
+    lang: Lang,
+    next: &str,
+    username: &str,
+    error: Option<FormError>,
+    status: StatusCode,
+) -> Response {
     let token = csrf::new_login_token();
     let page = LoginPage {
         c: Chrome::anonymous(lang, s.demo(), "/login"),
@@ -57,7 +64,12 @@ fn login_page(s: &AppState, lang: Lang, next: &str, username: &str, error: Optio
 }
 
 /// `GET /login`: the form (or straight on when already signed in).
-pub async fn login_form(State(s): State<AppState>, lang: Lang, headers: HeaderMap, PortalQuery(q): PortalQuery<NextQuery>) -> Response {
+pub async fn login_form(
+    State(s): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    PortalQuery(q): PortalQuery<NextQuery>,
+) -> Response {
     if let Some(token) = session_from_cookies(&headers) {
         if let Ok(p) = s.identity.authenticate(&token).await {
             if matches!(p.via, AuthVia::Session { .. }) {
@@ -69,7 +81,12 @@ pub async fn login_form(State(s): State<AppState>, lang: Lang, headers: HeaderMa
 }
 
 /// `POST /login`: check the double-submit CSRF token, log in, set the session cookie.
-pub async fn login(State(s): State<AppState>, lang: Lang, headers: HeaderMap, PortalForm(f): PortalForm<LoginForm>) -> Response {
+pub async fn login(
+    State(s): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    PortalForm(f): PortalForm<LoginForm>,
+) -> Response {
     if !csrf::verify_login(cookie(&headers, csrf::LOGIN_COOKIE).as_deref(), &f.csrf) {
         tracing::warn!("login form with a wrong CSRF token");
         return errors::csrf_mismatch(lang, s.demo());
@@ -139,7 +156,11 @@ pub async fn password_form(State(s): State<AppState>, ctx: Ctx) -> PageResult {
 }
 
 /// `POST /password`: change one's own password.
-pub async fn change_password(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalForm<PasswordForm>) -> PageResult {
+pub async fn change_password(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    PortalForm(f): PortalForm<PasswordForm>,
+) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let pass = ctx.authorize::<MeChangePassword>(&s).await?;
     if f.new_password != f.repeat_password {
@@ -160,7 +181,12 @@ pub async fn change_password(State(s): State<AppState>, ctx: Ctx, PortalForm(f):
 }
 
 /// `GET /lang/{zh|en}?next=/path`: remember the language and go back (local paths only).
-pub async fn set_lang(State(s): State<AppState>, Path(code): Path<String>, PortalQuery(q): PortalQuery<NextQuery>, headers: HeaderMap) -> Response {
+pub async fn set_lang(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    PortalQuery(q): PortalQuery<NextQuery>,
+    headers: HeaderMap,
+) -> Response {
     let Some(lang) = Lang::parse(&code) else {
         let c = Chrome::anonymous(i18n::choose(&headers), s.demo(), "/");
         return errors::page(c, &Error::new(ErrorCode::NotFound, "unknown language"));

@@ -1,7 +1,10 @@
 //! API credentials: the list, issuing (token shown once) and revoking.
 
 use crate::forms::{PortalForm, PortalQuery};
-use crate::page::{fmt_time, is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery, PageResult};
+use crate::page::{
+    fmt_time, is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery,
+    PageResult,
+};
 use crate::session::Ctx;
 use crate::views::secret::{secret_page, Fact};
 use askama::Template;
@@ -73,7 +76,14 @@ fn status(c: &Credential) -> (&'static str, &'static str) {
     }
 }
 
-async fn page(s: &AppState, ctx: &Ctx, form: CredForm, error: Option<FormError>, q: &NoticeQuery, status_code: StatusCode) -> PageResult {
+async fn page(
+    s: &AppState,
+    ctx: &Ctx,
+    form: CredForm,
+    error: Option<FormError>,
+    q: &NoticeQuery,
+    status_code: StatusCode,
+) -> PageResult {
     let read = ctx.authorize::<CredentialRead>(s).await?;
     let creds = s.identity.list_credentials(&read).await.map_err(|e| ctx.fail(e))?;
     let me = &ctx.principal.user;
@@ -126,13 +136,18 @@ pub async fn show(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): PortalQue
 
 /// Scopes typed as a list separated by commas, blanks or new lines (also the full-width comma).
 pub fn split_scopes(s: &str) -> Vec<String> {
-    s.split(|c: char| c == ',' || c == '，' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    s.split(|c: char| c == ',' || c == '，' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse(f: &CredForm) -> Result<IssueCredential, Error> {
     let days = match f.days.trim() {
         "" => None,
-        d => Some(d.parse::<i64>().map_err(|_| Error::invalid("expires_in_days", "expiry must be a whole number of days"))?),
+        d => Some(
+            d.parse::<i64>().map_err(|_| Error::invalid("expires_in_days", "expiry must be a whole number of days"))?,
+        ),
     };
     Ok(IssueCredential { name: f.name.clone(), scopes: split_scopes(&f.scopes), expires_in_days: days, user_id: None })
 }
@@ -154,7 +169,15 @@ pub async fn issue(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFor
             ];
             let subject = ctx.t("secret.token_intro").to_owned();
             let back = format!("/credentials?created={}#credential-{}", cred.id, cred.id);
-            Ok(no_store(secret_page(ctx.chrome("credentials"), "secret.token_title", subject, "secret.token_warning", token, facts, back)))
+            Ok(no_store(secret_page(
+                ctx.chrome("credentials"),
+                "secret.token_title",
+                subject,
+                "secret.token_warning",
+                token,
+                facts,
+                back,
+            )))
         }
         Err(e) if is_form_error(&e) => {
             let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
@@ -166,7 +189,12 @@ pub async fn issue(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFor
 }
 
 /// `POST /credentials/{id}/revoke`.
-pub async fn revoke(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, PortalForm(f): PortalForm<CsrfOnly>) -> PageResult {
+pub async fn revoke(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PortalForm(f): PortalForm<CsrfOnly>,
+) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let id = id.parse::<i64>().map(CredentialId).map_err(|_| ctx.fail(Error::not_found("credential")))?;
     let pass = ctx.authorize::<CredentialRevoke>(&s).await?;
@@ -180,7 +208,10 @@ mod tests {
 
     #[test]
     fn scopes_split_on_commas_and_blanks() {
-        assert_eq!(split_scopes("org.read, user.*\ncredential.read，audit.read"), vec!["org.read", "user.*", "credential.read", "audit.read"]);
+        assert_eq!(
+            split_scopes("org.read, user.*\ncredential.read，audit.read"),
+            vec!["org.read", "user.*", "credential.read", "audit.read"]
+        );
         assert!(split_scopes(" ,, ").is_empty());
     }
 }

@@ -52,7 +52,13 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
     ("users", "/users", "tile.users", "tile.users_desc", "user.create"),
     ("users-disable", "/users", "tile.users_security", "tile.users_security_desc", "user.disable"),
     ("credentials", "/credentials", "tile.credentials", "tile.credentials_desc", "credential.issue"),
-    ("credentials-revoke", "/credentials", "tile.credentials_security", "tile.credentials_security_desc", "credential.revoke"),
+    (
+        "credentials-revoke",
+        "/credentials",
+        "tile.credentials_security",
+        "tile.credentials_security_desc",
+        "credential.revoke",
+    ),
     ("audit", "/audit", "tile.audit", "tile.audit_desc", "audit.read"),
     ("org-tree", "/orgs", "tile.org_tree", "tile.org_tree_desc", "org.read"),
 ];
@@ -91,8 +97,17 @@ fn tiles_for(role: Role) -> Vec<Tile> {
         }
     }
     // Everyone may revoke their own credentials; roles that may not issue still see them.
-    if !out.iter().any(|t| t.href == "/credentials") && zs_identity::policy::role_allows("credential.read", role) && role != Role::AuditAdmin {
-        out.push(Tile { id: "credentials", href: "/credentials", title: "tile.credentials", desc: "tile.credentials_desc", enabled: true });
+    if !out.iter().any(|t| t.href == "/credentials")
+        && zs_identity::policy::role_allows("credential.read", role)
+        && role != Role::AuditAdmin
+    {
+        out.push(Tile {
+            id: "credentials",
+            href: "/credentials",
+            title: "tile.credentials",
+            desc: "tile.credentials_desc",
+            enabled: true,
+        });
     }
     for (id, title, desc) in coming_soon(role) {
         out.push(Tile { id, href: "", title, desc, enabled: false });

@@ -45,7 +45,9 @@ pub fn page(c: Chrome, e: &Error) -> Response {
         tracing::error!(code = e.code.as_str(), message = %e.message, "portal request failed");
     }
     let detail = match e.code {
-        ErrorCode::Conflict | ErrorCode::Forbidden | ErrorCode::InvalidInput | ErrorCode::MalformedBody => e.message.clone(),
+        ErrorCode::Conflict | ErrorCode::Forbidden | ErrorCode::InvalidInput | ErrorCode::MalformedBody => {
+            e.message.clone()
+        }
         _ => String::new(),
     };
     let p = ErrorPage {
@@ -89,5 +91,8 @@ pub async fn method_not_allowed(State(s): State<AppState>, uri: Uri, headers: He
 
 /// The 403 page for a login form whose CSRF cookie and field differ.
 pub fn csrf_mismatch(lang: Lang, demo: bool) -> Response {
-    page(Chrome::anonymous(lang, demo, "/login"), &Error::new(ErrorCode::CsrfMismatch, "the login form's CSRF token is missing or wrong"))
+    page(
+        Chrome::anonymous(lang, demo, "/login"),
+        &Error::new(ErrorCode::CsrfMismatch, "the login form's CSRF token is missing or wrong"),
+    )
 }

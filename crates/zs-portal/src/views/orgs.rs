@@ -84,7 +84,8 @@ pub fn tree_rows(orgs: &[Org], highlight: Option<OrgId>) -> Vec<TreeRow> {
         list.sort_by_key(|o| (o.kind != OrgKind::Department, o.id));
     }
     let mut rows = Vec::with_capacity(orgs.len());
-    let mut stack: Vec<(&Org, usize)> = children.get(&None).map(|r| r.iter().rev().map(|o| (*o, 0)).collect()).unwrap_or_default();
+    let mut stack: Vec<(&Org, usize)> =
+        children.get(&None).map(|r| r.iter().rev().map(|o| (*o, 0)).collect()).unwrap_or_default();
     while let Some((o, depth)) = stack.pop() {
         let kids = children.get(&Some(o.id)).map(Vec::as_slice).unwrap_or(&[]);
         let (kind_key, code_key) = kind_keys(o.kind);
@@ -113,7 +114,14 @@ fn kind_label(lang: Lang, kind: OrgKind) -> &'static str {
     i18n::t(lang, kind_keys(kind).0)
 }
 
-async fn page(s: &AppState, ctx: &Ctx, form: OrgForm, error: Option<FormError>, q: &NoticeQuery, status: StatusCode) -> PageResult {
+async fn page(
+    s: &AppState,
+    ctx: &Ctx,
+    form: OrgForm,
+    error: Option<FormError>,
+    q: &NoticeQuery,
+    status: StatusCode,
+) -> PageResult {
     let read = ctx.authorize::<OrgRead>(s).await?;
     let orgs = s.identity.list_orgs(&read).await.map_err(|e| ctx.fail(e))?;
     let highlight = q.created.parse::<i64>().ok().map(OrgId);
@@ -129,7 +137,11 @@ async fn page(s: &AppState, ctx: &Ctx, form: OrgForm, error: Option<FormError>, 
         .collect();
     let kinds = [OrgKind::Department, OrgKind::District]
         .into_iter()
-        .map(|k| Opt { value: k.as_str().to_owned(), label: kind_label(ctx.lang, k).to_owned(), selected: form.kind == k.as_str() })
+        .map(|k| Opt {
+            value: k.as_str().to_owned(),
+            label: kind_label(ctx.lang, k).to_owned(),
+            selected: form.kind == k.as_str(),
+        })
         .collect();
     let notice = match (notice_key(&q.notice), highlight.and_then(|id| orgs.iter().find(|o| o.id == id))) {
         (Some(k), Some(o)) => format!("{} {}", ctx.t(k), o.name),
@@ -159,7 +171,12 @@ pub async fn show(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): PortalQue
 pub async fn create(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalForm<OrgForm>) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let pass = ctx.authorize::<OrgCreate>(&s).await?;
-    let input = parse(&f).map(|(parent_id, kind)| CreateOrg { parent_id, kind, name: f.name.clone(), code: f.code.trim().to_owned() });
+    let input = parse(&f).map(|(parent_id, kind)| CreateOrg {
+        parent_id,
+        kind,
+        name: f.name.clone(),
+        code: f.code.trim().to_owned(),
+    });
     let result = match input {
         Ok(input) => s.identity.create_org(&pass, input).await,
         Err(e) => Err(e),
@@ -176,7 +193,8 @@ pub async fn create(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFo
 }
 
 fn parse(f: &OrgForm) -> Result<(OrgId, OrgKind), Error> {
-    let parent = f.parent_id.trim().parse::<i64>().map_err(|_| Error::invalid("parent_id", "choose a parent organisation"))?;
+    let parent =
+        f.parent_id.trim().parse::<i64>().map_err(|_| Error::invalid("parent_id", "choose a parent organisation"))?;
     let kind = OrgKind::parse(f.kind.trim())
         .filter(|k| *k != OrgKind::City)
         .ok_or_else(|| Error::invalid("kind", "kind must be district or department"))?;

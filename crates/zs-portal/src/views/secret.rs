@@ -27,6 +27,14 @@ struct SecretPage {
 }
 
 /// Render the page (the caller adds `no_store`).
-pub fn secret_page(c: Chrome, title: &'static str, subject: String, warning: &'static str, secret: String, facts: Vec<Fact>, back: String) -> Response {
+pub fn secret_page(
+    c: Chrome,
+    title: &'static str,
+    subject: String,
+    warning: &'static str,
+    secret: String,
+    facts: Vec<Fact>,
+    back: String,
+) -> Response {
     render(StatusCode::OK, &SecretPage { c, title, subject, warning, secret, facts, back })
 }

@@ -3,7 +3,10 @@
 
 use crate::forms::{PortalForm, PortalQuery};
 use crate::i18n::{self, Lang};
-use crate::page::{is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery, Opt, PageResult};
+use crate::page::{
+    is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery, Opt,
+    PageResult,
+};
 use crate::session::Ctx;
 use crate::views::secret::{secret_page, Fact};
 use askama::Template;
@@ -89,7 +92,15 @@ fn badges(u: &User) -> Vec<Badge> {
     b
 }
 
-async fn page(s: &AppState, ctx: &Ctx, pass: &Authorized<UserRead>, form: UserForm, error: Option<FormError>, q: &NoticeQuery, status: StatusCode) -> PageResult {
+async fn page(
+    s: &AppState,
+    ctx: &Ctx,
+    pass: &Authorized<UserRead>,
+    form: UserForm,
+    error: Option<FormError>,
+    q: &NoticeQuery,
+    status: StatusCode,
+) -> PageResult {
     let users = s.identity.list_users(pass).await.map_err(|e| ctx.fail(e))?;
     let read = ctx.authorize::<OrgRead>(s).await?;
     let orgs = s.identity.list_orgs(&read).await.map_err(|e| ctx.fail(e))?;
@@ -114,6 +125,8 @@ async fn page(s: &AppState, ctx: &Ctx, pass: &Authorized<UserRead>, form: UserFo
         })
         .collect();
     let p = &ctx.principal;
+    // The scope is the area the role covers (分域分级), which may be above the user's own org.
+    let scope_name = orgs.iter().find(|o| o.path == p.scope_path()).map(|o| o.name.as_str()).unwrap_or(&p.org.name);
     let org_opts = orgs
         .iter()
         .filter(|o| p.can_see(o))
@@ -121,11 +134,15 @@ async fn page(s: &AppState, ctx: &Ctx, pass: &Authorized<UserRead>, form: UserFo
         .collect();
     let roles = CREATABLE
         .iter()
-        .map(|r| Opt { value: r.as_str().to_owned(), label: role_label(ctx.lang, *r).to_owned(), selected: form.role == r.as_str() })
+        .map(|r| Opt {
+            value: r.as_str().to_owned(),
+            label: role_label(ctx.lang, *r).to_owned(),
+            selected: form.role == r.as_str(),
+        })
         .collect();
     let page = UsersPage {
         c: ctx.chrome("users"),
-        scope: i18n::fill(ctx.lang, "users.scope", &[("org", &p.org.name)]),
+        scope: i18n::fill(ctx.lang, "users.scope", &[("org", scope_name)]),
         notice: notice_key(&q.notice).map(|k| ctx.t(k).to_owned()).unwrap_or_default(),
         rows,
         any_actions: can_reset || can_toggle,
@@ -161,7 +178,15 @@ pub async fn create(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFo
                 Fact { key: "users.role", value: role_label(ctx.lang, user.role).to_owned() },
             ];
             let back = format!("/users?created={}#user-{}", user.id, user.id);
-            Ok(no_store(secret_page(ctx.chrome("users"), "secret.user_created", subject, "secret.password_warning", password, facts, back)))
+            Ok(no_store(secret_page(
+                ctx.chrome("users"),
+                "secret.user_created",
+                subject,
+                "secret.password_warning",
+                password,
+                facts,
+                back,
+            )))
         }
         Ok((user, None)) => Ok(redirect(&format!("/users?created={}#user-{}", user.id, user.id))),
         Err(e) if is_form_error(&e) => {
@@ -177,7 +202,13 @@ pub async fn create(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFo
 fn parse(f: &UserForm) -> Result<CreateUser, Error> {
     let org_id = f.org_id.trim().parse::<i64>().map_err(|_| Error::invalid("org_id", "choose an organisation"))?;
     let role = Role::parse(f.role.trim()).ok_or_else(|| Error::invalid("role", "choose a role"))?;
-    Ok(CreateUser { username: f.username.trim().to_owned(), display_name: f.display_name.clone(), org_id: OrgId(org_id), role, password: None })
+    Ok(CreateUser {
+        username: f.username.trim().to_owned(),
+        display_name: f.display_name.clone(),
+        org_id: OrgId(org_id),
+        role,
+        password: None,
+    })
 }
 
 /// An id from the path; anything else is a missing page.
@@ -186,20 +217,39 @@ fn path_id(ctx: &Ctx, raw: &str) -> Result<UserId, crate::page::Reject> {
 }
 
 /// `POST /users/{id}/reset-password`: a new generated password, shown once.
-pub async fn reset_password(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, PortalForm(f): PortalForm<CsrfOnly>) -> PageResult {
+pub async fn reset_password(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PortalForm(f): PortalForm<CsrfOnly>,
+) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let id = path_id(&ctx, &id)?;
     let pass = ctx.authorize::<UserResetPassword>(&s).await?;
     let password = s.identity.reset_password(&pass, id).await.map_err(|e| ctx.fail(e))?;
     // The name is only for the page; the reset has happened either way.
     let name = match ctx.authorize::<UserRead>(&s).await {
-        Ok(read) => s.identity.list_users(&read).await.ok().and_then(|us| us.into_iter().find(|u| u.id == id)).map(|u| u.username),
+        Ok(read) => s
+            .identity
+            .list_users(&read)
+            .await
+            .ok()
+            .and_then(|us| us.into_iter().find(|u| u.id == id))
+            .map(|u| u.username),
         Err(_) => None,
     }
     .unwrap_or_else(|| format!("#{id}"));
     let subject = i18n::fill(ctx.lang, "secret.password_for", &[("name", &name)]);
     let back = format!("/users#user-{id}");
-    Ok(no_store(secret_page(ctx.chrome("users"), "secret.password_reset", subject, "secret.password_warning", password, Vec::new(), back)))
+    Ok(no_store(secret_page(
+        ctx.chrome("users"),
+        "secret.password_reset",
+        subject,
+        "secret.password_warning",
+        password,
+        Vec::new(),
+        back,
+    )))
 }
 
 async fn set_disabled(s: AppState, ctx: Ctx, id: String, csrf: String, disabled: bool) -> PageResult {
@@ -211,11 +261,21 @@ async fn set_disabled(s: AppState, ctx: Ctx, id: String, csrf: String, disabled:
 }
 
 /// `POST /users/{id}/disable`.
-pub async fn disable(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, PortalForm(f): PortalForm<CsrfOnly>) -> PageResult {
+pub async fn disable(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PortalForm(f): PortalForm<CsrfOnly>,
+) -> PageResult {
     set_disabled(s, ctx, id, f.csrf, true).await
 }
 
 /// `POST /users/{id}/enable`.
-pub async fn enable(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, PortalForm(f): PortalForm<CsrfOnly>) -> PageResult {
+pub async fn enable(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PortalForm(f): PortalForm<CsrfOnly>,
+) -> PageResult {
     set_disabled(s, ctx, id, f.csrf, false).await
 }
