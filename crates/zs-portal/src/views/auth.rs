@@ -122,6 +122,7 @@ pub async fn logout(State(s): State<AppState>, ctx: Ctx, PortalForm(f): PortalFo
 struct PasswordPage {
     c: Chrome,
     must_change: bool,
+    username: String,
     min_len: usize,
     policy_len: String,
     error: Option<FormError>,
@@ -142,6 +143,7 @@ fn password_page(ctx: &Ctx, error: Option<FormError>, status: StatusCode) -> Res
     let page = PasswordPage {
         c: ctx.chrome("password"),
         must_change: ctx.principal.user.must_change_password,
+        username: ctx.principal.user.username.clone(),
         min_len: min,
         policy_len: i18n::fill(ctx.lang, "password.policy_len", &[("min", &min.to_string())]),
         error,
