@@ -1,5 +1,7 @@
 //! In-process tests of the portal pages against a real SQLite store seeded with the demo city.
 
+mod admin;
+
 use super::router;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -10,42 +12,42 @@ use tower::ServiceExt;
 use zs_http::AppState;
 use zs_identity::{IdentityService, IdentitySettings};
 
-struct T {
+pub(super) struct T {
     app: Router,
     passwords: HashMap<String, String>,
     _dir: tempfile::TempDir,
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(super) struct Resp {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: String,
 }
 
 impl Resp {
-    fn location(&self) -> &str {
+    pub(super) fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
     fn cookies(&self) -> Vec<String> {
         self.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
     }
     /// `name=value` of a cookie set by the response.
-    fn cookie(&self, name: &str) -> Option<String> {
+    pub(super) fn cookie(&self, name: &str) -> Option<String> {
         self.cookies()
             .into_iter()
             .find(|c| c.starts_with(&format!("{name}=")))
             .map(|c| c.split(';').next().unwrap().to_owned())
     }
-    fn csrf(&self) -> String {
+    pub(super) fn csrf(&self) -> String {
         let i = self.body.find("name=\"csrf\" value=\"").expect("page has a csrf field") + 19;
         self.body[i..].split('"').next().unwrap().to_owned()
     }
-    fn cache(&self) -> &str {
+    pub(super) fn cache(&self) -> &str {
         self.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 }
 
-async fn setup(demo: bool) -> T {
+pub(super) async fn setup(demo: bool) -> T {
     let dir = tempfile::tempdir().unwrap();
     let store: zs_meta::DynStore = Arc::new(zs_meta::SqliteStore::open(&dir.path().join("meta.db")).await.unwrap());
     store.migrate().await.unwrap();
@@ -78,7 +80,7 @@ impl T {
         Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
+    pub(super) async fn get(&self, path: &str, cookie: &str) -> Resp {
         let mut b = Request::get(path);
         if !cookie.is_empty() {
             b = b.header(header::COOKIE, cookie);
@@ -86,7 +88,7 @@ impl T {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
-    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
+    pub(super) async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
         let body: String =
             form.iter().map(|(k, v)| format!("{k}={}", crate::page::urlencode(v))).collect::<Vec<_>>().join("&");
         let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -97,7 +99,7 @@ impl T {
     }
 
     /// Log in through the form; returns the session cookie (`zs_session=…`).
-    async fn login_as(&self, user: &str, password: &str) -> Resp {
+    pub(super) async fn login_as(&self, user: &str, password: &str) -> Resp {
         let form = self.get("/login", "").await;
         let csrf_cookie = form.cookie("zs_csrf").unwrap();
         self.post(
@@ -108,7 +110,7 @@ impl T {
         .await
     }
 
-    async fn session(&self, user: &str) -> String {
+    pub(super) async fn session(&self, user: &str) -> String {
         let pw = self.passwords[user].clone();
         let r = self.login_as(user, &pw).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -223,263 +225,17 @@ async fn language_switch_and_negotiation() {
 }
 
 #[tokio::test]
-async fn org_tree_and_form() {
+async fn locked_account_shows_the_wait() {
     let t = setup(true).await;
-    let op = t.session("operator").await;
-    let page = t.get("/orgs", &op).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body.contains("id=\"org-tree\"") && page.body.contains("西宁市") && page.body.contains("城东区卫生健康局")
-    );
-    assert!(page.body.contains("630102") && page.body.contains("id=\"org-form\""));
-    assert_eq!(page.body.matches("<details").count(), page.body.matches("</details>").count());
-    let csrf = page.csrf();
-    let city = page.body.split("<option value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-
-    // Bad code: the form again with the field marked and the input kept.
-    let r = t
-        .post(
-            "/orgs",
-            &op,
-            &[("csrf", &csrf), ("parent_id", &city), ("kind", "department"), ("name", "西宁市测试局"), ("code", "123")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("value=\"西宁市测试局\"") && r.body.contains("data-field=\"code\""));
-    // Wrong CSRF.
-    let r = t
-        .post(
-            "/orgs",
-            &op,
-            &[("csrf", "bad"), ("parent_id", &city), ("kind", "department"), ("name", "x"), ("code", "1")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // Valid department.
-    let code = zs_identity::seed::demo_credit_code("630100", 77).unwrap();
-    let r = t
-        .post(
-            "/orgs",
-            &op,
-            &[("csrf", &csrf), ("parent_id", &city), ("kind", "department"), ("name", "西宁市测试局"), ("code", &code)],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let after = t.get(r.location(), &op).await;
-    assert!(after.body.contains("id=\"notice\"") && after.body.contains("just-added"));
-
-    // A data user sees the tree but no form, and cannot post it.
-    let du = t.session("datauser").await;
-    let page = t.get("/orgs", &du).await;
-    assert!(page.body.contains("id=\"org-tree\"") && !page.body.contains("id=\"org-form\""));
-    let r = t
-        .post(
-            "/orgs",
-            &du,
-            &[("csrf", &page.csrf()), ("parent_id", &city), ("kind", "department"), ("name", "x"), ("code", &code)],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("id=\"error-code\">forbidden<"));
-}
-
-#[tokio::test]
-async fn users_admin_and_forced_password_change() {
-    let t = setup(false).await;
-    let sys = t.session("sysadmin").await;
-    let page = t.get("/users", &sys).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("id=\"users-table\"") && page.body.contains("id=\"user-form\""));
-    let org = page
-        .body
-        .split("id=\"org_id\"")
-        .nth(1)
-        .unwrap()
-        .split("<option value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = t
-        .post(
-            "/users",
-            &sys,
-            &[
-                ("csrf", &page.csrf()),
-                ("username", "new.user"),
-                ("display_name", "新用户"),
-                ("org_id", &org),
-                ("role", "data_user"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.cache(), "no-store");
-    let needle = "id=\"secret-value\" class=\"secret-value\">";
-    let i = r.body.find(needle).unwrap() + needle.len();
-    let password = r.body[i..].split('<').next().unwrap().to_owned();
-    assert_eq!(password.len(), 16);
-    // Duplicate name: form error, input kept.
-    let r = t
-        .post(
-            "/users",
-            &sys,
-            &[
-                ("csrf", &page.csrf()),
-                ("username", "new.user"),
-                ("display_name", "重复"),
-                ("org_id", &org),
-                ("role", "data_user"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("value=\"重复\""));
-
-    // The new user must change the generated password before anything else.
-    let r = t.login_as("new.user", &password).await;
-    assert_eq!(r.location(), "/password");
-    let s = r.cookie("zs_session").unwrap();
-    assert_eq!(t.get("/", &s).await.location(), "/password");
-    assert_eq!(t.get("/credentials", &s).await.location(), "/password");
-    let form = t.get("/password", &s).await;
-    assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains("id=\"must-change\""));
-    let csrf = form.csrf();
-    let r = t
-        .post(
-            "/password",
-            &s,
-            &[
-                ("csrf", &csrf),
-                ("current_password", &password),
-                ("new_password", "Qinghai-Xining-2026"),
-                ("repeat_password", "other"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t
-        .post(
-            "/password",
-            &s,
-            &[
-                ("csrf", &csrf),
-                ("current_password", &password),
-                ("new_password", "short"),
-                ("repeat_password", "short"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("weak_password"));
-    let r = t
-        .post(
-            "/password",
-            &s,
-            &[
-                ("csrf", &csrf),
-                ("current_password", &password),
-                ("new_password", "Qinghai-Xining-2026"),
-                ("repeat_password", "Qinghai-Xining-2026"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let home = t.get(r.location(), &s).await;
-    assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains("密码已修改"));
-
-    // Reset and disable from the list.
-    let list = t.get("/users", &sys).await;
-    let id = list
-        .body
-        .split("data-username=\"new.user\"")
-        .next()
-        .unwrap()
-        .rsplit("id=\"user-")
-        .next()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = t.post(&format!("/users/{id}/reset-password"), &sys, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.cache(), "no-store");
-    assert!(r.body.contains("new.user"));
-    let r = t.post(&format!("/users/{id}/disable"), &sys, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(t.get("/users", &sys).await.body.contains("已停用"));
-    // Unknown or out-of-scope ids are a 404 page.
-    let r = t.post("/users/999999/disable", &sys, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = t.post("/users/abc/disable", &sys, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-
-    // A steward may not list users: 403 page with a request id.
-    let st = t.session("steward").await;
-    let r = t.get("/users", &st).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("id=\"request-id\""));
-}
-
-#[tokio::test]
-async fn credentials_issue_and_revoke() {
-    let t = setup(true).await;
-    let du = t.session("datauser").await;
-    let page = t.get("/credentials", &du).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("id=\"credential-form\""));
-    let r = t
-        .post(
-            "/credentials",
-            &du,
-            &[("csrf", &page.csrf()), ("name", "夜间同步"), ("scopes", "nope.read"), ("days", "30")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("data-field=\"scopes\"") && r.body.contains("value=\"夜间同步\""));
-    let r = t
-        .post(
-            "/credentials",
-            &du,
-            &[("csrf", &page.csrf()), ("name", "夜间同步"), ("scopes", "org.read, credential.read"), ("days", "30")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.cache(), "no-store");
-    assert!(r.body.contains("zsk_"));
-    let list = t.get("/credentials", &du).await;
-    assert!(list.body.contains("夜间同步") && list.body.contains("datauser"));
-    let id = list.body.split("id=\"revoke-").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let r = t.post(&format!("/credentials/{id}/revoke"), &du, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let list = t.get("/credentials", &du).await;
-    assert!(list.body.contains("已吊销") && !list.body.contains("id=\"revoke-"));
-    // Revoking again is a conflict page.
-    let r = t.post(&format!("/credentials/{id}/revoke"), &du, &[("csrf", &list.csrf())]).await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-}
-
-#[tokio::test]
-async fn audit_trail_for_auditors_only() {
-    let t = setup(true).await;
-    let a = t.session("auditor").await;
-    let page = t.get("/audit", &a).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("id=\"audit-table\"") && page.body.contains("auth.login"));
-    let filtered = t.get("/audit?action=auth.", &a).await;
-    assert!(filtered.body.contains("auth.login") && !filtered.body.contains("<code>stats.read</code>"));
-    let first_seq: i64 = page.body.split("<tr id=\"audit-").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-    let older = t.get(&format!("/audit?before={first_seq}"), &a).await;
-    assert!(!older.body.contains(&format!("id=\"audit-{first_seq}\"")));
-    assert!(older.body.contains("id=\"audit-newest\""));
-    assert_eq!(t.get("/audit?before=x", &a).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let sys = t.session("sysadmin").await;
-    assert_eq!(t.get("/audit", &sys).await.status, StatusCode::FORBIDDEN);
+    for _ in 0..5 {
+        assert_eq!(t.login_as("steward", "wrong-password").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = t.login_as("steward", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::LOCKED);
+    assert!(r.body.contains("data-code=\"account_locked\"") && r.body.contains("秒后重试"), "{}", r.body);
+    // Even the right password waits.
+    let pw = t.passwords["steward"].clone();
+    assert_eq!(t.login_as("steward", &pw).await.status, StatusCode::LOCKED);
 }
 
 #[tokio::test]
