@@ -2,7 +2,7 @@
 //!
 //! The choice comes from the `zs_lang` cookie (`zh` or `en`, set by `/lang/{code}`) or, without
 //! one, from `Accept-Language`. Every visible string is a key in the one static table
-//! ([`TABLE`](static@TABLE)) with both languages; a test checks that every key used by a template
+//! ([`TABLE`]) with both languages; a test checks that every key used by a template
 //! or view exists there.
 
 use axum::extract::FromRequestParts;

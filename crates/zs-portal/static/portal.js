@@ -18,6 +18,11 @@
     }, 0);
   });
 
+  // Pages restored from the back/forward cache get their buttons back.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("button[type=submit]:disabled").forEach(function (b) { b.disabled = false; });
+  });
+
   function setupCopy() {
     document.querySelectorAll("button[data-copy]").forEach(function (btn) {
       if (!navigator.clipboard) return;
