@@ -48,7 +48,7 @@ async fn login_dashboard_english_logout() {
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic", "--window-size=1280,900", "--lang=zh-CN"]
+                     "--no-first-run", "--disable-quic", "--window-size=1280,900", "--lang=zh-CN", "--accept-lang=zh-CN,zh"]
         }
     }))
     .unwrap();
