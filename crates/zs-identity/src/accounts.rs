@@ -197,8 +197,7 @@ impl IdentityService {
     ) -> Result<(User, Option<String>)> {
         check_username(&input.username)?;
         let display_name = check_display_name(&input.display_name)?;
-        let is_admin_role = matches!(input.role, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin);
-        if is_admin_role && !matches!(pass.principal().via, AuthVia::MachineOperator) {
+        if input.role.is_administrator() && !matches!(pass.principal().via, AuthVia::MachineOperator) {
             return Err(Error::forbidden(
                 "administrator accounts (系统/安全/审计管理员) are created only with `zhengshu admin` on the server",
             )
@@ -243,14 +242,20 @@ impl IdentityService {
         Ok((user, generated))
     }
 
+    /// An account the principal may manage: in scope (else `not_found`), and not one of the
+    /// three administrators unless the principal is the machine operator (三员分立).
     async fn user_in_scope(&self, principal: &Principal, id: UserId) -> Result<User> {
         let user = self.store.get_user(id).await?.ok_or_else(|| Error::not_found("user"))?;
         let org = self.store.get_org(user.org_id).await?.ok_or_else(|| Error::not_found("user"))?;
-        if principal.can_see(&org) {
-            Ok(user)
-        } else {
-            Err(Error::not_found("user"))
+        if !principal.can_see(&org) {
+            return Err(Error::not_found("user"));
         }
+        if user.role.is_administrator() && !matches!(principal.via, AuthVia::MachineOperator) {
+            return Err(Error::forbidden(
+                "administrator accounts (系统/安全/审计管理员) are managed only with `zhengshu admin` on the server",
+            ));
+        }
+        Ok(user)
     }
 
     /// Give an account a generated password that must be changed at next login; ends its sessions.

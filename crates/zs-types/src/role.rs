@@ -33,6 +33,12 @@ impl Role {
         Role::AuditAdmin,
     ];
 
+    /// One of the three separated administrators (三员). Their accounts are managed only by the
+    /// machine operator (`zhengshu admin`), so no online administrator can take over another.
+    pub fn is_administrator(self) -> bool {
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
+    }
+
     /// The stable name used in the API, the store and the CLI.
     pub fn as_str(self) -> &'static str {
         match self {

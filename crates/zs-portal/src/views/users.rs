@@ -119,8 +119,8 @@ async fn page(
             role_label: role_label(ctx.lang, u.role),
             badges: badges(u),
             disabled: u.disabled,
-            can_reset: can_reset && u.id != me,
-            can_toggle: can_toggle && u.id != me,
+            can_reset: can_reset && u.id != me && !u.role.is_administrator(),
+            can_toggle: can_toggle && u.id != me && !u.role.is_administrator(),
             highlight: highlight == Some(u.id),
         })
         .collect();

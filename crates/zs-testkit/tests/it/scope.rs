@@ -72,6 +72,19 @@ async fn district_scope(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(s, 201, "{b}");
+    // 三员分立: no online administrator can reset or disable another administrator's account.
+    let sys = srv.login("sysadmin", TestServer::password_of(&logins, "sysadmin")).await.unwrap();
+    let all = srv.get("/api/v1/users", Some(&sys)).await.unwrap().1;
+    let uid =
+        |name: &str| all.as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["id"].as_i64().unwrap();
+    let (s, b) =
+        srv.post(&format!("/api/v1/users/{}/reset-password", uid("auditor")), Some(&sys), &json!({})).await.unwrap();
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
+    let sec = srv.login("secadmin", TestServer::password_of(&logins, "secadmin")).await.unwrap();
+    let (s, b) = srv.post(&format!("/api/v1/users/{}/disable", uid("sysadmin")), Some(&sec), &json!({})).await.unwrap();
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
+    let (s, _) = srv.post(&format!("/api/v1/users/{}/disable", uid("steward")), Some(&sec), &json!({})).await.unwrap();
+    assert_eq!(s, 200, "the security administrator may disable an ordinary account");
 
     // The district operator adds departments only inside the district.
     let cd_op = srv.login("cd.operator", TestServer::password_of(&logins, "cd.operator")).await.unwrap();
