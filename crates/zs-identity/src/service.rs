@@ -53,6 +53,11 @@ impl IdentityService {
         &self.settings
     }
 
+    /// Now, by the injected clock (for display decisions such as "expired").
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
     /// The store (read-only views for dashboards).
     pub fn store(&self) -> &DynStore {
         &self.store

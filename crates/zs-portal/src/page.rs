@@ -179,11 +179,6 @@ pub fn fmt_time(t: OffsetDateTime) -> String {
     t.to_offset(beijing).format(&fmt).unwrap_or_default()
 }
 
-/// The current time (for display decisions such as "expired"; the services decide for real).
-pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
-}
-
 /// An `<option>` of a select.
 #[derive(Debug, Clone)]
 pub struct Opt {

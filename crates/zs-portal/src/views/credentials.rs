@@ -2,7 +2,7 @@
 
 use crate::forms::{PortalForm, PortalQuery};
 use crate::page::{
-    fmt_time, is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery,
+    fmt_time, is_form_error, no_store, notice_key, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery,
     PageResult,
 };
 use crate::session::Ctx;
@@ -66,10 +66,10 @@ fn revokes_others(role: Role) -> bool {
     matches!(role, Role::SystemAdmin | Role::SecurityAdmin)
 }
 
-fn status(c: &Credential) -> (&'static str, &'static str) {
+fn status(c: &Credential, now: time::OffsetDateTime) -> (&'static str, &'static str) {
     if c.revoked_at.is_some() {
         ("status.revoked", "red")
-    } else if c.expires_at.is_some_and(|e| e <= now()) {
+    } else if c.expires_at.is_some_and(|e| e <= now) {
         ("status.expired", "amber")
     } else {
         ("status.active", "green")
@@ -97,10 +97,11 @@ async fn page(
     }
     let highlight = q.created.parse::<i64>().ok().map(CredentialId);
     let others = revokes_others(ctx.role());
+    let now = s.identity.now();
     let rows = creds
         .iter()
         .map(|c| {
-            let (status_key, status_class) = status(c);
+            let (status_key, status_class) = status(c, now);
             CredRow {
                 id: c.id,
                 name: c.name.clone(),

@@ -4,8 +4,7 @@
 use crate::forms::{PortalForm, PortalQuery};
 use crate::i18n::{self, Lang};
 use crate::page::{
-    is_form_error, no_store, notice_key, now, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery, Opt,
-    PageResult,
+    is_form_error, no_store, notice_key, redirect, render, Chrome, CsrfOnly, FormError, NoticeQuery, Opt, PageResult,
 };
 use crate::session::Ctx;
 use crate::views::secret::{secret_page, Fact};
@@ -77,11 +76,11 @@ pub fn role_label(lang: Lang, role: Role) -> &'static str {
     }
 }
 
-fn badges(u: &User) -> Vec<Badge> {
+fn badges(u: &User, now: time::OffsetDateTime) -> Vec<Badge> {
     let mut b = Vec::new();
     if u.disabled {
         b.push(Badge { key: "status.disabled", class: "red" });
-    } else if u.locked_until.is_some_and(|t| t > now()) {
+    } else if u.locked_until.is_some_and(|t| t > now) {
         b.push(Badge { key: "status.locked", class: "amber" });
     } else {
         b.push(Badge { key: "status.active", class: "green" });
@@ -109,6 +108,7 @@ async fn page(
     let can_reset = ctx.allows("user.reset_password");
     let can_toggle = ctx.allows("user.disable");
     let highlight = q.created.parse::<i64>().ok().map(UserId);
+    let now = s.identity.now();
     let rows = users
         .iter()
         .map(|u| UserRow {
@@ -117,7 +117,7 @@ async fn page(
             display_name: u.display_name.clone(),
             org_name: names.get(&u.org_id).map(|n| (*n).to_owned()).unwrap_or_else(|| format!("#{}", u.org_id)),
             role_label: role_label(ctx.lang, u.role),
-            badges: badges(u),
+            badges: badges(u, now),
             disabled: u.disabled,
             can_reset: can_reset && u.id != me && !u.role.is_administrator(),
             can_toggle: can_toggle && u.id != me && !u.role.is_administrator(),
