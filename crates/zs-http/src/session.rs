@@ -16,14 +16,19 @@ pub fn clear_session_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
-/// The session token from a `Cookie` header, if present.
-pub fn session_from_cookies(headers: &axum::http::HeaderMap) -> Option<String> {
+/// The value of cookie `name` in the request's `Cookie` headers, if present.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
-        .map(|(_, v)| v.to_owned())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+/// The session token from a `Cookie` header, if present and not empty.
+pub fn session_from_cookies(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).filter(|v| !v.is_empty())
 }

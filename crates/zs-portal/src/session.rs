@@ -12,7 +12,7 @@ use crate::page::{local_path, redirect, urlencode, with_cookie, Chrome, NavItem,
 use crate::views::errors;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method};
+use axum::http::Method;
 use std::sync::Arc;
 use zs_http::session::{clear_session_cookie, session_from_cookies};
 use zs_http::AppState;
@@ -20,17 +20,7 @@ use zs_identity::policy::role_allows;
 use zs_identity::{Action, AuthVia, Authorized, Principal};
 use zs_types::{Error, ErrorCode, Role};
 
-/// The value of cookie `name`, if present.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_owned())
-}
+pub use zs_http::session::cookie;
 
 /// Paths a user who must change their password may still reach.
 const DURING_PASSWORD_CHANGE: &[&str] = &["/password", "/logout"];
