@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn cookie_lookup() {
-        let mut h = HeaderMap::new();
+        let mut h = axum::http::HeaderMap::new();
         h.insert(axum::http::header::COOKIE, "a=1; zs_lang=en; zs_csrf=abc".parse().unwrap());
         assert_eq!(cookie(&h, "zs_lang").as_deref(), Some("en"));
         assert_eq!(cookie(&h, "zs_csrf").as_deref(), Some("abc"));
