@@ -33,8 +33,11 @@ impl DayKind {
     }
 }
 
+/// (year, month, day).
+type Ymd = (i32, u8, u8);
+
 /// Built-in schedule: (first day, last day, kind, name). Dates are inclusive.
-const BUILT_IN: &[((i32, u8, u8), (i32, u8, u8), DayKind, &str)] = &[
+const BUILT_IN: &[(Ymd, Ymd, DayKind, &str)] = &[
     // 2025, as published by the General Office of the State Council.
     ((2025, 1, 1), (2025, 1, 1), DayKind::Holiday, "元旦"),
     ((2025, 1, 26), (2025, 1, 26), DayKind::Workday, "春节调休"),

@@ -67,6 +67,20 @@ actions! {
     AuditRead = "audit.read" => &[AuditAdmin];
     /// See platform-wide statistics on the dashboard.
     StatsRead = "stats.read" => ALL;
+    /// Search and read the catalogue (drafts only within one's scope).
+    CatalogRead = "catalog.read" => ALL;
+    /// Write, correct and submit the own department's entries; ask for withdrawal (下架).
+    CatalogEdit = "catalog.edit" => &[Steward];
+    /// Review submissions (approve or return) within one's area; never one's own.
+    CatalogReview = "catalog.review" => &[PlatformOperator];
+    /// Import entries from the Excel template (all or nothing).
+    CatalogImport = "catalog.import" => &[Steward];
+    /// Export the catalogue (一本账) as Excel, CSV or JSON.
+    CatalogExport = "catalog.export" => ALL;
+    /// Raise a change obligation (法律法规调整, 职责变化, 系统更新) with a 20-working-day deadline.
+    CatalogObligation = "catalog.obligation" => &[Steward, PlatformOperator];
+    /// Extend the working-day calendar (holidays and 调休).
+    CalendarManage = "calendar.manage" => &[PlatformOperator];
 }
 
 /// Whether `role` may perform the named action (by the static rule table).

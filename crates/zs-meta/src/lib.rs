@@ -7,11 +7,14 @@
 //! crate; callers see only the trait and [`zs_types::Error`]. This crate does no authorisation:
 //! services in `zs-identity` and later stages decide who may call what.
 
+pub mod catalog;
+mod catalog_queries;
 mod error;
 mod postgres;
 mod queries;
 mod sqlite;
 
+pub use catalog::CatalogStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -34,7 +37,7 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: Send + Sync + 'static {
+pub trait MetaStore: CatalogStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.

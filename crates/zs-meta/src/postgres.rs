@@ -48,3 +48,5 @@ crate::queries::impl_meta_store!(
     "postgres",
     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
 );
+
+crate::catalog_queries::impl_catalog_store!(PgStore, PgRow);

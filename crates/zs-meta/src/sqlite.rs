@@ -46,3 +46,5 @@ crate::queries::impl_meta_store!(
     "sqlite",
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
 );
+
+crate::catalog_queries::impl_catalog_store!(SqliteStore, SqliteRow);
