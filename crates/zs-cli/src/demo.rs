@@ -29,7 +29,17 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> an
     })
     .await
     .map_err(|e| anyhow::anyhow!("seeding the demo city failed: {}", e.message))?;
+    bar.set_length(total + 20);
+    let entries = zs_catalog::seed::demo_catalogue(&state.catalog, &state.identity, &|step: &str| {
+        bar.set_message(step.to_owned());
+        bar.inc(1);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the demo catalogue failed: {}", e.message))?;
     bar.finish_and_clear();
+    if entries > 0 {
+        tracing::info!(entries, "demo catalogue created");
+    }
 
     if no_serve {
         print_logins(&format!("http://{}", config.listen), &logins);

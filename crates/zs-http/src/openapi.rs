@@ -37,7 +37,8 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "users", description = "Accounts (用户)"),
         (name = "credentials", description = "API credentials for programs"),
         (name = "audit", description = "Audit trail (审计)"),
-        (name = "stats", description = "Platform statistics")
+        (name = "stats", description = "Platform statistics"),
+        (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines")
     )
 )]
 pub(crate) struct ApiDoc;

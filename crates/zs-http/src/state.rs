@@ -10,6 +10,8 @@ use zs_identity::IdentityService;
 pub struct AppState {
     /// Accounts, organisations, credentials, authorisation.
     pub identity: IdentityService,
+    /// The data catalogue.
+    pub catalog: zs_catalog::CatalogService,
     /// The configuration in force.
     pub config: Arc<Config>,
     /// Request counters and latency histogram.

@@ -167,6 +167,8 @@ pub trait CatalogStore: Send + Sync {
     async fn create_obligation(&self, o: ObligationRow, event: EventRow) -> Result<ObligationRow>;
     /// Obligations of providers under a path prefix; only open ones unless `all`.
     async fn list_obligations(&self, path_prefix: &str, all: bool) -> Result<Vec<ObligationRow>>;
+    /// Move an obligation's raise time and deadline (demo data and data migration only).
+    async fn backdate_obligation(&self, id: i64, raised_at: i64, due_date: &str) -> Result<()>;
     /// The operator's calendar days: (YYYY-MM-DD, holiday|workday, name).
     async fn calendar_days(&self) -> Result<Vec<(String, String, String)>>;
     /// Add or replace a calendar day.

@@ -345,6 +345,17 @@ macro_rules! impl_catalog_store {
                     rows.iter().map(obligation_row).collect()
                 }
 
+                async fn backdate_obligation(&self, id: i64, raised_at: i64, due_date: &str) -> Result<()> {
+                    sqlx::query("UPDATE change_obligations SET raised_at = $1, due_date = $2 WHERE id = $3")
+                        .bind(raised_at)
+                        .bind(due_date)
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map)?;
+                    Ok(())
+                }
+
                 async fn calendar_days(&self) -> Result<Vec<(String, String, String)>> {
                     let rows = sqlx::query("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&self.pool).await.map_err(map)?;
                     rows.iter()

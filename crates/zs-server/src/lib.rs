@@ -44,9 +44,12 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> AppState
         demo_mode: config.mode == Mode::Demo,
     };
     let stats_sink = sink.clone();
-    let identity = IdentityService::new(store, Arc::new(sink), clock, settings);
+    let audit: Arc<dyn zs_types::AuditSink> = Arc::new(sink);
+    let identity = IdentityService::new(store.clone(), audit.clone(), clock.clone(), settings);
+    let catalog = zs_catalog::CatalogService::new(store, audit, clock, None);
     AppState {
         identity,
+        catalog,
         config: Arc::new(config),
         metrics: Arc::default(),
         audit_stats: Some(Arc::new(move || {

@@ -148,6 +148,15 @@ impl TestServer {
         }
     }
 
+    /// Seed the demo city and its catalogue; returns the demo logins.
+    pub async fn seed_demo_catalogue(&self) -> Vec<DemoLogin> {
+        let logins = self.seed_demo().await;
+        if let Err(e) = zs_catalog::seed::demo_catalogue(&self.state.catalog, &self.state.identity, &|_| {}).await {
+            panic!("seeding the catalogue failed: {e}");
+        }
+        logins
+    }
+
     /// The password of a demo login by user name.
     pub fn password_of<'a>(logins: &'a [DemoLogin], user: &str) -> &'a str {
         logins.iter().find(|l| l.username == user).map(|l| l.password.as_str()).unwrap_or("")

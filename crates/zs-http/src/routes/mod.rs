@@ -3,6 +3,8 @@
 
 mod audit;
 mod auth;
+mod catalog;
+mod catalog_history;
 mod credentials;
 mod me;
 mod ops;
@@ -32,6 +34,19 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(credentials::revoke))
         .routes(routes!(audit::list))
         .routes(routes!(stats::get))
+        .routes(routes!(catalog::create))
+        .routes(routes!(catalog::get, catalog::edit))
+        .routes(routes!(catalog::submit))
+        .routes(routes!(catalog::withdraw))
+        .routes(routes!(catalog::approve))
+        .routes(routes!(catalog::return_for_correction))
+        .routes(routes!(catalog::review_queue))
+        .routes(routes!(catalog_history::history))
+        .routes(routes!(catalog_history::version))
+        .routes(routes!(catalog_history::diff))
+        .routes(routes!(catalog_history::raise_obligation))
+        .routes(routes!(catalog_history::deadlines))
+        .routes(routes!(catalog_history::calendar, catalog_history::set_calendar_day))
         .split_for_parts()
 }
 
