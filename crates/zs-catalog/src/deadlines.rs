@@ -120,9 +120,16 @@ impl CatalogService {
     }
 
     /// Add or replace a day of the calendar (holiday or 调休 working day).
-    pub async fn set_calendar_day(&self, pass: &Authorized<CalendarManage>, day: &str, kind: &str, name: &str) -> Result<()> {
+    pub async fn set_calendar_day(
+        &self,
+        pass: &Authorized<CalendarManage>,
+        day: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<()> {
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        let d = time::Date::parse(day.trim(), &fmt).map_err(|_| Error::invalid("day", format!("'{day}' is not a date YYYY-MM-DD")))?;
+        let d = time::Date::parse(day.trim(), &fmt)
+            .map_err(|_| Error::invalid("day", format!("'{day}' is not a date YYYY-MM-DD")))?;
         let k = DayKind::parse(kind).ok_or_else(|| Error::invalid("kind", "kind must be 'holiday' or 'workday'"))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 50 {
@@ -133,7 +140,12 @@ impl CatalogService {
     }
 
     /// Raise a change obligation on an entry of one's scope; the deadline is 20 working days.
-    pub async fn raise_obligation(&self, pass: &Authorized<CatalogObligation>, id: i64, input: RaiseObligation) -> Result<Obligation> {
+    pub async fn raise_obligation(
+        &self,
+        pass: &Authorized<CatalogObligation>,
+        id: i64,
+        input: RaiseObligation,
+    ) -> Result<Obligation> {
         let note = input.note.trim();
         if note.is_empty() || note.chars().count() > 500 {
             return Err(Error::invalid("note", "describe what changed (1-500 characters)"));
@@ -170,12 +182,25 @@ impl CatalogService {
             reason: Some(format!("{}: {note} (due {due})", input.reason.label_zh())),
         };
         let saved = self.store.create_obligation(o, event).await?;
-        self.audit(pass, "catalog.obligation", format!("entry:{id}"), json!({ "due": due.to_string(), "reason": input.reason.as_str() }))
-            .await?;
+        self.audit(
+            pass,
+            "catalog.obligation",
+            format!("entry:{id}"),
+            json!({ "due": due.to_string(), "reason": input.reason.as_str() }),
+        )
+        .await?;
         Ok(self.present(&cal, &dir, &row.code, &row.name, saved, today))
     }
 
-    fn present(&self, cal: &Calendar, dir: &crate::service::OrgDirectory, code: &str, name: &str, o: ObligationRow, today: time::Date) -> Obligation {
+    fn present(
+        &self,
+        cal: &Calendar,
+        dir: &crate::service::OrgDirectory,
+        code: &str,
+        name: &str,
+        o: ObligationRow,
+        today: time::Date,
+    ) -> Obligation {
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let due = time::Date::parse(&o.due_date, &fmt).unwrap_or(today);
         let left = cal.working_days_between(today, due);
@@ -189,7 +214,9 @@ impl CatalogService {
             provider: dir.org(o.org_id).map(|g| g.name.clone()).unwrap_or_default(),
             reason: o.reason,
             note: o.note,
-            raised_at: zs_types::clock::from_ms(o.raised_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            raised_at: zs_types::clock::from_ms(o.raised_at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
             due_date: o.due_date,
             working_days_left: left,
             overdue: !fulfilled && due < today,
@@ -199,7 +226,11 @@ impl CatalogService {
 
     /// Obligations in the caller's scope (open ones unless `all`), soonest deadline first, and
     /// the per-department counts of due and overdue.
-    pub async fn deadlines(&self, pass: &Authorized<CatalogRead>, all: bool) -> Result<(Vec<Obligation>, Vec<DeadlineSummary>)> {
+    pub async fn deadlines(
+        &self,
+        pass: &Authorized<CatalogRead>,
+        all: bool,
+    ) -> Result<(Vec<Obligation>, Vec<DeadlineSummary>)> {
         let p = pass.principal();
         let dir = self.directory().await?;
         let cal = self.calendar().await?;
@@ -211,7 +242,12 @@ impl CatalogService {
         }
         let mut by_org: std::collections::BTreeMap<i64, DeadlineSummary> = Default::default();
         for o in list.iter().filter(|o| !o.fulfilled) {
-            let s = by_org.entry(o.org_id).or_insert_with(|| DeadlineSummary { org_id: o.org_id, provider: o.provider.clone(), due: 0, overdue: 0 });
+            let s = by_org.entry(o.org_id).or_insert_with(|| DeadlineSummary {
+                org_id: o.org_id,
+                provider: o.provider.clone(),
+                due: 0,
+                overdue: 0,
+            });
             if o.overdue {
                 s.overdue += 1;
             } else {

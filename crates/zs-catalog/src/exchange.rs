@@ -11,14 +11,22 @@ use zs_types::{Error, Result};
 impl CatalogService {
     /// Create drafts for every body in one transaction: if any body is invalid or its name is
     /// taken, nothing is created and the error names the entry (1-based position) and element.
-    pub async fn import(&self, pass: &Authorized<CatalogImport>, bodies: Vec<EntryBody>, source: &str) -> Result<Vec<Entry>> {
+    pub async fn import(
+        &self,
+        pass: &Authorized<CatalogImport>,
+        bodies: Vec<EntryBody>,
+        source: &str,
+    ) -> Result<Vec<Entry>> {
         if bodies.is_empty() {
             return Err(Error::invalid("file", "the file holds no entries"));
         }
         for (i, b) in bodies.iter().enumerate() {
             if let Err(e) = validate::validate(b) {
                 let field = e.field.clone().unwrap_or_default();
-                return Err(Error::invalid(&format!("entries[{i}].{field}"), format!("entry {} ({}): {}", i + 1, b.name, e.message)));
+                return Err(Error::invalid(
+                    &format!("entries[{i}].{field}"),
+                    format!("entry {} ({}): {}", i + 1, b.name, e.message),
+                ));
             }
         }
         let reason = Some(format!("imported from {}", source.chars().take(100).collect::<String>()));

@@ -93,7 +93,8 @@ fn flatten(body: &EntryBody) -> BTreeMap<String, String> {
                 }
             }
             Value::Array(a) => {
-                let joined: Vec<String> = a.iter().map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string())).collect();
+                let joined: Vec<String> =
+                    a.iter().map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string())).collect();
                 out.insert(prefix.to_owned(), joined.join("; "));
             }
             Value::Null => {}

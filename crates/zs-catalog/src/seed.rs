@@ -85,33 +85,330 @@ macro_rules! spec {
 /// Hand-written core entries (the base libraries and well-known resources).
 fn core_specs() -> Vec<Spec> {
     vec![
-        spec!("西宁市公安局", "人口基础信息", Basic, 1, 1, PERSON, ["户籍地址", "户号"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市公安局", "户籍人口信息", Basic, 1, 2, PERSON, ["户主姓名", "与户主关系"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市公安局", "流动人口居住登记信息", Basic, 1, 3, PERSON, ["居住证编号", "登记日期"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市民政局", "婚姻登记信息", Basic, 1, 4, PERSON, ["配偶姓名", "登记日期"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市卫生健康委员会", "出生医学证明信息", Basic, 1, 5, PERSON, ["新生儿姓名", "出生医院"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市民政局", "死亡登记信息", Basic, 1, 6, PERSON, ["死亡日期", "死亡原因类别"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市市场监督管理局", "法人单位基础信息", Basic, 2, 1, COMPANY, ["登记机关", "经营范围"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市市场监督管理局", "企业登记注册信息", Basic, 2, 2, COMPANY, ["企业类型", "营业期限"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市民政局", "社会组织登记信息", Basic, 2, 3, COMPANY, ["业务主管单位"], S::Unconditional, O::Unconditional, U::Weekly),
-        spec!("西宁市自然资源和规划局", "基础地理信息", Basic, 3, 1, PLACE, ["比例尺"], S::Conditional, O::None, U::Yearly),
-        spec!("西宁市自然资源和规划局", "不动产登记信息", Basic, 3, 2, PLACE, ["不动产单元号", "权利人", "权利类型"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市自然资源和规划局", "国土空间规划信息", Basic, 3, 3, PLACE, ["规划用途"], S::Unconditional, O::Conditional, U::Yearly),
-        spec!("西宁市自然资源和规划局", "地名地址信息", Basic, 3, 4, PLACE, ["门牌号", "邮政编码"], S::Unconditional, O::Unconditional, U::Monthly),
-        spec!("西宁市发展和改革委员会", "公共信用信息", Basic, 4, 1, RECORD, ["信用主体类型", "信用评价等级"], S::Conditional, O::Conditional, U::Daily),
-        spec!("西宁市发展和改革委员会", "行政许可和行政处罚信用信息", Basic, 4, 2, RECORD, ["决定文书号", "处罚类别"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市发展和改革委员会", "失信被执行人信息", Basic, 4, 3, RECORD, ["执行法院", "案号"], S::Unconditional, O::Conditional, U::Daily),
-        spec!("西宁市市场监督管理局", "企业营业执照电子证照", Basic, 5, 1, LICENCE, ["营业执照类型"], S::Unconditional, O::None, U::Realtime),
-        spec!("西宁市公安局", "居民身份证电子证照", Basic, 5, 2, LICENCE, ["签发机关"], S::Conditional, O::None, U::Realtime),
-        spec!("西宁市住房和城乡建设局", "建筑业企业资质证书", Basic, 5, 3, LICENCE, ["资质类别", "资质等级"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市交通运输局", "道路运输经营许可证", Basic, 5, 4, LICENCE, ["经营范围"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市卫生健康委员会", "医疗机构执业许可证", Basic, 5, 5, LICENCE, ["诊疗科目"], S::Unconditional, O::Unconditional, U::Daily),
-        spec!("西宁市人力资源和社会保障局", "社会保险参保信息", Theme, 3, 1, PERSON, ["参保险种", "参保状态", "缴费基数"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市医疗保障局", "医疗保险结算信息", Theme, 2, 1, RECORD, ["医疗机构", "统筹支付金额"], S::Conditional, O::None, U::Daily),
-        spec!("西宁市应急管理局", "安全生产许可信息", Theme, 5, 1, LICENCE, ["许可范围"], S::Unconditional, O::Unconditional, U::Weekly),
-        spec!("西宁市生态环境局", "排污许可信息", Theme, 11, 1, LICENCE, ["主要污染物", "排放限值"], S::Unconditional, O::Unconditional, U::Monthly),
-        spec!("西宁市城市运行指挥中心", "城市运行体征指标", Theme, 10, 1, RECORD, ["指标名称", "指标值"], S::Unconditional, O::Conditional, U::Realtime),
-        spec!("中共西宁市委网络安全和信息化委员会办公室", "网络安全等级保护备案信息", Dept, 1, 6, RECORD, ["系统名称", "保护等级"], S::None, O::None, U::Irregular),
+        spec!(
+            "西宁市公安局",
+            "人口基础信息",
+            Basic,
+            1,
+            1,
+            PERSON,
+            ["户籍地址", "户号"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市公安局",
+            "户籍人口信息",
+            Basic,
+            1,
+            2,
+            PERSON,
+            ["户主姓名", "与户主关系"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市公安局",
+            "流动人口居住登记信息",
+            Basic,
+            1,
+            3,
+            PERSON,
+            ["居住证编号", "登记日期"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市民政局",
+            "婚姻登记信息",
+            Basic,
+            1,
+            4,
+            PERSON,
+            ["配偶姓名", "登记日期"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市卫生健康委员会",
+            "出生医学证明信息",
+            Basic,
+            1,
+            5,
+            PERSON,
+            ["新生儿姓名", "出生医院"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市民政局",
+            "死亡登记信息",
+            Basic,
+            1,
+            6,
+            PERSON,
+            ["死亡日期", "死亡原因类别"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市市场监督管理局",
+            "法人单位基础信息",
+            Basic,
+            2,
+            1,
+            COMPANY,
+            ["登记机关", "经营范围"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市市场监督管理局",
+            "企业登记注册信息",
+            Basic,
+            2,
+            2,
+            COMPANY,
+            ["企业类型", "营业期限"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市民政局",
+            "社会组织登记信息",
+            Basic,
+            2,
+            3,
+            COMPANY,
+            ["业务主管单位"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Weekly
+        ),
+        spec!(
+            "西宁市自然资源和规划局",
+            "基础地理信息",
+            Basic,
+            3,
+            1,
+            PLACE,
+            ["比例尺"],
+            S::Conditional,
+            O::None,
+            U::Yearly
+        ),
+        spec!(
+            "西宁市自然资源和规划局",
+            "不动产登记信息",
+            Basic,
+            3,
+            2,
+            PLACE,
+            ["不动产单元号", "权利人", "权利类型"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市自然资源和规划局",
+            "国土空间规划信息",
+            Basic,
+            3,
+            3,
+            PLACE,
+            ["规划用途"],
+            S::Unconditional,
+            O::Conditional,
+            U::Yearly
+        ),
+        spec!(
+            "西宁市自然资源和规划局",
+            "地名地址信息",
+            Basic,
+            3,
+            4,
+            PLACE,
+            ["门牌号", "邮政编码"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Monthly
+        ),
+        spec!(
+            "西宁市发展和改革委员会",
+            "公共信用信息",
+            Basic,
+            4,
+            1,
+            RECORD,
+            ["信用主体类型", "信用评价等级"],
+            S::Conditional,
+            O::Conditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市发展和改革委员会",
+            "行政许可和行政处罚信用信息",
+            Basic,
+            4,
+            2,
+            RECORD,
+            ["决定文书号", "处罚类别"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市发展和改革委员会",
+            "失信被执行人信息",
+            Basic,
+            4,
+            3,
+            RECORD,
+            ["执行法院", "案号"],
+            S::Unconditional,
+            O::Conditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市市场监督管理局",
+            "企业营业执照电子证照",
+            Basic,
+            5,
+            1,
+            LICENCE,
+            ["营业执照类型"],
+            S::Unconditional,
+            O::None,
+            U::Realtime
+        ),
+        spec!(
+            "西宁市公安局",
+            "居民身份证电子证照",
+            Basic,
+            5,
+            2,
+            LICENCE,
+            ["签发机关"],
+            S::Conditional,
+            O::None,
+            U::Realtime
+        ),
+        spec!(
+            "西宁市住房和城乡建设局",
+            "建筑业企业资质证书",
+            Basic,
+            5,
+            3,
+            LICENCE,
+            ["资质类别", "资质等级"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市交通运输局",
+            "道路运输经营许可证",
+            Basic,
+            5,
+            4,
+            LICENCE,
+            ["经营范围"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市卫生健康委员会",
+            "医疗机构执业许可证",
+            Basic,
+            5,
+            5,
+            LICENCE,
+            ["诊疗科目"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Daily
+        ),
+        spec!(
+            "西宁市人力资源和社会保障局",
+            "社会保险参保信息",
+            Theme,
+            3,
+            1,
+            PERSON,
+            ["参保险种", "参保状态", "缴费基数"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市医疗保障局",
+            "医疗保险结算信息",
+            Theme,
+            2,
+            1,
+            RECORD,
+            ["医疗机构", "统筹支付金额"],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!(
+            "西宁市应急管理局",
+            "安全生产许可信息",
+            Theme,
+            5,
+            1,
+            LICENCE,
+            ["许可范围"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Weekly
+        ),
+        spec!(
+            "西宁市生态环境局",
+            "排污许可信息",
+            Theme,
+            11,
+            1,
+            LICENCE,
+            ["主要污染物", "排放限值"],
+            S::Unconditional,
+            O::Unconditional,
+            U::Monthly
+        ),
+        spec!(
+            "西宁市城市运行指挥中心",
+            "城市运行体征指标",
+            Theme,
+            10,
+            1,
+            RECORD,
+            ["指标名称", "指标值"],
+            S::Unconditional,
+            O::Conditional,
+            U::Realtime
+        ),
+        spec!(
+            "中共西宁市委网络安全和信息化委员会办公室",
+            "网络安全等级保护备案信息",
+            Dept,
+            1,
+            6,
+            RECORD,
+            ["系统名称", "保护等级"],
+            S::None,
+            O::None,
+            U::Irregular
+        ),
     ]
 }
 
@@ -177,7 +474,8 @@ fn body(spec: &Spec) -> EntryBody {
         sharing: Sharing { kind: spec.sharing, conditions, legal_basis, method: SharingMethod::Api },
         open: Openness {
             kind: if spec.sharing == S::None { O::None } else { spec.open },
-            conditions: (spec.open == O::Conditional && spec.sharing != S::None).then(|| "经申请审核后向特定对象开放".to_owned()),
+            conditions: (spec.open == O::Conditional && spec.sharing != S::None)
+                .then(|| "经申请审核后向特定对象开放".to_owned()),
         },
         update_cycle: spec.cycle,
         related: vec![],
@@ -281,7 +579,9 @@ pub async fn demo_catalogue(
                 }
                 2 => {
                     catalog.submit(&edit, e.id, None).await?;
-                    catalog.return_for_correction(&review, e.id, "信息项“联系电话”的安全级别应为三级，请修正后重新提交").await?;
+                    catalog
+                        .return_for_correction(&review, e.id, "信息项“联系电话”的安全级别应为三级，请修正后重新提交")
+                        .await?;
                 }
                 _ => {
                     catalog.submit(&edit, e.id, None).await?;
@@ -301,7 +601,11 @@ pub async fn demo_catalogue(
                         let ob = identity.authorize::<CatalogObligation>(&principal, Some("demo-seed")).await?;
                         let input = RaiseObligation {
                             reason: if slot == 5 { ObligationReason::Law } else { ObligationReason::System },
-                            note: if slot == 5 { "《个人信息保护法》配套规定调整".into() } else { "业务系统升级，字段调整".into() },
+                            note: if slot == 5 {
+                                "《个人信息保护法》配套规定调整".into()
+                            } else {
+                                "业务系统升级，字段调整".into()
+                            },
                         };
                         catalog.raise_obligation(&ob, e.id, input).await?;
                     }
@@ -324,9 +628,11 @@ async fn backdate_some_obligations(catalog: &CatalogService) -> Result<()> {
     for o in open.iter().filter(|o| o.id % 2 == 0) {
         let raised = zs_types::clock::from_ms(o.raised_at) - time::Duration::days(40);
         let due = cal.add_working_days(crate::calendar::beijing_date(raised), crate::deadlines::RESUBMIT_WORKING_DAYS);
-        catalog.store.backdate_obligation(o.id, zs_types::clock::to_ms(raised), &due.to_string()).await.map_err(|e| {
-            Error::internal(format!("backdating demo obligation failed: {}", e.message))
-        })?;
+        catalog
+            .store
+            .backdate_obligation(o.id, zs_types::clock::to_ms(raised), &due.to_string())
+            .await
+            .map_err(|e| Error::internal(format!("backdating demo obligation failed: {}", e.message)))?;
     }
     Ok(())
 }

@@ -67,7 +67,12 @@ pub(crate) fn status_of(row: &EntryRow) -> Result<EntryStatus> {
 
 impl CatalogService {
     /// Build the service; `index` is kept current when given.
-    pub fn new(store: DynStore, audit: Arc<dyn AuditSink>, clock: Arc<dyn Clock>, index: Option<Arc<dyn EntryIndex>>) -> Self {
+    pub fn new(
+        store: DynStore,
+        audit: Arc<dyn AuditSink>,
+        clock: Arc<dyn Clock>,
+        index: Option<Arc<dyn EntryIndex>>,
+    ) -> Self {
         Self { store, audit, clock, index }
     }
 
@@ -153,7 +158,13 @@ impl CatalogService {
     }
 
     /// Record a catalogue event through the audit sink.
-    pub(crate) async fn audit<A: Action>(&self, pass: &Authorized<A>, action: &str, target: String, detail: serde_json::Value) -> Result<()> {
+    pub(crate) async fn audit<A: Action>(
+        &self,
+        pass: &Authorized<A>,
+        action: &str,
+        target: String,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let p = pass.principal();
         self.audit
             .record(AuditEvent {
@@ -184,7 +195,10 @@ impl CatalogService {
     ) -> Result<Vec<Entry>> {
         let p = pass.principal();
         if p.org.kind != OrgKind::Department {
-            return Err(Error::new(ErrorCode::Conflict, "catalogue entries are provided by departments; your account belongs to an area"));
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                "catalogue entries are provided by departments; your account belongs to an area",
+            ));
         }
         let at = now_ms(self.clock.as_ref());
         let mut news = Vec::with_capacity(bodies.len());

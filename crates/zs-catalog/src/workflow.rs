@@ -122,7 +122,10 @@ impl CatalogService {
         let v = row.pending_version.ok_or_else(|| conflict("there is no draft to submit"))?;
         let mut ver = self.version(row.id, v).await?;
         if !matches!(ver.state.as_str(), "draft" | "returned") {
-            return Err(conflict(format!("version {v} is {}; only drafts and returned versions can be submitted", ver.state)));
+            return Err(conflict(format!(
+                "version {v} is {}; only drafts and returned versions can be submitted",
+                ver.state
+            )));
         }
         validate::validate(&crate::service::parse_body(&ver)?)?;
         let at = now_ms(self.clock.as_ref());
@@ -175,7 +178,13 @@ impl CatalogService {
             review_note: None,
             ..base
         };
-        let entry = EntryRow { latest_version: v, pending_version: Some(v), pending_withdrawal: true, updated_at: at, ..row.clone() };
+        let entry = EntryRow {
+            latest_version: v,
+            pending_version: Some(v),
+            pending_withdrawal: true,
+            updated_at: at,
+            ..row.clone()
+        };
         let change = EntryChange {
             entry,
             insert_versions: vec![new],
@@ -258,7 +267,12 @@ impl CatalogService {
 
     /// Return the submission for correction with a written reason (mandatory). A returned
     /// withdrawal request is simply dropped; the entry stays published.
-    pub async fn return_for_correction(&self, pass: &Authorized<CatalogReview>, id: i64, reason: &str) -> Result<Entry> {
+    pub async fn return_for_correction(
+        &self,
+        pass: &Authorized<CatalogReview>,
+        id: i64,
+        reason: &str,
+    ) -> Result<Entry> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Error::invalid("reason", "a returned submission needs a written reason (退回原因)"));

@@ -1,8 +1,10 @@
 //! The catalogue SQL shared by both backends (see `queries.rs` for the conventions).
 
-pub(crate) const ENTRY_COLS: &str = "e.id, e.code, e.org_id, e.status, e.name, e.published_version, e.pending_version, \
+pub(crate) const ENTRY_COLS: &str =
+    "e.id, e.code, e.org_id, e.status, e.name, e.published_version, e.pending_version, \
      e.pending_withdrawal, e.latest_version, e.publish_date, e.revision, e.created_at, e.updated_at";
-pub(crate) const VERSION_COLS: &str = "entry_id, version, body, state, withdrawal, author_id, created_at, submitted_by, \
+pub(crate) const VERSION_COLS: &str =
+    "entry_id, version, body, state, withdrawal, author_id, created_at, submitted_by, \
      submitted_at, reviewed_by, reviewed_at, review_note";
 pub(crate) const OBLIGATION_COLS: &str =
     "b.id, b.entry_id, b.org_id, b.reason, b.note, b.raised_by, b.raised_at, b.due_date, b.fulfilled_at, b.fulfilled_version";

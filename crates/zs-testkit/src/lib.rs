@@ -13,7 +13,7 @@ use zs_config::{Config, Mode};
 use zs_http::AppState;
 use zs_identity::seed::DemoLogin;
 use zs_meta::{DynStore, PgStore, SqliteStore};
-use zs_types::ManualClock;
+use zs_types::{Clock, ManualClock};
 
 /// Which metadata store a test server uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +193,24 @@ impl TestServer {
         }
         let resp = req.send().await?;
         Ok((resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// PUT JSON; returns (status, JSON body or Null).
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> anyhow::Result<(u16, Value)> {
+        let mut req = Self::client().put(format!("{}{path}", self.url)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        Ok((resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// Start a server whose clock stands at `at`.
+    pub async fn start_at(backend: Backend, test: &str, at: time::OffsetDateTime) -> Option<TestServer> {
+        let srv = Self::start(backend, test).await?;
+        let now = srv.clock.now();
+        srv.clock.advance(at - now);
+        Some(srv)
     }
 
     /// POST raw bytes with a content type; returns (status, JSON body or Null).

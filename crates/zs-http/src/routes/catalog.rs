@@ -33,7 +33,11 @@ pub(crate) struct Reason {
 #[utoipa::path(post, path = "/api/v1/catalog/entries", operation_id = "catalog.edit#create", tag = "catalog",
     request_body = EntryBody,
     responses((status = 201, body = Entry), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(crate) async fn create(State(s): State<AppState>, Auth(pass): Auth<CatalogEdit>, ApiJson(body): ApiJson<EntryBody>) -> ApiResult<(StatusCode, Json<Entry>)> {
+pub(crate) async fn create(
+    State(s): State<AppState>,
+    Auth(pass): Auth<CatalogEdit>,
+    ApiJson(body): ApiJson<EntryBody>,
+) -> ApiResult<(StatusCode, Json<Entry>)> {
     Ok((StatusCode::CREATED, Json(s.catalog.create(&pass, body).await?)))
 }
 
@@ -42,7 +46,11 @@ pub(crate) async fn create(State(s): State<AppState>, Auth(pass): Auth<CatalogEd
 #[utoipa::path(get, path = "/api/v1/catalog/entries/{id}", operation_id = "catalog.read#get", tag = "catalog",
     params(("id" = i64, Path, description = "Entry id")),
     responses((status = 200, body = Entry), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get(State(s): State<AppState>, Auth(pass): Auth<CatalogRead>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Entry>> {
+pub(crate) async fn get(
+    State(s): State<AppState>,
+    Auth(pass): Auth<CatalogRead>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Entry>> {
     Ok(Json(s.catalog.get(&pass, id).await?))
 }
 
@@ -115,6 +123,9 @@ pub(crate) async fn return_for_correction(
 /// Submissions awaiting review in the caller's area, oldest first.
 #[utoipa::path(get, path = "/api/v1/catalog/review-queue", operation_id = "catalog.review#queue", tag = "catalog",
     responses((status = 200, body = Vec<Entry>), (status = 403, body = ErrorBody)))]
-pub(crate) async fn review_queue(State(s): State<AppState>, Auth(pass): Auth<CatalogReview>) -> ApiResult<Json<Vec<Entry>>> {
+pub(crate) async fn review_queue(
+    State(s): State<AppState>,
+    Auth(pass): Auth<CatalogReview>,
+) -> ApiResult<Json<Vec<Entry>>> {
     Ok(Json(s.catalog.review_queue(&pass).await?))
 }

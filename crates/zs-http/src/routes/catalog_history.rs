@@ -17,7 +17,11 @@ use zs_identity::policy::{CalendarManage, CatalogObligation, CatalogRead};
 #[utoipa::path(get, path = "/api/v1/catalog/entries/{id}/history", operation_id = "catalog.read#history", tag = "catalog",
     params(("id" = i64, Path, description = "Entry id")),
     responses((status = 200, body = History), (status = 404, body = ErrorBody)))]
-pub(crate) async fn history(State(s): State<AppState>, Auth(pass): Auth<CatalogRead>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<History>> {
+pub(crate) async fn history(
+    State(s): State<AppState>,
+    Auth(pass): Auth<CatalogRead>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<History>> {
     Ok(Json(s.catalog.history(&pass, id).await?))
 }
 

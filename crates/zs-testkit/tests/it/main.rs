@@ -5,6 +5,7 @@
 mod authz_matrix;
 mod bad_input;
 mod browser;
+mod catalog;
 mod credentials;
 mod login;
 mod ops;
