@@ -61,7 +61,8 @@ pub struct ImportedEntry {
 /// One problem in an imported file, located the way a person finds it in Excel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CellProblem {
-    /// Sheet name (`信息资源`, `信息项`; the same names for the two CSV files; `JSON` for JSON).
+    /// Sheet name (`信息资源`, `信息项`; the same names for the two CSV files; `JSON` for JSON);
+    /// empty when the file as a whole cannot be read.
     pub sheet: String,
     /// 1-based row as Excel shows it (the header is row 1 in an export); for JSON the 1-based
     /// position in the array; 0 when the problem concerns the whole sheet or file.
@@ -76,14 +77,21 @@ pub struct CellProblem {
 impl fmt::Display for CellProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let noun = if self.sheet == JSON_SHEET { "entry" } else { "row" };
-        f.write_str(&self.sheet)?;
+        let mut place = self.sheet.clone();
         if self.row > 0 {
-            write!(f, " {noun} {}", self.row)?;
+            place.push_str(&format!(" {noun} {}", self.row));
         }
         if !self.column.is_empty() {
-            write!(f, ", {}", self.column)?;
+            if !place.is_empty() {
+                place.push_str(", ");
+            }
+            place.push_str(&self.column);
         }
-        write!(f, ": {}", self.message)
+        if place.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{place}: {}", self.message)
+        }
     }
 }
 

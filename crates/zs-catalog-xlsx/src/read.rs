@@ -16,7 +16,7 @@ use zs_catalog::EntryBody;
 pub fn import_xlsx(bytes: &[u8]) -> Result<Vec<ImportedEntry>, ImportError> {
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         ImportError::single(
-            ENTRIES_SHEET,
+            "",
             0,
             "",
             format!("the file is not an Excel workbook that can be read (.xlsx or .xls): {e}"),
@@ -133,7 +133,7 @@ struct WithBody {
 pub fn import_json(bytes: &[u8]) -> Result<Vec<ImportedEntry>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
-        ImportError::single(JSON_SHEET, 0, "", format!("the file is not a JSON array of catalogue entries: {e}"))
+        ImportError::single("", 0, "", format!("the file is not a JSON array of catalogue entries: {e}"))
     })?;
     let mut p = Problems::default();
     let mut out = Vec::with_capacity(values.len());
