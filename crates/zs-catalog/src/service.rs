@@ -242,38 +242,31 @@ impl CatalogService {
     /// Every entry the principal may see, in code order, with the version shown to them.
     pub async fn visible_entries(&self, p: &Principal) -> Result<Vec<Entry>> {
         let dir = self.directory().await?;
+        let mut out = self.scan(&dir, |row, owner| Self::visible(p, row, owner)).await?;
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    }
+
+    /// All entries passing `keep`, one store query per 5,000.
+    async fn scan(&self, dir: &OrgDirectory, keep: impl Fn(&EntryRow, &Org) -> bool) -> Result<Vec<Entry>> {
         let mut out = Vec::new();
         let mut after = 0;
         loop {
-            let rows = self.store.list_entries("/", after, 5000).await?;
-            let Some(last) = rows.last() else { break };
+            let page = self.store.list_entries_shown(after, 5000).await?;
+            let Some((last, _)) = page.last() else { break };
             after = last.id;
-            for row in &rows {
-                let Some(owner) = dir.org(row.org_id) else { continue };
-                if Self::visible(p, row, owner) {
-                    let v = self.version(row.id, Self::shown_version(row)).await?;
-                    out.push(self.view(&dir, row, &v)?);
+            for (row, v) in &page {
+                if dir.org(row.org_id).is_some_and(|o| keep(row, o)) {
+                    out.push(self.view(dir, row, v)?);
                 }
             }
         }
-        out.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(out)
     }
 
     /// Every entry (for rebuilding the search index at start).
     pub async fn all_entries(&self) -> Result<Vec<Entry>> {
         let dir = self.directory().await?;
-        let mut out = Vec::new();
-        let mut after = 0;
-        loop {
-            let rows = self.store.list_entries("/", after, 5000).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.id;
-            for row in &rows {
-                let v = self.version(row.id, Self::shown_version(row)).await?;
-                out.push(self.view(&dir, row, &v)?);
-            }
-        }
-        Ok(out)
+        self.scan(&dir, |_, _| true).await
     }
 }

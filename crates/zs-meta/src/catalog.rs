@@ -153,6 +153,9 @@ pub trait CatalogStore: Send + Sync {
     async fn entry_by_code(&self, code: &str) -> Result<Option<EntryRow>>;
     /// Entries whose provider lies under a path prefix, by id, after `after_id`, at most `limit`.
     async fn list_entries(&self, path_prefix: &str, after_id: i64, limit: i64) -> Result<Vec<EntryRow>>;
+    /// Entries after `after_id` (by id, at most `limit`) with the version shown to everyone: the
+    /// published one, else the latest. One query per page, for index rebuilds and exports.
+    async fn list_entries_shown(&self, after_id: i64, limit: i64) -> Result<Vec<(EntryRow, VersionRow)>>;
     /// Entries under a path prefix whose pending version awaits review (the review queue).
     async fn list_pending_review(&self, path_prefix: &str) -> Result<Vec<EntryRow>>;
     /// One version.

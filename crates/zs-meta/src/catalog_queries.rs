@@ -220,6 +220,37 @@ macro_rules! impl_catalog_store {
                     rows.iter().map(entry_row).collect()
                 }
 
+                async fn list_entries_shown(&self, after_id: i64, limit: i64) -> Result<Vec<(EntryRow, VersionRow)>> {
+                    let sql = format!(
+                        "SELECT {ENTRY_COLS}, v.entry_id, v.version, v.body, v.state, v.withdrawal, v.author_id, \
+                         v.created_at AS v_created_at, v.submitted_by, v.submitted_at, v.reviewed_by, v.reviewed_at, v.review_note \
+                         FROM catalog_entries e JOIN catalog_versions v ON v.entry_id = e.id \
+                         AND v.version = COALESCE(e.published_version, e.latest_version) \
+                         WHERE e.id > $1 ORDER BY e.id LIMIT $2"
+                    );
+                    let rows = sqlx::query(&sql).bind(after_id).bind(limit.clamp(1, 100_000)).fetch_all(&self.pool).await.map_err(map)?;
+                    rows.iter()
+                        .map(|r| {
+                            let e = entry_row(r)?;
+                            let v = VersionRow {
+                                entry_id: r.try_get("entry_id").map_err(map)?,
+                                version: r.try_get("version").map_err(map)?,
+                                body: r.try_get("body").map_err(map)?,
+                                state: r.try_get("state").map_err(map)?,
+                                withdrawal: r.try_get("withdrawal").map_err(map)?,
+                                author_id: r.try_get("author_id").map_err(map)?,
+                                created_at: r.try_get("v_created_at").map_err(map)?,
+                                submitted_by: r.try_get("submitted_by").map_err(map)?,
+                                submitted_at: r.try_get("submitted_at").map_err(map)?,
+                                reviewed_by: r.try_get("reviewed_by").map_err(map)?,
+                                reviewed_at: r.try_get("reviewed_at").map_err(map)?,
+                                review_note: r.try_get("review_note").map_err(map)?,
+                            };
+                            Ok((e, v))
+                        })
+                        .collect()
+                }
+
                 async fn list_pending_review(&self, path_prefix: &str) -> Result<Vec<EntryRow>> {
                     let sql = format!(
                         "SELECT {ENTRY_COLS} FROM catalog_entries e JOIN orgs o ON o.id = e.org_id \

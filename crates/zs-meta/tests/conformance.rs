@@ -40,6 +40,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    catalog_entries_versions_and_conflicts,
     migrations_are_idempotent,
     org_tree_and_paths,
     duplicate_codes_rejected,
@@ -201,4 +202,59 @@ async fn audit_append_only_and_paged(s: DynStore) {
         .await
         .unwrap();
     assert_eq!(under.len(), 5);
+}
+
+async fn catalog_entries_versions_and_conflicts(s: DynStore) {
+    use zs_meta::catalog::{EntryChange, EventRow, NewEntry};
+    let c = city(&s).await;
+    let new = |name: &str| NewEntry {
+        prefix: "101001000".into(),
+        org_id: c.0,
+        name: name.into(),
+        body: "{}".into(),
+        actor_id: 1,
+        at: NOW,
+        reason: None,
+    };
+    let rows = s.create_entries(vec![new("甲"), new("乙")]).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["101001000/000001", "101001000/000002"]);
+    // All or nothing: a duplicate name in a batch leaves no entry and no consumed sequence.
+    let e = s.create_entries(vec![new("丙"), new("甲")]).await.unwrap_err();
+    assert_eq!((e.code, e.field.as_deref()), (ErrorCode::AlreadyExists, Some("name")));
+    assert!(s.entry_by_code("101001000/000003").await.unwrap().is_none());
+    assert_eq!(s.create_entries(vec![new("丙")]).await.unwrap()[0].code, "101001000/000003");
+    let first = rows[0].clone();
+    let v1 = s.get_version(first.id, 1).await.unwrap().unwrap();
+    assert_eq!((v1.state.as_str(), v1.body.as_str()), ("draft", "{}"));
+    let change = |row: &zs_meta::catalog::EntryRow| EntryChange {
+        entry: zs_meta::catalog::EntryRow { status: "submitted".into(), updated_at: NOW + 1, ..row.clone() },
+        insert_versions: vec![],
+        update_versions: vec![zs_meta::catalog::VersionRow {
+            state: "submitted".into(),
+            submitted_by: Some(1),
+            submitted_at: Some(NOW + 1),
+            ..v1.clone()
+        }],
+        event: EventRow {
+            entry_id: row.id,
+            version: 1,
+            action: "submit".into(),
+            actor_id: Some(1),
+            at: NOW + 1,
+            reason: None,
+        },
+        fulfil_obligations: None,
+    };
+    let after = s.apply_change(change(&first)).await.unwrap();
+    assert_eq!((after.status.as_str(), after.revision), ("submitted", first.revision + 1));
+    // The same decision based on the stale row is refused, not applied twice.
+    assert_eq!(s.apply_change(change(&first)).await.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        s.list_events(first.id).await.unwrap().iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["create", "submit"]
+    );
+    let shown = s.list_entries_shown(0, 10).await.unwrap();
+    assert_eq!(shown.len(), 3);
+    assert_eq!(shown[0].1.state, "submitted");
+    assert_eq!(s.list_pending_review("/").await.unwrap().len(), 1);
 }
