@@ -12,6 +12,7 @@ mod columns;
 mod export;
 mod import;
 mod read;
+mod table;
 mod vocab;
 
 use serde::{Deserialize, Serialize};

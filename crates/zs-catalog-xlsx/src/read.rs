@@ -2,11 +2,15 @@
 //! JSON, straight into bodies; then the shared import.
 
 use crate::columns::{ENTRIES_SHEET, ITEMS_SHEET, JSON_SHEET};
-use crate::import::{check_bodies, import_tables, Cell, Problems, Table};
+use crate::import::import_tables;
+use crate::table::{Cell, Problems, Table};
 use crate::{ImportError, ImportedEntry};
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
+use zs_catalog::classification::is_resource_code;
+use zs_catalog::validate::problems;
 use zs_catalog::EntryBody;
 
 /// Import an Excel workbook (`.xlsx`; legacy `.xls` and `.ods` too, which the same reader
@@ -149,4 +153,37 @@ pub fn import_json(bytes: &[u8]) -> Result<Vec<ImportedEntry>, ImportError> {
         }
     }
     check_bodies(out, p)
+}
+
+/// Check bodies that arrived whole (JSON): codes, unique names and codes, then validation;
+/// problems are located by array position and element path.
+/// `entries` pairs each body with its 1-based position in the array.
+fn check_bodies(entries: Vec<(usize, ImportedEntry)>, mut p: Problems) -> Result<Vec<ImportedEntry>, ImportError> {
+    if entries.is_empty() && p.is_empty() {
+        p.add(JSON_SHEET, 0, "", "the array is empty: there are no resources to import");
+    }
+    let (mut names, mut codes) = (HashMap::new(), HashSet::new());
+    for (n, e) in &entries {
+        let n = *n;
+        if let Some(code) = &e.code {
+            if !is_resource_code(code) {
+                p.add(JSON_SHEET, n, "code", format!("'{code}' is not a resource code (e.g. 101001000/000001)"));
+            } else if !codes.insert(code.as_str()) {
+                p.add(JSON_SHEET, n, "code", format!("信息资源代码 '{code}' appears more than once in the file"));
+            }
+        }
+        if let Some(first) = names.insert(e.body.name.trim(), n) {
+            names.insert(e.body.name.trim(), first);
+            p.add(
+                JSON_SHEET,
+                n,
+                "name",
+                format!("信息资源名称 '{}' is already used by entry {first}; names must be unique", e.body.name),
+            );
+        }
+        for problem in problems(&e.body) {
+            p.add(JSON_SHEET, n, &problem.field, problem.message);
+        }
+    }
+    p.finish(entries.into_iter().map(|(_, e)| e).collect())
 }
