@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod catalog;
+mod catalog_exchange;
 mod catalog_history;
 mod credentials;
 mod me;
@@ -47,6 +48,8 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog_history::raise_obligation))
         .routes(routes!(catalog_history::deadlines))
         .routes(routes!(catalog_history::calendar, catalog_history::set_calendar_day))
+        .routes(routes!(catalog_exchange::export))
+        .routes(routes!(catalog_exchange::import))
         .split_for_parts()
 }
 

@@ -6,6 +6,7 @@ mod authz_matrix;
 mod bad_input;
 mod browser;
 mod catalog;
+mod catalog_exchange;
 mod credentials;
 mod login;
 mod ops;
