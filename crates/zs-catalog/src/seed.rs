@@ -483,6 +483,7 @@ fn body(spec: &Spec) -> EntryBody {
 }
 
 /// Seed the demo catalogue (skipped if entries exist). `progress` gets a message per step.
+/// The search index is not updated entry by entry; rebuild it afterwards.
 pub async fn demo_catalogue(
     catalog: &CatalogService,
     identity: &IdentityService,
@@ -491,6 +492,7 @@ pub async fn demo_catalogue(
     if !catalog.store.list_entries("/", 0, 1).await?.is_empty() {
         return Ok(0);
     }
+    let catalog = &catalog.without_index();
     let orgs = catalog.store.list_orgs("/").await?;
     let find = |name: &str| orgs.iter().find(|o| o.name == name).cloned();
     // Build the spec list: core entries, then generic department resources for every department.
@@ -571,7 +573,7 @@ pub async fn demo_catalogue(
         for (j, e) in created.iter().enumerate() {
             n += 1;
             // Spread the workflow states: most published, some in every other state.
-            let slot = (d_index * 7 + j) % 20;
+            let slot = (d_index * 7 + j + 7) % 20;
             match slot {
                 0 => {} // draft
                 1 => {

@@ -76,6 +76,11 @@ impl CatalogService {
         Self { store, audit, clock, index }
     }
 
+    /// The same service without search-index updates, for bulk loads followed by a rebuild.
+    pub fn without_index(&self) -> Self {
+        Self { index: None, ..self.clone() }
+    }
+
     /// The store.
     pub fn store(&self) -> &DynStore {
         &self.store

@@ -100,7 +100,7 @@ pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result
     let config = config.load(&[])?;
     zs_server::init_tracing("warn", &config.log_format);
     let store = zs_server::open_store(&config).await?;
-    let state = zs_server::state(config, store, zs_server::system_clock());
+    let state = zs_server::state(config, store, zs_server::system_clock())?;
     let id = &state.identity;
     let rid = Some("cli");
     match cmd {

@@ -16,7 +16,7 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> an
     debug_assert_eq!(config.mode, Mode::Demo);
     zs_server::init_tracing(&config.log_level, &config.log_format);
     let store = zs_server::open_store(&config).await?;
-    let state = zs_server::state(config.clone(), store, zs_server::system_clock());
+    let state = zs_server::state(config.clone(), store, zs_server::system_clock())?;
 
     let total = (1 + zs_identity::seed::MUNICIPAL.len() + zs_identity::seed::DISTRICTS.len() + 1) as u64;
     let bar = ProgressBar::new(total).with_style(

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod admin;
+mod catalogue;
 mod demo;
 
 use anyhow::Context;
@@ -42,6 +43,13 @@ enum Command {
         config: ConfigArgs,
         #[command(subcommand)]
         action: admin::AdminCommand,
+    },
+    /// Import, export and search the data catalogue (数据目录).
+    Catalogue {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        action: catalogue::CatalogueCommand,
     },
     /// Configuration helpers.
     Config {
@@ -140,7 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if store.list_orgs("/").await?.is_empty() {
                 tracing::warn!("the organisation tree is empty: run `zhengshu admin init --city-name 西宁市 --city-code 630100` to create the city and the first system administrator");
             }
-            let state = zs_server::state(config, store, zs_server::system_clock());
+            let state = zs_server::state(config, store, zs_server::system_clock())?;
             zs_server::serve_until_signal(state).await
         }
         Command::Migrate(c) => {
@@ -160,6 +168,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { config, action } => admin::run(config, action).await,
+        Command::Catalogue { config, action } => catalogue::run(config, action).await,
         Command::Config { action: ConfigCommand::Example } => {
             print!("{}", Config::example());
             Ok(())

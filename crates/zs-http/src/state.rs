@@ -12,6 +12,8 @@ pub struct AppState {
     pub identity: IdentityService,
     /// The data catalogue.
     pub catalog: zs_catalog::CatalogService,
+    /// Chinese full-text search over the catalogue, kept current by the catalogue service.
+    pub search: Arc<zs_catalog_search::CatalogIndex>,
     /// The configuration in force.
     pub config: Arc<Config>,
     /// Request counters and latency histogram.

@@ -4,6 +4,7 @@
 
 mod headers;
 mod logging;
+mod search;
 
 use anyhow::Context;
 use axum::Router;
@@ -18,6 +19,7 @@ use zs_meta::DynStore;
 use zs_types::{Clock, SystemClock};
 
 pub use logging::init_tracing;
+pub use search::rebuild as rebuild_search;
 
 /// Open the configured store and apply migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
@@ -34,8 +36,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
-/// Build the shared state: audit writer, identity service.
-pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> AppState {
+/// Build the shared state: audit writer, identity and catalogue services, search index.
+pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let sink = StoreSink::start(store.clone());
     let settings = IdentitySettings {
         session_ttl: time::Duration::minutes(config.session_ttl_minutes),
@@ -46,17 +48,20 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> AppState
     let stats_sink = sink.clone();
     let audit: Arc<dyn zs_types::AuditSink> = Arc::new(sink);
     let identity = IdentityService::new(store.clone(), audit.clone(), clock.clone(), settings);
-    let catalog = zs_catalog::CatalogService::new(store, audit, clock, None);
-    AppState {
+    // An in-memory index, rebuilt from the store by `start` (the store is the truth).
+    let search = Arc::new(zs_catalog_search::CatalogIndex::in_memory().context("creating the search index")?);
+    let catalog = zs_catalog::CatalogService::new(store, audit, clock, Some(Arc::new(search::Adapter(search.clone()))));
+    Ok(AppState {
         identity,
         catalog,
+        search,
         config: Arc::new(config),
         metrics: Arc::default(),
         audit_stats: Some(Arc::new(move || {
             use std::sync::atomic::Ordering::Relaxed;
             (stats_sink.stats().events.load(Relaxed), stats_sink.stats().batches.load(Relaxed))
         })),
-    }
+    })
 }
 
 /// The whole application: API, operational endpoints and portal, with the global layers.
@@ -93,6 +98,7 @@ impl Running {
 
 /// Bind and serve `state` in the background; with TLS configured, serve HTTPS.
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
+    search::rebuild(&state).await?;
     let config = state.config.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;

@@ -134,7 +134,7 @@ impl TestServer {
         };
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
-        let state = zs_server::state(config, store.clone(), clock.clone());
+        let state = zs_server::state(config, store.clone(), clock.clone())?;
         let running = zs_server::start(state.clone()).await?;
         let url = format!("http://{}", running.addr);
         Ok(Some(TestServer { url, state, clock, store, running, _dir: dir }))
@@ -153,6 +153,9 @@ impl TestServer {
         let logins = self.seed_demo().await;
         if let Err(e) = zs_catalog::seed::demo_catalogue(&self.state.catalog, &self.state.identity, &|_| {}).await {
             panic!("seeding the catalogue failed: {e}");
+        }
+        if let Err(e) = zs_server::rebuild_search(&self.state).await {
+            panic!("rebuilding the search index failed: {e:#}");
         }
         logins
     }

@@ -6,6 +6,7 @@ mod auth;
 mod catalog;
 mod catalog_exchange;
 mod catalog_history;
+mod catalog_search;
 mod credentials;
 mod me;
 mod ops;
@@ -35,7 +36,7 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(credentials::revoke))
         .routes(routes!(audit::list))
         .routes(routes!(stats::get))
-        .routes(routes!(catalog::create))
+        .routes(routes!(catalog::create, catalog_search::search))
         .routes(routes!(catalog::get, catalog::edit))
         .routes(routes!(catalog::submit))
         .routes(routes!(catalog::withdraw))

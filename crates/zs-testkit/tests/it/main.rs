@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod catalog;
 mod catalog_exchange;
+mod catalog_search;
 mod credentials;
 mod login;
 mod ops;
