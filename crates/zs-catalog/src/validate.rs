@@ -25,6 +25,8 @@ impl From<Problem> for Error {
 pub const MAX_NAME: usize = 100;
 /// Longest summary.
 pub const MAX_SUMMARY: usize = 2000;
+/// Longest condition or legal-basis text.
+pub const MAX_CONDITION: usize = 1000;
 /// Most items per entry.
 pub const MAX_ITEMS: usize = 500;
 
@@ -88,6 +90,19 @@ pub fn problems(body: &EntryBody) -> Vec<Problem> {
             "不予共享 requires its legal or policy basis (sharing.legal_basis), e.g. the law and article".into(),
         ),
         _ => {}
+    }
+    let too_long = |o: &Option<String>| o.as_deref().is_some_and(|t| t.chars().count() > MAX_CONDITION);
+    if too_long(&s.conditions) {
+        p("sharing.conditions", format!("共享条件 (sharing.conditions) must be at most {MAX_CONDITION} characters"));
+    }
+    if too_long(&s.legal_basis) {
+        p(
+            "sharing.legal_basis",
+            format!("不予共享依据 (sharing.legal_basis) must be at most {MAX_CONDITION} characters"),
+        );
+    }
+    if too_long(&body.open.conditions) {
+        p("open.conditions", format!("开放条件 (open.conditions) must be at most {MAX_CONDITION} characters"));
     }
     if body.open.kind == OpenKind::Conditional && blank(&body.open.conditions) {
         p("open.conditions", "开放条件 (open.conditions) is required for 有条件开放".into());
@@ -171,5 +186,88 @@ pub fn validate(body: &EntryBody) -> Result<(), Error> {
     match problems(body).into_iter().next() {
         Some(p) => Err(p.into()),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn body() -> EntryBody {
+        EntryBody {
+            name: "人口基础信息".into(),
+            summary: "常住人口".into(),
+            classification: Classification { class: ResourceClass::Basic, item: 1, category: 1, subcategory: 0 },
+            format: Format { kind: FormatKind::Table, detail: "PostgreSQL".into() },
+            items: vec![DataItem {
+                name: "id_number".into(),
+                label: "公民身份号码".into(),
+                data_type: DataType::String,
+                length: Some(18),
+                key: true,
+                element: None,
+                security_level: SecurityLevel::L3,
+                sharing: SharingKind::Conditional,
+                open: OpenKind::None,
+            }],
+            sharing: Sharing {
+                kind: SharingKind::Conditional,
+                conditions: Some("依职责".into()),
+                legal_basis: None,
+                method: SharingMethod::Api,
+            },
+            open: Openness { kind: OpenKind::None, conditions: None },
+            update_cycle: UpdateCycle::Daily,
+            related: vec![],
+        }
+    }
+
+    fn fields(b: &EntryBody) -> Vec<String> {
+        problems(b).into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_good_body_passes_and_each_rule_names_its_element() {
+        assert!(problems(&body()).is_empty());
+        let mut b = body();
+        b.sharing = Sharing {
+            kind: SharingKind::None,
+            conditions: None,
+            legal_basis: Some(" ".into()),
+            method: SharingMethod::Api,
+        };
+        b.items[0].sharing = SharingKind::None;
+        assert_eq!(fields(&b), ["sharing.legal_basis"]);
+        let mut b = body();
+        b.items[0].sharing = SharingKind::Unconditional;
+        assert_eq!(fields(&b), ["items[0].sharing"], "an item cannot be more open than its entry");
+        let mut b = body();
+        b.open.kind = OpenKind::Conditional;
+        b.items[0].open = OpenKind::Conditional;
+        assert_eq!(fields(&b), ["open.conditions"]);
+        let mut b = body();
+        b.sharing.kind = SharingKind::None;
+        b.sharing.legal_basis = Some("《保守国家秘密法》".into());
+        b.items[0].sharing = SharingKind::None;
+        b.open.kind = OpenKind::Unconditional;
+        b.items[0].open = OpenKind::Unconditional;
+        assert_eq!(fields(&b), ["open.kind"], "不予共享 cannot be opened");
+        let mut b = body();
+        b.items.push(b.items[0].clone());
+        assert_eq!(fields(&b), ["items[1].name", "items[1].label"]);
+        let mut b = body();
+        b.items[0].key = false;
+        assert_eq!(fields(&b), ["items"]);
+        let mut b = body();
+        b.related = vec!["101001000/000001".into(), "101001000/000001".into(), "x".into()];
+        assert_eq!(fields(&b), ["related[1]", "related[2]"]);
+        let mut b = body();
+        b.sharing.conditions = Some("长".repeat(MAX_CONDITION + 1));
+        assert_eq!(fields(&b), ["sharing.conditions"]);
+        let mut b = body();
+        b.name = "名".repeat(MAX_NAME + 1);
+        b.items[0].name = "ID Number".into();
+        assert_eq!(fields(&b), ["name", "items[0].name"]);
     }
 }
