@@ -28,7 +28,10 @@ use zs_http::AppState;
 /// wraps both with the request-id middleware (`zs_http::request_id::middleware`), so error pages
 /// can name the request.
 pub fn router() -> Router<AppState> {
-    use views::{audit, auth, credentials, dashboard, errors, orgs, users};
+    use views::{
+        audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_form, catalog_review, catalog_search,
+        catalog_tree, credentials, dashboard, errors, orgs, users,
+    };
     Router::new()
         .route("/", get(dashboard::show))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -43,6 +46,21 @@ pub fn router() -> Router<AppState> {
         .route("/credentials", get(credentials::show).post(credentials::issue))
         .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/audit", get(audit::show))
+        .route("/catalog", get(catalog_search::show))
+        .route("/catalog/tree", get(catalog_tree::show))
+        .route("/catalog/review", get(catalog_review::show))
+        .route("/catalog/deadlines", get(catalog_deadlines::show))
+        .route("/catalog/deadlines/calendar", post(catalog_deadlines::set_day))
+        .route("/catalog/entries/{id}/diff", get(catalog_diff::show))
+        .route("/catalog/new", get(catalog_form::new_form).post(catalog_form::create))
+        .route("/catalog/by-code", get(catalog_entry::by_code))
+        .route("/catalog/entries/{id}", get(catalog_entry::show))
+        .route("/catalog/entries/{id}/edit", get(catalog_form::edit_form).post(catalog_form::edit))
+        .route("/catalog/entries/{id}/submit", post(catalog_entry::submit))
+        .route("/catalog/entries/{id}/withdraw", post(catalog_entry::withdraw))
+        .route("/catalog/entries/{id}/obligation", post(catalog_entry::obligation))
+        .route("/catalog/entries/{id}/approve", post(catalog_entry::approve))
+        .route("/catalog/entries/{id}/return", post(catalog_entry::return_for_correction))
         .route("/static/{file}", get(assets::serve))
         .method_not_allowed_fallback(errors::method_not_allowed)
         .fallback(errors::not_found)

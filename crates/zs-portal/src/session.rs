@@ -196,6 +196,9 @@ impl Ctx {
 /// Navigation: (id, path, text key, action that must be allowed).
 const NAV: &[(&str, &str, &str, &str)] = &[
     ("dashboard", "/", "nav.dashboard", "stats.read"),
+    ("catalog", "/catalog", "nav.catalog", "catalog.read"),
+    ("review", "/catalog/review", "nav.review", "catalog.review"),
+    ("deadlines", "/catalog/deadlines", "nav.deadlines", "catalog.read"),
     ("orgs", "/orgs", "nav.orgs", "org.read"),
     ("users", "/users", "nav.users", "user.read"),
     ("credentials", "/credentials", "nav.credentials", "credential.read"),

@@ -1,6 +1,7 @@
 //! In-process tests of the portal pages against a real SQLite store seeded with the demo city.
 
 mod admin;
+mod catalog;
 
 use super::router;
 use axum::body::Body;
@@ -68,7 +69,8 @@ pub(super) async fn setup(demo: bool) -> T {
     if demo {
         config.mode = zs_config::Mode::Demo;
     }
-    let state = AppState { identity, catalog, search, config: Arc::new(config), metrics: Arc::default(), audit_stats: None };
+    let state =
+        AppState { identity, catalog, search, config: Arc::new(config), metrics: Arc::default(), audit_stats: None };
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
 }

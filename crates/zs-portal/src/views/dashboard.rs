@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use zs_http::AppState;
-use zs_identity::policy::StatsRead;
+use zs_identity::policy::{CatalogRead, CatalogReview, StatsRead};
 use zs_types::Role;
 
 /// A stat card.
@@ -44,6 +44,35 @@ struct DashboardPage {
     stats: Vec<Stat>,
     tiles: Vec<Tile>,
     by_role: Vec<LabelValue>,
+    catalogue: Option<CatalogueCard>,
+}
+
+/// The catalogue's to-do counts for operators and stewards.
+pub struct CatalogueCard {
+    due: usize,
+    overdue: usize,
+    /// Submissions awaiting review (operators only).
+    awaiting: Option<usize>,
+}
+
+/// Deadlines due and overdue in the caller's scope, and for reviewers the review queue length.
+async fn catalogue_card(s: &AppState, ctx: &Ctx) -> Result<Option<CatalogueCard>, crate::page::Reject> {
+    if !matches!(ctx.role(), Role::PlatformOperator | Role::Steward) {
+        return Ok(None);
+    }
+    let read = ctx.authorize::<CatalogRead>(s).await?;
+    let (_, summary) = s.catalog.deadlines(&read, false).await.map_err(|e| ctx.fail(e))?;
+    let awaiting = if ctx.allows("catalog.review") {
+        let review = ctx.authorize::<CatalogReview>(s).await?;
+        Some(s.catalog.review_queue(&review).await.map_err(|e| ctx.fail(e))?.len())
+    } else {
+        None
+    };
+    Ok(Some(CatalogueCard {
+        due: summary.iter().map(|x| x.due).sum(),
+        overdue: summary.iter().map(|x| x.overdue).sum(),
+        awaiting,
+    }))
 }
 
 /// Tiles of working pages: (id, path, title, description, action that must be allowed).
@@ -63,18 +92,38 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
     ("org-tree", "/orgs", "tile.org_tree", "tile.org_tree_desc", "org.read"),
 ];
 
+/// Catalogue tiles of the business roles (operators, stewards, data users): (id, path, title,
+/// description, action that must be allowed).
+const CATALOG_LINKS: &[(&str, &str, &str, &str, &str)] = &[
+    ("catalog", "/catalog", "tile.catalog", "tile.catalog_desc", "catalog.read"),
+    ("catalog-new", "/catalog/new", "tile.catalog_new", "tile.catalog_new_desc", "catalog.edit"),
+    ("catalog-review", "/catalog/review", "tile.catalog_review", "tile.catalog_review_desc", "catalog.review"),
+    (
+        "catalog-deadlines",
+        "/catalog/deadlines",
+        "tile.catalog_deadlines",
+        "tile.catalog_deadlines_desc",
+        "catalog.obligation",
+    ),
+    ("catalog-exchange", "/catalog/exchange", "tile.catalog_exchange", "tile.catalog_exchange_desc", "catalog.export"),
+];
+
+/// Whether a role works with the catalogue day to day (the three administrators do not).
+fn catalogue_role(role: Role) -> bool {
+    matches!(role, Role::PlatformOperator | Role::Steward | Role::DataUser)
+}
+
 /// Later capabilities shown as disabled tiles, per role: (id, title, description).
 fn coming_soon(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
-    const CATALOG: (&str, &str, &str) = ("catalog", "soon.catalog", "soon.catalog_desc");
     const INGEST: (&str, &str, &str) = ("ingest", "soon.ingest", "soon.ingest_desc");
     const SHARE: (&str, &str, &str) = ("share", "soon.share", "soon.share_desc");
     const GOVERN: (&str, &str, &str) = ("govern", "soon.govern", "soon.govern_desc");
     const APPLY: (&str, &str, &str) = ("apply", "soon.apply", "soon.apply_desc");
     const LEDGER: (&str, &str, &str) = ("ledger", "soon.ledger", "soon.ledger_desc");
     match role {
-        Role::PlatformOperator => &[CATALOG, INGEST, SHARE, GOVERN],
-        Role::Steward => &[CATALOG, INGEST, GOVERN],
-        Role::DataUser => &[CATALOG, APPLY],
+        Role::PlatformOperator => &[INGEST, SHARE, GOVERN],
+        Role::Steward => &[INGEST, GOVERN],
+        Role::DataUser => &[APPLY],
         Role::SystemAdmin | Role::SecurityAdmin => &[],
         Role::AuditAdmin => &[LEDGER],
     }
@@ -83,6 +132,13 @@ fn coming_soon(role: Role) -> &'static [(&'static str, &'static str, &'static st
 /// Which working tiles a role sees: one per destination, the most specific first.
 fn tiles_for(role: Role) -> Vec<Tile> {
     let mut out: Vec<Tile> = Vec::new();
+    if catalogue_role(role) {
+        for (id, href, title, desc, action) in CATALOG_LINKS {
+            if zs_identity::policy::role_allows(action, role) {
+                out.push(Tile { id, href, title, desc, enabled: true });
+            }
+        }
+    }
     for (id, href, title, desc, action) in LINKS {
         let allowed = zs_identity::policy::role_allows(action, role);
         // Security administrators get the revoke/disable tiles; others the plain ones.
@@ -148,6 +204,7 @@ pub async fn show(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): PortalQue
         stats,
         tiles: tiles_for(p.role()),
         by_role,
+        catalogue: catalogue_card(&s, &ctx).await?,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -173,6 +230,12 @@ mod tests {
             assert!(ids(r).contains(&"credentials"), "{r:?}");
             assert!(!ids(r).contains(&"users"));
         }
-        assert!(tiles_for(Role::PlatformOperator).iter().any(|t| !t.enabled && t.id == "catalog"));
+        assert!(tiles_for(Role::PlatformOperator).iter().all(|t| t.id != "catalog" || t.enabled));
+        let op = ids(Role::PlatformOperator);
+        assert!(op.contains(&"catalog") && op.contains(&"catalog-review") && !op.contains(&"catalog-new"));
+        let st = ids(Role::Steward);
+        assert!(st.contains(&"catalog-new") && st.contains(&"catalog-deadlines") && !st.contains(&"catalog-review"));
+        assert!(ids(Role::DataUser).contains(&"catalog"));
+        assert!(!ids(Role::SystemAdmin).contains(&"catalog"));
     }
 }

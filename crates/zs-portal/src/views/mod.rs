@@ -2,6 +2,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog_common;
+pub mod catalog_deadlines;
+pub mod catalog_diff;
+pub mod catalog_entry;
+pub mod catalog_form;
+pub mod catalog_review;
+pub mod catalog_search;
+pub mod catalog_tree;
 pub mod credentials;
 pub mod dashboard;
 pub mod errors;
