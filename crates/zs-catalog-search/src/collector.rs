@@ -1,7 +1,11 @@
-//! One pass over the matching documents that counts them, counts every facet and keeps the best
-//! `offset + limit` candidates, reading only fast fields (column values and term ordinals). Per
-//! segment, strings are handled as ordinals (whose order is the strings' order) and turned into
-//! text only for the few candidates and the facet values that occur.
+//! One pass over the matching documents that drops those the viewer may not see, counts the rest,
+//! counts every facet and keeps the best `offset + limit` candidates, reading only fast fields
+//! (column values and term ordinals). Per segment, strings are handled as ordinals (whose order
+//! is the strings' order) and turned into text only for the few candidates and the facet values
+//! that occur.
+//!
+//! Visibility costs a range check per document: published entries are one range of the
+//! vocabulary combination, and the owner paths under a scope are one range of term ordinals.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -9,15 +13,12 @@ use std::io;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{BytesColumn, Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, COLLECT_BLOCK_BUFFER_LEN};
 use zs_catalog::{EntryStatus, FormatKind, OpenKind, ResourceClass, SecurityLevel, SharingKind, UpdateCycle};
 
 use crate::query::Sort;
 use crate::results::{AreaCount, Count, DepartmentCount, Facets, Hit};
-use crate::schema::{names, unpack, Dim, DEPT_SEP, DIMS};
-
-/// Counts per packed vocabulary value.
-type VocabCounts = [[u32; 16]; DIMS];
+use crate::schema::{component, names, published_combos, Dim, COMBOS, DEPT_SEP};
 
 /// Everything a search computes.
 pub(crate) struct Collected {
@@ -36,17 +37,20 @@ pub(crate) struct SearchCollector {
     pub offset: usize,
     /// Hits to return.
     pub limit: usize,
+    /// Path prefix under which unpublished entries are visible; `None`: published only.
+    pub scope: Option<String>,
 }
 
 /// The fast-field columns of one segment.
 struct Columns {
     id: Column<i64>,
-    bits: Column<u64>,
+    combo: Column<u64>,
     updated: Column<i64>,
     code: StrColumn,
     name: StrColumn,
     dept: StrColumn,
     area: StrColumn,
+    owner: StrColumn,
 }
 
 impl Columns {
@@ -58,12 +62,13 @@ impl Columns {
         };
         Ok(Self {
             id: ff.i64(names::ID)?,
-            bits: ff.u64(names::BITS)?,
+            combo: ff.u64(names::COMBO)?,
             updated: ff.i64(names::UPDATED)?,
             code: str_col(names::CODE)?,
             name: str_col(names::NAME)?,
             dept: str_col(names::DEPT)?,
             area: str_col(names::AREA)?,
+            owner: str_col(names::OWNER)?,
         })
     }
 }
@@ -100,7 +105,7 @@ pub(crate) struct Ranked {
 /// What one segment found.
 pub(crate) struct SegmentFruit {
     count: usize,
-    vocab: VocabCounts,
+    combos: Vec<u32>,
     dept: Vec<(i64, String, u32)>,
     area: Vec<(String, u32)>,
     hits: Vec<Ranked>,
@@ -109,11 +114,16 @@ pub(crate) struct SegmentFruit {
 /// Collector of one segment.
 pub(crate) struct SegmentSearch {
     cols: Columns,
+    /// Combinations of published entries.
+    published: std::ops::Range<u64>,
+    /// Ordinals of the owner paths under the viewer's scope.
+    own: std::ops::Range<u64>,
     sort: Sort,
     scored: bool,
     k: usize,
     count: usize,
-    vocab: VocabCounts,
+    /// Matches per vocabulary combination ([`crate::schema::combo`]).
+    combos: Vec<u32>,
     dept: Vec<u32>,
     area: Vec<u32>,
     heap: BinaryHeap<Candidate>,
@@ -126,12 +136,18 @@ impl Collector for SearchCollector {
     fn for_segment(&self, _ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentSearch> {
         let cols = Columns::open(segment)?;
         let k = self.offset.saturating_add(self.limit);
+        let own = match &self.scope {
+            Some(scope) => ord_range(&cols.owner, scope)?,
+            None => 0..0,
+        };
         Ok(SegmentSearch {
+            published: published_combos(),
+            own,
             sort: self.sort,
             scored: self.scored,
             k,
             count: 0,
-            vocab: [[0; 16]; DIMS],
+            combos: vec![0; COMBOS],
             dept: vec![0; cols.dept.num_terms()],
             area: vec![0; cols.area.num_terms()],
             heap: BinaryHeap::with_capacity(k.min(1024) + 1),
@@ -145,7 +161,7 @@ impl Collector for SearchCollector {
 
     fn merge_fruits(&self, fruits: Vec<io::Result<SegmentFruit>>) -> tantivy::Result<Collected> {
         let mut total = 0;
-        let mut vocab: VocabCounts = [[0; 16]; DIMS];
+        let mut combos = vec![0u32; COMBOS];
         // org id → (name, matches carrying that name, total matches)
         let mut dept: HashMap<i64, (String, u32, usize)> = HashMap::new();
         let mut area: HashMap<String, usize> = HashMap::new();
@@ -153,10 +169,8 @@ impl Collector for SearchCollector {
         for fruit in fruits {
             let fruit = fruit?;
             total += fruit.count;
-            for (all, part) in vocab.iter_mut().zip(fruit.vocab.iter()) {
-                for (a, p) in all.iter_mut().zip(part.iter()) {
-                    *a += p;
-                }
+            for (all, part) in combos.iter_mut().zip(fruit.combos.iter()) {
+                *all += part;
             }
             for (org, name, n) in fruit.dept {
                 let slot = dept.entry(org).or_insert_with(|| (name.clone(), 0, 0));
@@ -181,16 +195,27 @@ impl Collector for SearchCollector {
         department.sort_by(|a, b| b.count.cmp(&a.count).then(a.org_id.cmp(&b.org_id)));
         let mut area: Vec<AreaCount> = area.into_iter().map(|(area, count)| AreaCount { area, count }).collect();
         area.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.area.cmp(&b.area)));
+        let vocab = |dim: Dim, size: usize| {
+            let mut n = vec![0usize; size];
+            for (c, &k) in combos.iter().enumerate() {
+                if k > 0 {
+                    if let Some(slot) = n.get_mut(component(c, dim)) {
+                        *slot += k as usize;
+                    }
+                }
+            }
+            n
+        };
         let facets = Facets {
             department,
             area,
-            class: counts(ResourceClass::ALL, &vocab[Dim::Class as usize]),
-            sharing: counts(SharingKind::ALL, &vocab[Dim::Sharing as usize]),
-            open: counts(OpenKind::ALL, &vocab[Dim::Open as usize]),
-            format: counts(FormatKind::ALL, &vocab[Dim::Format as usize]),
-            update_cycle: counts(UpdateCycle::ALL, &vocab[Dim::Cycle as usize]),
-            security_level: counts(SecurityLevel::ALL, &vocab[Dim::Security as usize]),
-            status: counts(EntryStatus::ALL, &vocab[Dim::Status as usize]),
+            class: counts(ResourceClass::ALL, &vocab(Dim::Class, ResourceClass::ALL.len())),
+            sharing: counts(SharingKind::ALL, &vocab(Dim::Sharing, SharingKind::ALL.len())),
+            open: counts(OpenKind::ALL, &vocab(Dim::Open, OpenKind::ALL.len())),
+            format: counts(FormatKind::ALL, &vocab(Dim::Format, FormatKind::ALL.len())),
+            update_cycle: counts(UpdateCycle::ALL, &vocab(Dim::Cycle, UpdateCycle::ALL.len())),
+            security_level: counts(SecurityLevel::ALL, &vocab(Dim::Security, SecurityLevel::ALL.len())),
+            status: counts(EntryStatus::ALL, &vocab(Dim::Status, EntryStatus::ALL.len())),
         };
         Ok(Collected { total, hits, facets })
     }
@@ -208,26 +233,30 @@ fn order(sort: Sort, a: &Ranked, b: &Ranked) -> Ordering {
 }
 
 /// The values of a vocabulary that occur, in display order.
-fn counts<T: Copy>(all: &[T], n: &[u32; 16]) -> Vec<Count<T>> {
-    all.iter().zip(n.iter()).filter(|(_, &c)| c > 0).map(|(&value, &c)| Count { value, count: c as usize }).collect()
+fn counts<T: Copy>(all: &[T], n: &[usize]) -> Vec<Count<T>> {
+    all.iter().zip(n.iter()).filter(|(_, &c)| c > 0).map(|(&value, &count)| Count { value, count }).collect()
 }
 
-impl SegmentCollector for SegmentSearch {
-    type Fruit = io::Result<SegmentFruit>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.count += 1;
-        if let Some(bits) = self.cols.bits.first(doc) {
-            for (d, counts) in self.vocab.iter_mut().enumerate() {
-                if let Some(c) = counts.get_mut(unpack(bits, d)) {
-                    *c += 1;
-                }
-            }
+impl SegmentSearch {
+    /// One matching document: drop it if invisible, else count it and consider it for the page.
+    /// `facets` holds its department and area ordinals when they were read in a block.
+    #[inline]
+    fn visit(&mut self, doc: DocId, score: Score, combo: Option<u64>, facets: Option<(Option<u64>, Option<u64>)>) {
+        let Some(combo) = combo else { return };
+        if !self.published.contains(&combo) && !self.cols.owner.ords().first(doc).is_some_and(|o| self.own.contains(&o))
+        {
+            return;
         }
-        if let Some(c) = self.cols.dept.ords().first(doc).and_then(|o| self.dept.get_mut(o as usize)) {
+        self.count += 1;
+        if let Some(c) = self.combos.get_mut(combo as usize) {
             *c += 1;
         }
-        if let Some(c) = self.cols.area.ords().first(doc).and_then(|o| self.area.get_mut(o as usize)) {
+        let (dept, area) =
+            facets.unwrap_or_else(|| (self.cols.dept.ords().first(doc), self.cols.area.ords().first(doc)));
+        if let Some(c) = dept.and_then(|o| self.dept.get_mut(o as usize)) {
+            *c += 1;
+        }
+        if let Some(c) = area.and_then(|o| self.area.get_mut(o as usize)) {
             *c += 1;
         }
         if self.k == 0 {
@@ -239,13 +268,47 @@ impl SegmentCollector for SegmentSearch {
             Sort::Code => self.cols.code.ords().first(doc).unwrap_or(u64::MAX),
             Sort::UpdatedDesc => newest_first_key(self.cols.updated.first(doc).unwrap_or(i64::MIN)),
         };
+        let full = self.heap.len() >= self.k;
+        if full && self.heap.peek().is_some_and(|worst| key > worst.key) {
+            return; // cannot make the page: skip reading the id
+        }
         let id = self.cols.id.first(doc).unwrap_or(i64::MAX);
         let candidate = Candidate { key, id, doc, score_bits: score.to_bits() };
-        if self.heap.len() < self.k {
+        if !full {
             self.heap.push(candidate);
         } else if let Some(mut worst) = self.heap.peek_mut() {
             if candidate < *worst {
                 *worst = candidate;
+            }
+        }
+    }
+}
+
+impl SegmentCollector for SegmentSearch {
+    type Fruit = io::Result<SegmentFruit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let combo = self.cols.combo.first(doc);
+        self.visit(doc, score, combo, None);
+    }
+
+    /// Unscored blocks (the common case for browsing) read the vocabulary and facet columns for
+    /// the whole block at once.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut combo = [None; COLLECT_BLOCK_BUFFER_LEN];
+        let mut dept = [None; COLLECT_BLOCK_BUFFER_LEN];
+        let mut area = [None; COLLECT_BLOCK_BUFFER_LEN];
+        for block in docs.chunks(COLLECT_BLOCK_BUFFER_LEN) {
+            let n = block.len();
+            let (combo, dept, area) = (&mut combo[..n], &mut dept[..n], &mut area[..n]);
+            combo.fill(None);
+            dept.fill(None);
+            area.fill(None);
+            self.cols.combo.first_vals(block, combo);
+            self.cols.dept.ords().first_vals(block, dept);
+            self.cols.area.ords().first_vals(block, area);
+            for (i, &doc) in block.iter().enumerate() {
+                self.visit(doc, 0.0, combo[i], Some((dept[i], area[i])));
             }
         }
     }
@@ -267,7 +330,7 @@ impl SegmentCollector for SegmentSearch {
         }
         let mut hits = Vec::with_capacity(self.heap.len());
         for c in self.heap.into_vec() {
-            let status_ord = cols.bits.first(c.doc).map(|b| unpack(b, Dim::Status as usize));
+            let status_ord = cols.combo.first(c.doc).map(|b| component(b as usize, Dim::Status));
             let status = status_ord
                 .and_then(|i| EntryStatus::ALL.get(i).copied())
                 .ok_or_else(|| corrupt(format!("document {} has no valid status", c.doc)))?;
@@ -285,7 +348,7 @@ impl SegmentCollector for SegmentSearch {
             };
             hits.push(Ranked { hit, updated: cols.updated.first(c.doc).unwrap_or(i64::MIN) });
         }
-        Ok(SegmentFruit { count: self.count, vocab: self.vocab, dept, area, hits })
+        Ok(SegmentFruit { count: self.count, combos: self.combos, dept, area, hits })
     }
 }
 
@@ -301,6 +364,17 @@ fn ord_str(col: &StrColumn, ord: u64) -> io::Result<String> {
     } else {
         Err(corrupt(format!("term ordinal {ord} is not in the dictionary")))
     }
+}
+
+/// The ordinals of the terms of a string column that start with `prefix`.
+fn ord_range(col: &StrColumn, prefix: &str) -> tantivy::Result<std::ops::Range<u64>> {
+    let mut terms = col.dictionary().prefix_range(prefix).into_stream()?;
+    let Some(first) = terms.advance().then(|| terms.term_ord()) else { return Ok(0..0) };
+    let mut last = first;
+    while terms.advance() {
+        last = terms.term_ord();
+    }
+    Ok(first..last + 1)
 }
 
 /// The string value of a document, if it has one.

@@ -188,9 +188,15 @@ impl CatalogIndex {
     /// returned and [`SearchResults::relaxed`] is set. Free text never fails: only paging beyond
     /// the limits or a malformed classification prefix is `invalid_input`.
     pub fn search(&self, q: &SearchQuery, vis: &Visibility) -> Result<SearchResults> {
-        let plan = query::plan(&self.fields, q, vis)?;
+        let plan = query::plan(&self.fields, q)?;
         let searcher = self.reader.searcher();
-        let collector = SearchCollector { sort: plan.sort, scored: plan.scored, offset: q.offset, limit: q.limit };
+        let collector = SearchCollector {
+            sort: plan.sort,
+            scored: plan.scored,
+            offset: q.offset,
+            limit: q.limit,
+            scope: (!vis.scope_path.is_empty()).then(|| vis.scope_path.clone()),
+        };
         let mut found = searcher.search(plan.strict.as_ref(), &collector)?;
         let mut relaxed = false;
         if found.total == 0 {
@@ -211,10 +217,5 @@ mod tests {
     fn index_is_shareable() {
         fn shareable<T: Send + Sync>() {}
         shareable::<CatalogIndex>();
-    }
-
-    #[test]
-    fn published_tag_matches_vocabulary() {
-        assert_eq!(schema::tag::PUBLISHED, schema::tag::vocab("status", zs_catalog::EntryStatus::Published.as_str()));
     }
 }

@@ -11,7 +11,7 @@ use zs_catalog::{EntryStatus, FormatKind, OpenKind, ResourceClass, SecurityLevel
 
 use crate::error::{Result, SearchError};
 use crate::schema::{tag, Fields};
-use crate::tokenizer::{is_single_han, query_units};
+use crate::tokenizer::{is_single_han, normalize, query_units};
 
 /// Largest page.
 pub const MAX_LIMIT: usize = 1_000;
@@ -125,7 +125,8 @@ impl Visibility {
     }
 }
 
-/// A checked query, ready to run.
+/// A checked query, ready to run. Visibility is not part of the query: the collector applies it
+/// (see [`crate::collector`]).
 pub(crate) struct Plan {
     /// The query with every word required (single characters optional).
     pub strict: Box<dyn Query>,
@@ -139,7 +140,7 @@ pub(crate) struct Plan {
 }
 
 /// Check the paging and filters and build the query.
-pub(crate) fn plan(f: &Fields, q: &SearchQuery, vis: &Visibility) -> Result<Plan> {
+pub(crate) fn plan(f: &Fields, q: &SearchQuery) -> Result<Plan> {
     if q.limit > MAX_LIMIT {
         return Err(SearchError::InvalidQuery {
             field: "limit",
@@ -152,17 +153,15 @@ pub(crate) fn plan(f: &Fields, q: &SearchQuery, vis: &Visibility) -> Result<Plan
             message: format!("offset + limit must be at most {MAX_WINDOW}, got {} + {}", q.offset, q.limit),
         });
     }
-    let mut restrictions: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, visibility(f, vis))];
-    for t in filter_tags(&q.filters)? {
-        restrictions.push((Occur::Must, constant(tag_query(f.tags, &t))));
-    }
+    let restrictions: Vec<(Occur, Box<dyn Query>)> =
+        filter_tags(&q.filters)?.iter().map(|t| (Occur::Must, constant(tag_query(f.tags, t)))).collect();
 
     let text = q.text.trim();
     if text.is_empty() {
         let sort = if q.sort == Sort::Relevance { Sort::Code } else { q.sort };
-        let mut all = restrictions;
-        all.push((Occur::Must, constant(Box::new(AllQuery))));
-        return Ok(Plan { strict: Box::new(BooleanQuery::new(all)), relaxed: None, sort, scored: false });
+        let strict: Box<dyn Query> =
+            if restrictions.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(restrictions)) };
+        return Ok(Plan { strict, relaxed: None, sort, scored: false });
     }
     let units = query_units(text, MAX_TEXT_CHARS, MAX_TEXT_WORDS);
     let with = |text_query: Box<dyn Query>| -> Box<dyn Query> {
@@ -177,7 +176,7 @@ pub(crate) fn plan(f: &Fields, q: &SearchQuery, vis: &Visibility) -> Result<Plan
 
 /// The text part: the whole text as a code, or its words in the text fields.
 fn text_query(f: &Fields, text: &str, units: &[String], strict: bool) -> Box<dyn Query> {
-    let code = Term::from_field_text(f.code, text);
+    let code = Term::from_field_text(f.code, &normalize(text));
     let code: Box<dyn Query> =
         Box::new(BoostQuery::new(Box::new(TermQuery::new(code, IndexRecordOption::Basic)), CODE_BOOST));
     let all_single = units.iter().all(|u| is_single_han(u));
@@ -214,16 +213,6 @@ fn word_query(f: &Fields, word: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// Published to everyone; otherwise only within the viewer's scope.
-fn visibility(f: &Fields, vis: &Visibility) -> Box<dyn Query> {
-    let published = constant(tag_query(f.tags, tag::PUBLISHED));
-    if vis.scope_path.is_empty() {
-        return published;
-    }
-    let own = constant(tag_query(f.tags, &tag::own(&vis.scope_path)));
-    Box::new(BooleanQuery::new(vec![(Occur::Should, published), (Occur::Should, own)]))
-}
-
 /// The filter terms a query asks for.
 fn filter_tags(x: &Filters) -> Result<Vec<String>> {
     let mut tags = Vec::new();
@@ -231,7 +220,7 @@ fn filter_tags(x: &Filters) -> Result<Vec<String>> {
         tags.push(tag::org(id));
     }
     if let Some(a) = &x.area {
-        tags.push(tag::area(a.trim()));
+        tags.push(tag::area(a));
     }
     if let Some(p) = &x.classification {
         let p = p.trim();

@@ -1,8 +1,9 @@
 //! The index schema and how an [`Entry`] becomes a document.
 //!
 //! Text fields are cut by jieba and scored with BM25; everything used to filter is a term of the
-//! one keyword field `tags` (`status:draft`, `cls:101`, `own:/1/3/` …); everything used to count
-//! facets, sort or show a hit is a fast field, so a search never loads a stored document.
+//! one keyword field `tags` (`status:draft`, `cls:101`, `org:12` …); everything used to count
+//! facets, check visibility, sort or show a hit is a fast field, so a search never loads a stored
+//! document.
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STRING,
@@ -23,9 +24,6 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Separator between org id and provider name in the `dept` fast field.
 pub(crate) const DEPT_SEP: char = '\u{1f}';
-
-/// Owner paths longer than this (in characters) are only visible to scopes up to this length.
-const MAX_OWNER_PREFIX_CHARS: usize = 256;
 
 /// Handles of the schema's fields.
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +48,10 @@ pub(crate) struct Fields {
     pub dept: Field,
     /// Fast only: the area, for its facet.
     pub area: Field,
-    /// Fast only: the closed vocabularies packed 4 bits each (see [`Dim`]).
-    pub bits: Field,
+    /// Fast only: the owner's path in the organisation tree, for visibility.
+    pub owner: Field,
+    /// Fast only: the closed vocabularies as one mixed-radix number (see [`combo`]).
+    pub combo: Field,
     /// Fast only: `updated_at` in Unix milliseconds.
     pub updated: Field,
     /// Filter terms.
@@ -65,7 +65,8 @@ pub(crate) mod names {
     pub const NAME: &str = "name";
     pub const DEPT: &str = "dept";
     pub const AREA: &str = "area";
-    pub const BITS: &str = "bits";
+    pub const OWNER: &str = "owner";
+    pub const COMBO: &str = "combo";
     pub const UPDATED: &str = "updated";
 }
 
@@ -88,15 +89,16 @@ pub(crate) fn build() -> (Schema, Fields) {
         classification: b.add_text_field("classification", text()),
         extra: b.add_text_field("extra", text()),
         dept: b.add_text_field(names::DEPT, fast_str.clone()),
-        area: b.add_text_field(names::AREA, fast_str),
-        bits: b.add_u64_field(names::BITS, NumericOptions::default().set_fast()),
+        area: b.add_text_field(names::AREA, fast_str.clone()),
+        owner: b.add_text_field(names::OWNER, fast_str),
+        combo: b.add_u64_field(names::COMBO, NumericOptions::default().set_fast()),
         updated: b.add_i64_field(names::UPDATED, NumericOptions::default().set_fast()),
         tags: b.add_text_field("tags", STRING),
     };
     (b.build(), fields)
 }
 
-/// A closed vocabulary packed into the `bits` fast field: 4 bits each, at `4 * dim`.
+/// The closed vocabularies, in the order of their digits in [`combo`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dim {
     Class = 0,
@@ -108,32 +110,68 @@ pub(crate) enum Dim {
     Status = 6,
 }
 
-/// Number of packed vocabularies.
+/// Number of closed vocabularies.
 pub(crate) const DIMS: usize = 7;
 
-/// Position of `v` in `all` (every vocabulary has fewer than 16 values).
-fn ordinal<T: PartialEq>(all: &[T], v: &T) -> u64 {
-    all.iter().position(|x| x == v).map_or(0xF, |i| i as u64 & 0xF)
+/// Number of values of each vocabulary.
+pub(crate) const DIM_SIZES: [usize; DIMS] = [
+    ResourceClass::ALL.len(),
+    SharingKind::ALL.len(),
+    OpenKind::ALL.len(),
+    FormatKind::ALL.len(),
+    UpdateCycle::ALL.len(),
+    SecurityLevel::ALL.len(),
+    EntryStatus::ALL.len(),
+];
+
+const fn strides() -> [usize; DIMS] {
+    let mut s = [1; DIMS];
+    let mut i = 1;
+    while i < DIMS {
+        s[i] = s[i - 1] * DIM_SIZES[i - 1];
+        i += 1;
+    }
+    s
 }
 
-/// The 4-bit value of `dim` in packed `bits`.
-pub(crate) fn unpack(bits: u64, dim: usize) -> usize {
-    ((bits >> (4 * dim)) & 0xF) as usize
+/// Weight of each vocabulary's digit.
+const STRIDES: [usize; DIMS] = strides();
+
+/// Number of distinct combinations (3 × 3 × 3 × 3 × 7 × 4 × 5 = 11,340): a search counts
+/// combinations in an array this long, one increment per document, and splits them afterwards.
+pub(crate) const COMBOS: usize = STRIDES[DIMS - 1] * DIM_SIZES[DIMS - 1];
+
+/// Position of `v` in `all`.
+fn ordinal<T: PartialEq>(all: &[T], v: &T) -> usize {
+    all.iter().position(|x| x == v).unwrap_or(0)
 }
 
-/// Pack an entry's vocabularies.
-pub(crate) fn pack(e: &Entry) -> u64 {
+/// The value (position in its `ALL`) of one vocabulary in a combination.
+pub(crate) fn component(combo: usize, dim: Dim) -> usize {
+    (combo / STRIDES[dim as usize]) % DIM_SIZES[dim as usize]
+}
+
+/// The combinations of published entries: status is the most significant digit, so they are
+/// one range.
+pub(crate) fn published_combos() -> std::ops::Range<u64> {
+    let stride = STRIDES[Dim::Status as usize] as u64;
+    let published = ordinal(EntryStatus::ALL, &EntryStatus::Published) as u64;
+    published * stride..(published + 1) * stride
+}
+
+/// An entry's vocabularies as one number below [`COMBOS`].
+pub(crate) fn combo(e: &Entry) -> u64 {
     let b = &e.body;
-    let parts = [
-        (Dim::Class, ordinal(ResourceClass::ALL, &b.classification.class)),
-        (Dim::Sharing, ordinal(SharingKind::ALL, &b.sharing.kind)),
-        (Dim::Open, ordinal(OpenKind::ALL, &b.open.kind)),
-        (Dim::Format, ordinal(FormatKind::ALL, &b.format.kind)),
-        (Dim::Cycle, ordinal(UpdateCycle::ALL, &b.update_cycle)),
-        (Dim::Security, ordinal(SecurityLevel::ALL, &e.security_level)),
-        (Dim::Status, ordinal(EntryStatus::ALL, &e.status)),
+    let digits = [
+        ordinal(ResourceClass::ALL, &b.classification.class),
+        ordinal(SharingKind::ALL, &b.sharing.kind),
+        ordinal(OpenKind::ALL, &b.open.kind),
+        ordinal(FormatKind::ALL, &b.format.kind),
+        ordinal(UpdateCycle::ALL, &b.update_cycle),
+        ordinal(SecurityLevel::ALL, &e.security_level),
+        ordinal(EntryStatus::ALL, &e.status),
     ];
-    parts.iter().fold(0, |acc, (dim, v)| acc | (v << (4 * *dim as u64)))
+    digits.iter().zip(STRIDES).map(|(d, s)| (d * s) as u64).sum()
 }
 
 /// Filter terms (the `tags` field).
@@ -152,16 +190,10 @@ pub(crate) mod tag {
     pub fn cls(prefix: &str) -> String {
         format!("cls:{prefix}")
     }
-    /// `own:{prefix of the owner path}`.
-    pub fn own(prefix: &str) -> String {
-        format!("own:{prefix}")
-    }
     /// `{kind}:{stable name}` for a vocabulary value.
     pub fn vocab(kind: &str, value: impl Display) -> String {
         format!("{kind}:{value}")
     }
-    /// Tag of a published entry (visible to everyone).
-    pub const PUBLISHED: &str = "status:published";
 }
 
 /// Turn an entry into a document.
@@ -206,7 +238,8 @@ pub(crate) fn document(f: &Fields, e: &Entry) -> Result<TantivyDocument> {
     }
     d.add_text(f.dept, format!("{}{DEPT_SEP}{}", e.org_id, e.provider));
     d.add_text(f.area, &e.area);
-    d.add_u64(f.bits, pack(e));
+    d.add_text(f.owner, &e.owner_path);
+    d.add_u64(f.combo, combo(e));
     d.add_i64(f.updated, updated_ms);
 
     d.add_text(f.tags, tag::org(e.org_id));
@@ -224,13 +257,27 @@ pub(crate) fn document(f: &Fields, e: &Entry) -> Result<TantivyDocument> {
     d.add_text(f.tags, tag::vocab("cycle", b.update_cycle.as_str()));
     d.add_text(f.tags, tag::vocab("security", e.security_level.as_str()));
     d.add_text(f.tags, tag::vocab("status", e.status.as_str()));
-    for (i, (at, c)) in e.owner_path.char_indices().enumerate() {
-        if i >= MAX_OWNER_PREFIX_CHARS {
-            break;
-        }
-        if let Some(p) = e.owner_path.get(..at + c.len_utf8()) {
-            d.add_text(f.tags, tag::own(p));
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_round_trip() {
+        assert_eq!(COMBOS, 11_340);
+        let mut seen = std::collections::HashSet::new();
+        for c in 0..COMBOS {
+            let digits: Vec<usize> =
+                [Dim::Class, Dim::Sharing, Dim::Open, Dim::Format, Dim::Cycle, Dim::Security, Dim::Status]
+                    .iter()
+                    .map(|d| component(c, *d))
+                    .collect();
+            assert!(digits.iter().zip(DIM_SIZES).all(|(d, n)| *d < n));
+            let published = digits[Dim::Status as usize] == ordinal(EntryStatus::ALL, &EntryStatus::Published);
+            assert_eq!(published_combos().contains(&(c as u64)), published);
+            assert!(seen.insert(digits));
         }
     }
-    Ok(d)
 }

@@ -25,7 +25,7 @@ fn jieba() -> &'static Jieba {
 }
 
 /// Fold full-width ASCII (ＡＢＣ１２３) and the ideographic space to their half-width forms.
-fn normalize(text: &str) -> Cow<'_, str> {
+pub(crate) fn normalize(text: &str) -> Cow<'_, str> {
     let wide = |c: char| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}';
     if !text.chars().any(wide) {
         return Cow::Borrowed(text);

@@ -509,3 +509,44 @@ fn on_disk_index_persists_and_is_recreated_for_another_version() {
     let index = CatalogIndex::open(dir.path()).unwrap();
     assert_eq!(index.len(), 29);
 }
+
+#[test]
+fn empty_area_and_provider_are_values_like_any_other() {
+    let index = index();
+    let mut e = entries().remove(0);
+    e.id = 500;
+    e.area = String::new();
+    e.provider = String::new();
+    e.body.name = "无归属测试资源".into();
+    index.upsert(&e).unwrap();
+    let r = search(&index, "无归属");
+    assert_eq!(ids(&r), [500]);
+    assert_eq!(r.hits[0].provider, "");
+    assert_eq!(r.facets.area_count(""), 1);
+    assert_eq!(
+        r.facets.department,
+        [zs_catalog_search::DepartmentCount { org_id: 1, provider: String::new(), count: 1 }]
+    );
+    let r = filtered(&index, Filters { area: Some(String::new()), ..Filters::default() });
+    assert_eq!(ids(&r), [500]);
+}
+
+#[test]
+fn serde_shapes_are_stable() {
+    let q: SearchQuery = serde_json::from_value(serde_json::json!({
+        "text": "人口",
+        "filters": {"class": "basic", "status": "published", "classification": "101"},
+        "sort": "updated_desc",
+        "limit": 5
+    }))
+    .unwrap();
+    assert_eq!(q.sort, Sort::UpdatedDesc);
+    assert_eq!((q.offset, q.limit), (0, 5));
+    assert_eq!(q.filters.class, Some(ResourceClass::Basic));
+    assert!(serde_json::from_value::<SearchQuery>(serde_json::json!({"txt": "x"})).is_err());
+    let index = index();
+    let r = index.search(&q, &public()).unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["hits"][0]["status"], "published");
+    assert_eq!(v["facets"]["class"][0], serde_json::json!({"value": "basic", "count": r.total}));
+}
