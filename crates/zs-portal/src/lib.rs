@@ -29,8 +29,8 @@ use zs_http::AppState;
 /// can name the request.
 pub fn router() -> Router<AppState> {
     use views::{
-        audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_form, catalog_review, catalog_search,
-        catalog_tree, credentials, dashboard, errors, orgs, users,
+        audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
+        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -52,6 +52,12 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/deadlines", get(catalog_deadlines::show))
         .route("/catalog/deadlines/calendar", post(catalog_deadlines::set_day))
         .route("/catalog/entries/{id}/diff", get(catalog_diff::show))
+        .route("/catalog/exchange", get(catalog_exchange::show))
+        .route("/catalog/exchange/import", post(catalog_exchange::import))
+        .route("/catalog/export.xlsx", get(catalog_exchange::export_xlsx))
+        .route("/catalog/export.csv", get(catalog_exchange::export_csv))
+        .route("/catalog/export.json", get(catalog_exchange::export_json))
+        .route("/catalog/template.xlsx", get(catalog_exchange::template))
         .route("/catalog/new", get(catalog_form::new_form).post(catalog_form::create))
         .route("/catalog/by-code", get(catalog_entry::by_code))
         .route("/catalog/entries/{id}", get(catalog_entry::show))

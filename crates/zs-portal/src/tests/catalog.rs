@@ -25,6 +25,7 @@ impl zs_catalog::EntryIndex for Ix {
 pub(super) struct C {
     t: T,
     cat: CatalogService,
+    identity: IdentityService,
 }
 
 impl std::ops::Deref for C {
@@ -37,6 +38,11 @@ impl std::ops::Deref for C {
 impl C {
     async fn all(&self) -> Vec<Entry> {
         self.cat.all_entries().await.unwrap()
+    }
+
+    async fn principal(&self, username: &str) -> Arc<zs_identity::Principal> {
+        let user = self.identity.user_by_name(username).await.unwrap();
+        self.identity.principal_of(user).await.unwrap()
     }
 
     async fn entry(&self, id: i64) -> Entry {
@@ -106,7 +112,7 @@ pub(super) async fn setup_catalogue() -> C {
     search.rebuild(&catalog.all_entries().await.unwrap()).unwrap();
     let config = zs_config::Config { mode: zs_config::Mode::Demo, ..Default::default() };
     let state = AppState {
-        identity,
+        identity: identity.clone(),
         catalog: catalog.clone(),
         search,
         config: Arc::new(config),
@@ -115,7 +121,7 @@ pub(super) async fn setup_catalogue() -> C {
     };
     let app = super::router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     let t = T { app, passwords: seeded.logins.iter().cloned().collect(), _dir: dir };
-    C { t, cat: catalog }
+    C { t, cat: catalog, identity }
 }
 
 /// The id in a redirect to an entry page.
@@ -635,4 +641,119 @@ async fn search_facets_paging_and_tree() {
     assert!(tree.body.contains("城东区") && tree.body.contains("href=\"/catalog?org_id="));
     let r = t.get("/catalog?classification=101", &st).await;
     assert!(r.body.contains("基础信息资源 / 人口") && r.body.contains("人口基础信息"));
+}
+
+impl C {
+    /// Upload a file through the import form.
+    async fn upload(&self, cookie: &str, csrf: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        use axum::http::{header, Request};
+        const B: &str = "zs-test-boundary-7d1f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+        let req = Request::post("/catalog/exchange/import")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={B}"))
+            .header(header::COOKIE, cookie)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+#[tokio::test]
+async fn export_files_and_all_or_nothing_import() {
+    let t = setup_catalogue().await;
+    let st = t.session("steward").await;
+    let page = t.get("/catalog/exchange", &st).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"export-form\"") && page.body.contains("id=\"import-form\""));
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let csrf = page.csrf();
+
+    // Exports: the workbook, both CSV sheets, JSON; one department only.
+    let x = t.get("/catalog/export.xlsx", &st).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
+    assert!(x.body.starts_with("PK") && x.cache().contains("no-store"));
+    assert!(t.get("/catalog/template.xlsx", &st).await.body.starts_with("PK"));
+    let csv = t.get("/catalog/export.csv?sheet=items", &st).await;
+    assert!(csv.body.contains("公民身份号码"));
+    let visible = t.cat.visible_entries(&*t.principal("steward").await).await.unwrap();
+    let police = visible.iter().find(|e| e.provider == "西宁市公安局").unwrap().org_id;
+    let json = t.get(&format!("/catalog/export.json?org_id={police}"), &st).await;
+    let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let n_police = visible.iter().filter(|e| e.org_id == police).count();
+    assert_eq!(
+        v.as_array().map(Vec::len).or_else(|| v["entries"].as_array().map(Vec::len)),
+        Some(n_police),
+        "{}",
+        json.body
+    );
+    assert_eq!(t.get("/catalog/export.csv?sheet=nope", &st).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let count = || async { t.all().await.len() };
+    let before = count().await;
+
+    // Not a workbook: the problem is listed and nothing is imported.
+    let r = t.upload(&st, &csrf, "坏文件.xlsx", b"this is not a workbook").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"import-problems\"") && r.body.contains("id=\"import-refused\""));
+    assert!(r.body.contains("坏文件.xlsx"));
+    assert_eq!(count().await, before);
+
+    // A workbook with one bad entry among good ones: every problem, nothing imported.
+    let mut own: Vec<Entry> = visible.iter().filter(|e| e.org_id == police).take(3).cloned().collect();
+    for e in own.iter_mut() {
+        e.body.name = format!("{}（导入）", e.body.name);
+        e.code.clear();
+    }
+    let mut bad = own.clone();
+    bad[1].body.sharing.kind = zs_catalog::SharingKind::None;
+    bad[1].body.sharing.legal_basis = None;
+    bad[2].body.items[0].length = None;
+    let file = zs_catalog_xlsx::export_xlsx(&bad).unwrap();
+    let r = t.upload(&st, &csrf, "目录.xlsx", &file).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let table = r.body.split("id=\"import-problems\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(table.contains("信息资源") && table.contains("信息项"), "{table}");
+    assert!(table.matches("<tr>").count() >= 2, "{table}");
+    assert_eq!(count().await, before);
+
+    // The corrected workbook: every entry becomes a draft of the department.
+    let file = zs_catalog_xlsx::export_xlsx(&own).unwrap();
+    let r = t.upload(&st, &csrf, "目录.xlsx", &file).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"import-ok\"") && r.body.contains("id=\"import-count\">3<"));
+    let all = t.all().await;
+    assert_eq!(all.len(), before + 3);
+    for e in &own {
+        let got = all.iter().find(|x| x.body.name == e.body.name).unwrap();
+        assert_eq!(got.status, EntryStatus::Draft);
+        assert_eq!(got.body.items, e.body.items);
+    }
+    // The same names again: the service refuses and nothing is imported.
+    let r = t.upload(&st, &csrf, "目录.xlsx", &file).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"import-problems\""));
+    assert_eq!(t.all().await.len(), before + 3);
+
+    // Empty upload, wrong CSRF, and roles that may not import.
+    let r = t.upload(&st, &csrf, "", b"").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("data-field=\"file\""));
+    assert_eq!(t.upload(&st, "bad", "目录.xlsx", &file).await.status, StatusCode::FORBIDDEN);
+    let du = t.session("datauser").await;
+    let page = t.get("/catalog/exchange", &du).await;
+    assert!(page.body.contains("id=\"export-form\"") && !page.body.contains("id=\"import-form\""));
+    assert_eq!(t.upload(&du, &page.csrf(), "目录.xlsx", &file).await.status, StatusCode::FORBIDDEN);
 }

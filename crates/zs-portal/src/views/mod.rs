@@ -6,6 +6,7 @@ pub mod catalog_common;
 pub mod catalog_deadlines;
 pub mod catalog_diff;
 pub mod catalog_entry;
+pub mod catalog_exchange;
 pub mod catalog_form;
 pub mod catalog_review;
 pub mod catalog_search;
