@@ -550,3 +550,17 @@ fn serde_shapes_are_stable() {
     assert_eq!(v["hits"][0]["status"], "published");
     assert_eq!(v["facets"]["class"][0], serde_json::json!({"value": "basic", "count": r.total}));
 }
+
+#[test]
+fn an_index_with_another_schema_is_recreated_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("v{}", zs_catalog_search::SCHEMA_VERSION));
+    std::fs::create_dir_all(&path).unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    b.add_text_field("title", tantivy::schema::TEXT);
+    drop(tantivy::Index::create_in_dir(&path, b.build()).unwrap());
+    let index = CatalogIndex::open(dir.path()).unwrap();
+    assert!(index.needs_rebuild() && index.is_empty());
+    index.rebuild(&entries()).unwrap();
+    assert_eq!(search(&index, "不动产").hits[0].id, 6);
+}
