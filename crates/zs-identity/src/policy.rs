@@ -156,6 +156,7 @@ mod tests {
         assert!(!role_allows("audit.read", SystemAdmin));
         for (name, roles) in ACTIONS {
             let writes = !(name.ends_with(".read")
+                || name.ends_with(".export")
                 || name.starts_with("me.")
                 || *name == "auth.logout"
                 || *name == "credential.revoke");
