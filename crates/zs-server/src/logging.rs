@@ -5,8 +5,10 @@ use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber once (text or JSON).
 pub fn init_tracing(level: &str, format: &str) {
+    // The search engine logs every segment commit at info; keep it to warnings unless asked.
+    let level = if level.contains("tantivy") { level.to_owned() } else { format!("{level},tantivy=warn") };
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(level))
+        .or_else(|_| EnvFilter::try_new(&level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
