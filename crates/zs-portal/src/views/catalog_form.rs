@@ -558,7 +558,11 @@ async fn save(s: &AppState, ctx: &Ctx, target: Option<Target>, posted: Posted) -
                     errs.insert(0, (field.clone(), e.message.clone()));
                 }
             }
-            let fe = FormError::new(ctx.lang, &e);
+            let mut fe = FormError::new(ctx.lang, &e);
+            if !errs.is_empty() {
+                // The list of problems says it all; no need to repeat the first one.
+                fe.detail.clear();
+            }
             form.pad(1);
             form_page(ctx, target.as_ref(), form, errs, Some(fe), status)
         }

@@ -140,11 +140,27 @@ pub struct FacetValue {
     selected: bool,
 }
 
-/// One facet.
+/// Facet values shown before "more".
+const FACET_SHOWN: usize = 8;
+
+/// One facet: the first values, and the rest behind "more".
 pub struct FacetGroup {
     id: &'static str,
     title: &'static str,
     values: Vec<FacetValue>,
+    more: Vec<FacetValue>,
+}
+
+impl FacetGroup {
+    fn new(id: &'static str, title: &'static str, mut values: Vec<FacetValue>) -> Self {
+        // A selected value stays in sight.
+        if let Some(i) = values.iter().position(|v| v.selected).filter(|i| *i >= FACET_SHOWN) {
+            let v = values.remove(i);
+            values.insert(0, v);
+        }
+        let more = if values.len() > FACET_SHOWN { values.split_off(FACET_SHOWN) } else { Vec::new() };
+        Self { id, title, values, more }
+    }
 }
 
 /// An active filter, removable.
@@ -211,7 +227,7 @@ fn vocab_facet<V: Vocab>(
             }
         })
         .collect();
-    FacetGroup { id, title, values }
+    FacetGroup::new(id, title, values)
 }
 
 /// The label of a classification prefix: 类 / 项 / 目 as far as given.
@@ -235,11 +251,10 @@ fn prefix_label(lang: Lang, prefix: &str) -> String {
 
 fn facets(lang: Lang, p: &SearchParams, r: &SearchResults) -> Vec<FacetGroup> {
     let f = &r.facets;
-    let department = FacetGroup {
-        id: "department",
-        title: "cat.el.provider",
-        values: f
-            .department
+    let department = FacetGroup::new(
+        "department",
+        "cat.el.provider",
+        f.department
             .iter()
             .map(|d| {
                 let selected = p.org_id.trim() == d.org_id.to_string();
@@ -252,12 +267,11 @@ fn facets(lang: Lang, p: &SearchParams, r: &SearchResults) -> Vec<FacetGroup> {
                 }
             })
             .collect(),
-    };
-    let area = FacetGroup {
-        id: "area",
-        title: "cat.search.area",
-        values: f
-            .area
+    );
+    let area = FacetGroup::new(
+        "area",
+        "cat.search.area",
+        f.area
             .iter()
             .map(|a| {
                 let selected = p.area.trim() == a.area;
@@ -269,7 +283,7 @@ fn facets(lang: Lang, p: &SearchParams, r: &SearchResults) -> Vec<FacetGroup> {
                 }
             })
             .collect(),
-    };
+    );
     vec![
         vocab_facet(lang, p, "class", "class", "cat.el.class", &f.class),
         department,
