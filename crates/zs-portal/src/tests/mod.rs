@@ -2,6 +2,8 @@
 
 mod admin;
 mod catalog;
+mod catalog_files;
+mod catalog_workflow;
 
 use super::router;
 use axum::body::Body;

@@ -8,6 +8,7 @@ pub mod catalog_diff;
 pub mod catalog_entry;
 pub mod catalog_exchange;
 pub mod catalog_form;
+pub mod catalog_form_model;
 pub mod catalog_review;
 pub mod catalog_search;
 pub mod catalog_tree;
