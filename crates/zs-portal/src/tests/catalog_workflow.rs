@@ -160,6 +160,7 @@ async fn change_of_a_published_entry_diff_and_withdrawal() {
     let du = t.session("datauser").await;
     let page = t.get(&url, &du).await;
     assert!(!page.body.contains("新增流动人口字段说明") && !page.body.contains("id=\"pending-diff\""));
+    assert!(page.body.contains("id=\"pending-notice\"") && !page.body.contains("未知"));
     assert_eq!(t.get(&diff_href.replace("&amp;", "&"), &du).await.status, StatusCode::NOT_FOUND);
 
     // A withdrawal needs a reason and waits while a change is in progress.

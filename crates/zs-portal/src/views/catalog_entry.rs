@@ -67,7 +67,7 @@ pub struct Pending {
     key: &'static str,
     /// The pending version.
     version: i64,
-    /// Text key of its state.
+    /// Text key of its state (empty when the caller may not see it).
     state: &'static str,
 }
 
@@ -234,7 +234,8 @@ async fn page(
         (Some(_), Some(version)) => Some(Pending {
             key: if e.pending_withdrawal { "cat.entry.pending_withdrawal" } else { "cat.entry.pending_change" },
             version,
-            state: version_state_key(pending_state),
+            // Outside the provider's scope the history does not show the pending version.
+            state: if pending_state.is_empty() { "" } else { version_state_key(pending_state) },
         }),
         _ => None,
     };
