@@ -26,15 +26,13 @@ fn find(bin: &str) -> Option<String> {
         .find(|p| std::path::Path::new(p).exists())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_dashboard_english_logout() {
+/// A headless Chromium driven through chromedriver, or `None` (outside CI) when not installed.
+async fn browser(test: &str) -> Option<(fantoccini::Client, Driver)> {
     let (Some(chromium), Some(driver_bin)) = (find("chromium"), find("chromedriver")) else {
         assert!(!in_ci(), "CI=true but chromium/chromedriver are missing (apt-get install chromium chromium-driver)");
-        eprintln!("note: chromium or chromedriver not installed; browser test NOT RUN");
-        return;
+        eprintln!("note: chromium or chromedriver not installed; browser test {test} NOT RUN");
+        return None;
     };
-    let srv = TestServer::start(Backend::Sqlite, "browser").await.unwrap();
-    let logins = srv.seed_demo().await;
     let port = free_port();
     let child = Command::new(&driver_bin)
         .arg(format!("--port={port}"))
@@ -66,7 +64,14 @@ async fn login_dashboard_english_logout() {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let c = client.expect("chromedriver did not start");
+    Some((client.expect("chromedriver did not start"), _driver))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_dashboard_english_logout() {
+    let srv = TestServer::start(Backend::Sqlite, "browser").await.unwrap();
+    let logins = srv.seed_demo().await;
+    let Some((c, _driver)) = browser("login_dashboard_english_logout").await else { return };
     let result = async {
         c.goto(&format!("{}/", srv.url)).await?;
         // Not logged in: the portal sends us to the login page, in Chinese by default.
@@ -101,4 +106,117 @@ async fn login_dashboard_english_logout() {
     .await;
     let _ = c.close().await;
     result.unwrap();
+}
+
+async fn log_in(
+    c: &fantoccini::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Css("input[name=username]")).await?.send_keys(user).await?;
+    c.find(Locator::Css("input[name=password]")).await?.send_keys(password).await?;
+    c.find(Locator::Id("login-submit")).await?.click().await?;
+    c.wait().for_element(Locator::Id("dashboard")).await?;
+    Ok(())
+}
+
+async fn log_out(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    c.find(Locator::Id("logout")).await?.click().await?;
+    c.wait().for_element(Locator::Css("input[name=username]")).await?;
+    Ok(())
+}
+
+async fn status(c: &fantoccini::Client) -> Result<String, fantoccini::error::CmdError> {
+    c.find(Locator::Id("entry-status")).await?.text().await
+}
+
+/// Wait (up to 10 s) until the page after a form post shows the entry in `expected` status;
+/// elements of the page being left go stale meanwhile, which is retried.
+async fn wait_status(c: &fantoccini::Client, expected: &str) -> Result<(), fantoccini::error::CmdError> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Id("entry-status")).await {
+            if let Ok(t) = el.text().await {
+                if t == expected {
+                    return Ok(());
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("entry status stayed '{last}', expected '{expected}'");
+}
+
+/// A steward submits an entry, the operator returns it with a reason, the steward corrects and
+/// resubmits it, the operator publishes it — all by clicking through the portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogue_submit_return_correct_publish() {
+    let srv = TestServer::start(Backend::Sqlite, "browser_catalogue").await.unwrap();
+    let logins = srv.seed_demo().await;
+    let Some((c, _driver)) = browser("catalogue_submit_return_correct_publish").await else { return };
+    let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
+    // The draft is registered through the API; the workflow happens in the browser.
+    let token = srv.login("steward", &pw("steward")).await.unwrap();
+    let body = serde_json::json!({
+        "name": "机动车驾驶证信息", "summary": "驾驶证", "classification": {"class": "basic", "item": 5, "category": 7},
+        "format": {"kind": "table", "detail": "Oracle"},
+        "items": [{"name": "licence_no", "label": "驾驶证号", "data_type": "string", "length": 18, "key": true,
+                   "security_level": "L3", "sharing": "conditional", "open": "none"}],
+        "sharing": {"kind": "conditional", "conditions": "交通管理与政务服务", "method": "api"},
+        "open": {"kind": "none"}, "update_cycle": "daily"
+    });
+    let (s, e) = srv.post("/api/v1/catalog/entries", Some(&token), &body).await.unwrap();
+    assert_eq!(s, 201, "{e}");
+    let entry = format!("{}/catalog/entries/{}", srv.url, e["id"]);
+    let result = async {
+        log_in(&c, &srv.url, "steward", &pw("steward")).await?;
+        c.goto(&entry).await?;
+        assert_eq!(status(&c).await?, "草稿");
+        let body_text = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(body_text.contains("机动车驾驶证信息"));
+        c.find(Locator::Id("submit-btn")).await?.click().await?;
+        wait_status(&c, "待审核").await?;
+        log_out(&c).await?;
+
+        log_in(&c, &srv.url, "operator", &pw("operator")).await?;
+        c.goto(&format!("{}/catalog/review", srv.url)).await?;
+        let queue = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(queue.contains("机动车驾驶证信息"), "review queue lists it: {queue}");
+        c.goto(&entry).await?;
+        c.find(Locator::Id("return-reason-input")).await?.send_keys("摘要过于简略，请说明数据范围").await?;
+        c.find(Locator::Id("return-btn")).await?.click().await?;
+        wait_status(&c, "已退回").await?;
+        log_out(&c).await?;
+
+        log_in(&c, &srv.url, "steward", &pw("steward")).await?;
+        c.goto(&entry).await?;
+        let reason = c.find(Locator::Id("return-reason")).await?.text().await?;
+        assert!(reason.contains("摘要过于简略"), "the steward sees why: {reason}");
+        c.find(Locator::Id("action-edit")).await?.click().await?;
+        let summary = c.wait().for_element(Locator::Id("f-summary")).await?;
+        summary.clear().await?;
+        summary.send_keys("本市机动车驾驶证核发、换证、注销信息，按日更新").await?;
+        c.find(Locator::Id("entry-save")).await?.click().await?;
+        wait_status(&c, "已退回").await?;
+        c.find(Locator::Id("submit-btn")).await?.click().await?;
+        wait_status(&c, "待审核").await?;
+        log_out(&c).await?;
+
+        log_in(&c, &srv.url, "operator", &pw("operator")).await?;
+        c.goto(&entry).await?;
+        c.find(Locator::Id("approve-btn")).await?.click().await?;
+        wait_status(&c, "已发布").await?;
+        let summary = c.find(Locator::Id("el-summary")).await?.text().await?;
+        assert!(summary.contains("按日更新"), "the corrected version is live: {summary}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.unwrap();
+    let published =
+        srv.state.catalog.all_entries().await.unwrap().into_iter().find(|x| x.body.name == "机动车驾驶证信息").unwrap();
+    assert_eq!((published.status.as_str(), published.published_version), ("published", Some(1)));
 }
