@@ -46,6 +46,15 @@ impl ObligationReason {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ObligationReason::Law => "Change of law or regulation",
+            ObligationReason::Duty => "Change of duties",
+            ObligationReason::System => "System update",
+        }
+    }
+
     /// Parse the stable name.
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Law, Self::Duty, Self::System].into_iter().find(|r| r.as_str() == s)
