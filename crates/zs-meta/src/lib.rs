@@ -10,11 +10,14 @@
 pub mod catalog;
 mod catalog_queries;
 mod error;
+pub mod jobs;
+mod jobs_queries;
 mod postgres;
 mod queries;
 mod sqlite;
 
 pub use catalog::CatalogStore;
+pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -37,7 +40,7 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: CatalogStore + Send + Sync + 'static {
+pub trait MetaStore: CatalogStore + JobStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.

@@ -50,3 +50,9 @@ crate::queries::impl_meta_store!(
 );
 
 crate::catalog_queries::impl_catalog_store!(PgStore, PgRow);
+
+crate::jobs_queries::impl_job_store!(
+    PgStore,
+    PgRow,
+    "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $2 ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);

@@ -48,3 +48,9 @@ crate::queries::impl_meta_store!(
 );
 
 crate::catalog_queries::impl_catalog_store!(SqliteStore, SqliteRow);
+
+crate::jobs_queries::impl_job_store!(
+    SqliteStore,
+    SqliteRow,
+    "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $2 ORDER BY run_after, id LIMIT 1"
+);

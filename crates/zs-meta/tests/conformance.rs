@@ -41,6 +41,7 @@ macro_rules! conformance {
 
 conformance!(
     catalog_entries_versions_and_conflicts,
+    job_queue_claims_retries_and_recovery,
     migrations_are_idempotent,
     org_tree_and_paths,
     duplicate_codes_rejected,
@@ -257,4 +258,70 @@ async fn catalog_entries_versions_and_conflicts(s: DynStore) {
     assert_eq!(shown.len(), 3);
     assert_eq!(shown[0].1.state, "submitted");
     assert_eq!(s.list_pending_review("/").await.unwrap().len(), 1);
+}
+
+async fn job_queue_claims_retries_and_recovery(s: DynStore) {
+    use zs_meta::jobs::NewJob;
+    let job = |key: Option<&str>, run_after: i64| NewJob {
+        kind: "ingest.file".into(),
+        subject: Some("resource:1".into()),
+        payload: "{}".into(),
+        max_attempts: 2,
+        run_after,
+        idempotency_key: key.map(str::to_owned),
+        created_by: Some(1),
+    };
+    let (a, created) = s.enqueue(job(Some("batch-1"), NOW), NOW).await.unwrap();
+    assert!(created && a.state == "queued");
+    let (again, created) = s.enqueue(job(Some("batch-1"), NOW), NOW + 5).await.unwrap();
+    assert!(!created && again.id == a.id, "a retried request enqueues once");
+    let (later, _) = s.enqueue(job(None, NOW + 60_000), NOW).await.unwrap();
+    // Only ready jobs are claimed, oldest first.
+    let c = s.claim("w1", NOW).await.unwrap().unwrap();
+    assert_eq!((c.id, c.state.as_str(), c.attempts, c.worker.as_deref()), (a.id, "running", 1, Some("w1")));
+    assert!(s.claim("w2", NOW).await.unwrap().is_none(), "the other job is not due yet");
+    s.set_progress(a.id, 420, Some("420,000 rows"), NOW + 1).await.unwrap();
+    assert_eq!(s.get_job(a.id).await.unwrap().unwrap().progress, 420);
+    // Back-off: queued again until its time; the last attempt fails it for good.
+    assert_eq!(s.retry_later(a.id, NOW + 1000, "source timed out", NOW + 2).await.unwrap(), "queued");
+    assert!(s.claim("w1", NOW + 500).await.unwrap().is_none());
+    let c = s.claim("w1", NOW + 1000).await.unwrap().unwrap();
+    assert_eq!((c.id, c.attempts), (a.id, 2));
+    assert_eq!(s.retry_later(a.id, NOW + 5000, "source timed out", NOW + 1001).await.unwrap(), "failed");
+    assert_eq!(s.set_progress(a.id, 1, None, NOW).await.unwrap_err().code, ErrorCode::Conflict);
+    // A crash while running: recovery re-queues it (attempts left) or fails it.
+    let c = s.claim("w1", NOW + 60_000).await.unwrap().unwrap();
+    assert_eq!(c.id, later.id);
+    let (requeued, failed) = s.recover_interrupted(NOW + 70_000).await.unwrap();
+    assert_eq!((requeued, failed), (1, 0));
+    let j = s.get_job(later.id).await.unwrap().unwrap();
+    assert_eq!((j.state.as_str(), j.message.as_deref()), ("queued", Some("interrupted by a restart; queued again")));
+    let c = s.claim("w2", NOW + 70_000).await.unwrap().unwrap();
+    s.finish(c.id, true, "1,000,000 rows, 12 rejected", NOW + 80_000).await.unwrap();
+    let j = s.get_job(c.id).await.unwrap().unwrap();
+    assert_eq!((j.state.as_str(), j.progress, j.finished_at), ("succeeded", 1000, Some(NOW + 80_000)));
+    assert_eq!(s.list_jobs(Some("resource:1"), 10).await.unwrap().len(), 2);
+    // Concurrent workers never claim the same job.
+    for i in 0..20 {
+        s.enqueue(job(Some(&format!("k{i}")), NOW), NOW).await.unwrap();
+    }
+    let mut handles = Vec::new();
+    for w in 0..6 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s.claim(&format!("w{w}"), NOW + 100_000).await.unwrap() {
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (20, 20), "each of 20 jobs claimed exactly once");
 }

@@ -1,0 +1,23 @@
+-- The persisted job queue: hand-ins, scheduled pulls, materialisations. A restart re-queues or
+-- fails running jobs; nothing is silently dropped. An idempotency key makes a retried request
+-- enqueue once.
+CREATE TABLE jobs (
+    id              BIGSERIAL PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    subject         TEXT,
+    payload         TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+    progress        BIGINT NOT NULL DEFAULT 0,
+    message         TEXT,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    max_attempts    BIGINT NOT NULL DEFAULT 3,
+    run_after       BIGINT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    worker          TEXT,
+    created_by      BIGINT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    finished_at     BIGINT
+);
+CREATE INDEX jobs_ready ON jobs(state, run_after, id);
+CREATE INDEX jobs_subject ON jobs(subject, id);
