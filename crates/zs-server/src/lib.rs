@@ -99,6 +99,13 @@ impl Running {
 /// Bind and serve `state` in the background; with TLS configured, serve HTTPS.
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
     search::rebuild(&state).await?;
+    // Jobs that were running when the process stopped are queued again or failed with a reason.
+    let now = zs_types::clock::to_ms(state.catalog.now());
+    let (requeued, failed) =
+        state.identity.store().recover_interrupted(now).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    if requeued + failed > 0 {
+        tracing::warn!(requeued, failed, "jobs interrupted by the last stop recovered");
+    }
     let config = state.config.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
