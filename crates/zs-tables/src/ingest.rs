@@ -1,0 +1,575 @@
+//! Streaming CSV ingest with row checks: decode, map the header, check every row, write valid rows
+//! in bounded batches to a new version, and report every rejected row.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder,
+    TimestampMillisecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use base64::Engine as _;
+use serde::Serialize;
+use zs_catalog::DataType;
+
+use crate::decode::{DecodeError, DecodingReader, Enc};
+use crate::error::{Result, TablesError};
+use crate::schema::{decimal_precision, Column, DECIMAL_SCALE, TIME_ZONE};
+use crate::table::{CommitMode, Table, VersionInfo};
+
+/// Rows per batch written to the table: bounds memory whatever the file size.
+pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+/// Longest value (in characters) kept in a rejected-row record.
+const MAX_REPORTED_VALUE: usize = 200;
+
+/// Header-to-item overrides. Without an override a header matches an item by name
+/// (case-insensitive) or by Chinese label.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMapping {
+    overrides: HashMap<String, String>,
+}
+
+impl ColumnMapping {
+    /// Map the file column `header` to the item named `item`.
+    pub fn map(mut self, header: &str, item: &str) -> Self {
+        self.overrides.insert(header.trim().to_owned(), item.to_owned());
+        self
+    }
+}
+
+/// How one ingest runs.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Force an encoding; `None` detects it (BOM, else UTF-8 if valid, else GB18030).
+    pub encoding: Option<Enc>,
+    /// Header overrides.
+    pub mapping: ColumnMapping,
+    /// How the new version combines with the current one.
+    pub mode: CommitMode,
+    /// Who hands the data in.
+    pub actor: String,
+    /// Hand-in channel.
+    pub channel: String,
+    /// Reject the whole batch (commit nothing) when rejected rows / rows read exceeds this;
+    /// `None` commits the valid rows whatever the rate.
+    pub max_error_rate: Option<f64>,
+    /// Rows per written batch.
+    pub batch_rows: usize,
+}
+
+impl IngestOptions {
+    /// Options with detection, no overrides, commit of valid rows and 64k-row batches.
+    pub fn new(mode: CommitMode, actor: &str, channel: &str) -> Self {
+        Self {
+            encoding: None,
+            mapping: ColumnMapping::default(),
+            mode,
+            actor: actor.to_owned(),
+            channel: channel.to_owned(),
+            max_error_rate: None,
+            batch_rows: DEFAULT_BATCH_ROWS,
+        }
+    }
+}
+
+/// One problem with one field of one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedRow {
+    /// Data row number, 1 = the first row after the header.
+    pub row: u64,
+    /// Line of the file where the row starts.
+    pub line: u64,
+    /// Item name of the field.
+    pub field: String,
+    /// The value as given, masked when the item is L3 or above, cut at 200 characters.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// How an ingest ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// The valid rows were committed as this version.
+    Committed {
+        /// The new version.
+        version: VersionInfo,
+    },
+    /// The error rate exceeded the policy; nothing was committed.
+    BatchRejected {
+        /// Rejected rows / rows read.
+        error_rate: f64,
+        /// The policy's limit.
+        max_error_rate: f64,
+    },
+}
+
+/// What an ingest did: counts, every rejected row, and the outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestReport {
+    /// The encoding used.
+    pub encoding: Enc,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows written to the new version.
+    pub rows_written: u64,
+    /// Rows with at least one problem.
+    pub rows_rejected: u64,
+    /// Every problem (a row may have several).
+    pub rejected: Vec<RejectedRow>,
+    /// Which header maps to which item, in file order (`None`: column ignored).
+    pub columns: Vec<(String, Option<String>)>,
+    /// Items the file does not have (left empty).
+    pub missing_items: Vec<String>,
+    /// The outcome.
+    pub outcome: IngestOutcome,
+}
+
+/// Ingest a CSV stream into `table` (see the module documentation). A malformed file returns an
+/// error naming the line and leaves the table unchanged.
+pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Result<IngestReport> {
+    let decoder = DecodingReader::new(reader, opts.encoding).map_err(|e| TablesError::io("<input>", e))?;
+    let encoding = decoder.encoding();
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(decoder);
+    let headers = csv.headers().map_err(|e| malformed(e, 1, false))?.clone();
+    let columns = table.schema().columns();
+    let (source, mapped) = map_header(&headers, columns, &opts.mapping)?;
+    let missing_items: Vec<String> =
+        columns.iter().zip(&source).filter(|(_, s)| s.is_none()).map(|(c, _)| c.name.clone()).collect();
+
+    let batch_rows = opts.batch_rows.max(1);
+    let mut txn = table.begin(opts.mode, &opts.actor, &opts.channel)?;
+    let mut builders: Vec<Builder> = columns.iter().map(|c| Builder::new(c, batch_rows)).collect::<Result<_>>()?;
+    let key_indices = table.schema().key_indices();
+    let mut seen_keys: HashSet<Box<[u8]>> = HashSet::new();
+    let mut key_buf = Vec::new();
+    // Reused across rows without holding borrows of the record (in-place collect keeps the buffer).
+    let mut spare: Vec<Val<'static>> = Vec::with_capacity(columns.len());
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    let mut report_rejected = Vec::new();
+    let (mut rows_read, mut rows_written, mut rows_rejected, mut in_batch) = (0u64, 0u64, 0u64, 0usize);
+    let mut record = csv::StringRecord::new();
+    let mut last_line = 1u64;
+
+    loop {
+        let more = csv.read_record(&mut record).map_err(|e| malformed(e, last_line, odd_quotes(&csv)))?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(last_line, |p| p.line());
+        last_line = line;
+        rows_read += 1;
+        spare.clear();
+        let mut vals: Vec<Val<'_>> = spare.into_iter().map(|_| Val::Null).collect();
+        problems.clear();
+        for (c, src) in columns.iter().zip(&source) {
+            let raw = src.and_then(|i| record.get(i)).unwrap_or("");
+            match parse(c, raw) {
+                Ok(v) => vals.push(v),
+                Err(reason) => {
+                    vals.push(Val::Null);
+                    problems.push((vals.len() - 1, reason));
+                }
+            }
+        }
+        if !key_indices.is_empty() && problems.is_empty() {
+            key_buf.clear();
+            for &k in &key_indices {
+                if matches!(vals[k], Val::Null) {
+                    problems.push((k, "key item is empty".to_owned()));
+                }
+                encode_key(&vals[k], &mut key_buf);
+            }
+            if problems.is_empty() && !seen_keys.insert(key_buf.as_slice().into()) {
+                let k = key_indices[0];
+                problems.push((k, "key repeats an earlier row of this file".to_owned()));
+            }
+        }
+        if problems.is_empty() {
+            for (b, v) in builders.iter_mut().zip(vals.drain(..)) {
+                b.append(v);
+            }
+            in_batch += 1;
+            if in_batch >= batch_rows {
+                rows_written += flush(&mut builders, table, &mut txn)?;
+                in_batch = 0;
+            }
+        } else {
+            rows_rejected += 1;
+            for (i, reason) in problems.drain(..) {
+                let c = &columns[i];
+                let raw = source[i].and_then(|s| record.get(s)).unwrap_or("");
+                report_rejected.push(RejectedRow {
+                    row: rows_read,
+                    line,
+                    field: c.name.clone(),
+                    value: shown_value(c, raw),
+                    reason,
+                });
+            }
+        }
+        vals.clear();
+        spare = vals.into_iter().map(|_| Val::Null).collect();
+    }
+    if odd_quotes(&csv) {
+        return Err(TablesError::Malformed {
+            line: last_line,
+            message: "a quoted field opened on this line or after it is never closed".to_owned(),
+        });
+    }
+    if in_batch > 0 {
+        rows_written += flush(&mut builders, table, &mut txn)?;
+    }
+    let error_rate = if rows_read == 0 { 0.0 } else { rows_rejected as f64 / rows_read as f64 };
+    let outcome = match opts.max_error_rate {
+        Some(max) if error_rate > max => {
+            drop(txn);
+            tracing::info!(dir = %table.dir().display(), rows_read, rows_rejected, "ingest rejected: error rate over policy");
+            IngestOutcome::BatchRejected { error_rate, max_error_rate: max }
+        }
+        _ => IngestOutcome::Committed { version: txn.commit()? },
+    };
+    let rows_written = if matches!(outcome, IngestOutcome::Committed { .. }) { rows_written } else { 0 };
+    Ok(IngestReport {
+        encoding,
+        rows_read,
+        rows_written,
+        rows_rejected,
+        rejected: report_rejected,
+        columns: mapped,
+        missing_items,
+        outcome,
+    })
+}
+
+fn odd_quotes<R: Read>(csv: &csv::Reader<DecodingReader<R>>) -> bool {
+    csv.get_ref().quotes() % 2 == 1
+}
+
+fn flush(builders: &mut [Builder], table: &Table, txn: &mut crate::table::WriteTxn<'_>) -> Result<u64> {
+    let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+    let batch = RecordBatch::try_new(table.schema().arrow().clone(), arrays)?;
+    let n = batch.num_rows() as u64;
+    txn.write(&batch)?;
+    Ok(n)
+}
+
+/// Turn a CSV error into a malformed-file error naming the line.
+fn malformed(e: csv::Error, last_line: u64, odd_quotes: bool) -> TablesError {
+    let line = e.position().map_or(last_line, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => {
+            if let Some(d) = io.get_ref().and_then(|i| i.downcast_ref::<DecodeError>()) {
+                return TablesError::Malformed {
+                    line: d.line,
+                    message: format!("bytes that are not valid {:?}; choose the file's encoding", d.encoding),
+                };
+            }
+            TablesError::io("<input>", io)
+        }
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => TablesError::Malformed {
+            line,
+            message: if odd_quotes {
+                format!("row has {len} fields, the header has {expected_len} (a quote may be left open)")
+            } else {
+                format!("row has {len} fields, the header has {expected_len}")
+            },
+        },
+        other => TablesError::Malformed { line, message: format!("{other:?}") },
+    }
+}
+
+/// For each item, the file column feeding it; and for each header, the item it feeds.
+#[allow(clippy::type_complexity)]
+fn map_header(
+    headers: &csv::StringRecord,
+    columns: &[Column],
+    mapping: &ColumnMapping,
+) -> Result<(Vec<Option<usize>>, Vec<(String, Option<String>)>)> {
+    let mut source = vec![None; columns.len()];
+    let mut mapped = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        let target = mapping.overrides.get(h).map(String::as_str).unwrap_or(h);
+        let item = columns.iter().position(|c| c.name.eq_ignore_ascii_case(target) || c.label == target);
+        if let Some(k) = item {
+            if let Some(prev) = source[k] {
+                return Err(TablesError::Mapping(format!(
+                    "columns {} and {} both map to item '{}'",
+                    prev + 1,
+                    i + 1,
+                    columns[k].name
+                )));
+            }
+            source[k] = Some(i);
+        }
+        mapped.push((h.to_owned(), item.map(|k| columns[k].name.clone())));
+    }
+    if let Some(c) = columns.iter().zip(&source).find(|(c, s)| c.key && s.is_none()).map(|(c, _)| c) {
+        return Err(TablesError::Mapping(format!("no column maps to the key item '{}' ({})", c.name, c.label)));
+    }
+    Ok((source, mapped))
+}
+
+/// The value shown in a rejected-row record: masked for L3 and above (first and last two
+/// characters kept), cut to a bounded length.
+pub fn shown_value(c: &Column, raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().take(MAX_REPORTED_VALUE + 1).collect();
+    let cut = chars.len() > MAX_REPORTED_VALUE;
+    let chars = &chars[..chars.len().min(MAX_REPORTED_VALUE)];
+    let mut s: String = if c.is_sensitive() { mask(chars) } else { chars.iter().collect() };
+    if cut {
+        s.push('…');
+    }
+    s
+}
+
+fn mask(chars: &[char]) -> String {
+    let n = chars.len();
+    if n <= 4 {
+        return "*".repeat(n);
+    }
+    chars.iter().enumerate().map(|(i, &ch)| if i < 2 || i >= n - 2 { ch } else { '*' }).collect()
+}
+
+/// A checked value, borrowed from the record where it is text.
+#[derive(Debug)]
+enum Val<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Dec(i128),
+    Date(i32),
+    Ts(i64),
+    Bool(bool),
+    Bin(Vec<u8>),
+}
+
+fn encode_key(v: &Val<'_>, buf: &mut Vec<u8>) {
+    match v {
+        Val::Null => buf.push(0),
+        Val::Str(s) => {
+            buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            buf.extend_from_slice(s.as_bytes());
+        }
+        Val::Int(i) | Val::Ts(i) => buf.extend_from_slice(&i.to_le_bytes()),
+        Val::Dec(d) => buf.extend_from_slice(&d.to_le_bytes()),
+        Val::Date(d) => buf.extend_from_slice(&d.to_le_bytes()),
+        Val::Bool(b) => buf.push(u8::from(*b)),
+        Val::Bin(b) => {
+            buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            buf.extend_from_slice(b);
+        }
+    }
+}
+
+/// Check and convert one field. Empty means null (the key check happens after).
+fn parse<'a>(c: &Column, raw: &'a str) -> std::result::Result<Val<'a>, String> {
+    if c.data_type == DataType::String {
+        if raw.is_empty() {
+            return Ok(Val::Null);
+        }
+        if let Some(l) = c.length {
+            if raw.len() > l as usize {
+                let n = raw.chars().count();
+                if n > l as usize {
+                    return Err(format!("{n} characters, longer than the declared length {l}"));
+                }
+            }
+        }
+        return Ok(Val::Str(raw));
+    }
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(Val::Null);
+    }
+    match c.data_type {
+        DataType::String => Ok(Val::Str(raw)),
+        DataType::Integer => {
+            let v: i64 = s.parse().map_err(|_| "not an integer".to_owned())?;
+            if let Some(l) = c.length {
+                let digits = v.unsigned_abs().checked_ilog10().map_or(1, |d| d + 1);
+                if digits > l {
+                    return Err(format!("{digits} digits, longer than the declared length {l}"));
+                }
+            }
+            Ok(Val::Int(v))
+        }
+        DataType::Decimal => parse_decimal(c, s).map(Val::Dec),
+        DataType::Date => parse_date(s).map(Val::Date).ok_or_else(|| "not a date (YYYY-MM-DD)".to_owned()),
+        DataType::DateTime => parse_datetime(s)
+            .map(Val::Ts)
+            .ok_or_else(|| "not a date-time (YYYY-MM-DD HH:MM:SS, Beijing time, or RFC 3339)".to_owned()),
+        DataType::Boolean => match s.to_ascii_lowercase().as_str() {
+            "true" | "t" | "1" | "yes" | "y" | "是" => Ok(Val::Bool(true)),
+            "false" | "f" | "0" | "no" | "n" | "否" => Ok(Val::Bool(false)),
+            _ => Err("not a boolean (true/false, 1/0, 是/否)".to_owned()),
+        },
+        DataType::Binary => {
+            base64::engine::general_purpose::STANDARD.decode(s).map(Val::Bin).map_err(|_| "not base64".to_owned())
+        }
+        DataType::Geometry => {
+            check_geometry(s)?;
+            Ok(Val::Str(s))
+        }
+    }
+}
+
+fn parse_decimal(c: &Column, s: &str) -> std::result::Result<i128, String> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err("not a number".to_owned());
+    }
+    let scale = DECIMAL_SCALE as usize;
+    if frac.len() > scale {
+        return Err(format!("{} digits after the point, at most {scale} are kept", frac.len()));
+    }
+    let int = int.trim_start_matches('0');
+    let digits = (int.len() + frac.len()) as u32;
+    if let Some(l) = c.length {
+        if digits > l {
+            return Err(format!("{digits} digits, longer than the declared length {l}"));
+        }
+    }
+    let precision = decimal_precision(c).map_err(|e| e.to_string())? as usize;
+    if int.len() > precision - scale {
+        return Err("number too large".to_owned());
+    }
+    let mut v: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()).chain(std::iter::repeat_n(b'0', scale - frac.len())) {
+        v = v * 10 + i128::from(b - b'0');
+    }
+    Ok(if neg { -v } else { v })
+}
+
+/// Days since 1970-01-01 of `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`.
+fn parse_date(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    let (y, m, d) = match b.len() {
+        10 if (b[4] == b'-' && b[7] == b'-') || (b[4] == b'/' && b[7] == b'/') => (&s[0..4], &s[5..7], &s[8..10]),
+        8 => (&s[0..4], &s[4..6], &s[6..8]),
+        _ => return None,
+    };
+    let date = time::Date::from_calendar_date(
+        y.parse().ok()?,
+        time::Month::try_from(m.parse::<u8>().ok()?).ok()?,
+        d.parse().ok()?,
+    )
+    .ok()?;
+    Some(date.to_julian_day() - 2_440_588)
+}
+
+/// Milliseconds since the epoch of a date-time: RFC 3339 with its offset, or a naive
+/// `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` read as Beijing time.
+fn parse_datetime(s: &str) -> Option<i64> {
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Some(zs_types::clock::to_ms(t));
+    }
+    if s.len() < 16 || !s.is_char_boundary(10) {
+        return None;
+    }
+    let days = parse_date(&s[..10])?;
+    let sep = s.as_bytes()[10];
+    if sep != b' ' && sep != b'T' {
+        return None;
+    }
+    let t = &s[11..];
+    let (hms, frac) = t.split_once('.').unwrap_or((t, ""));
+    let mut parts = hms.split(':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let mi: i64 = parts.next()?.parse().ok()?;
+    let sec: i64 = parts.next().map_or(Some(0), |p| p.parse().ok())?;
+    if parts.next().is_some() || h > 23 || mi > 59 || sec > 59 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ms: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<3}")[..3].parse().ok()? };
+    let local = i64::from(days) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    Some(local - 8 * 3_600_000)
+}
+
+fn check_geometry(s: &str) -> std::result::Result<(), String> {
+    const KINDS: [&str; 7] =
+        ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"];
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|_| "not GeoJSON".to_owned())?;
+    match v.get("type").and_then(|t| t.as_str()) {
+        Some(t) if KINDS.contains(&t) => Ok(()),
+        _ => Err("not a GeoJSON geometry (needs a geometry 'type')".to_owned()),
+    }
+}
+
+enum Builder {
+    Str(StringBuilder),
+    Int(Int64Builder),
+    Dec(Decimal128Builder, u8),
+    Date(Date32Builder),
+    Ts(TimestampMillisecondBuilder),
+    Bool(BooleanBuilder),
+    Bin(BinaryBuilder),
+}
+
+impl Builder {
+    fn new(c: &Column, capacity: usize) -> Result<Self> {
+        Ok(match c.data_type {
+            DataType::String | DataType::Geometry => {
+                Builder::Str(StringBuilder::with_capacity(capacity, capacity * 16))
+            }
+            DataType::Integer => Builder::Int(Int64Builder::with_capacity(capacity)),
+            DataType::Decimal => {
+                let p = decimal_precision(c)?;
+                Builder::Dec(Decimal128Builder::with_capacity(capacity).with_precision_and_scale(p, DECIMAL_SCALE)?, p)
+            }
+            DataType::Date => Builder::Date(Date32Builder::with_capacity(capacity)),
+            DataType::DateTime => Builder::Ts(
+                TimestampMillisecondBuilder::with_capacity(capacity).with_timezone(Arc::<str>::from(TIME_ZONE)),
+            ),
+            DataType::Boolean => Builder::Bool(BooleanBuilder::with_capacity(capacity)),
+            DataType::Binary => Builder::Bin(BinaryBuilder::with_capacity(capacity, capacity * 16)),
+        })
+    }
+
+    fn append(&mut self, v: Val<'_>) {
+        match (self, v) {
+            (Builder::Str(b), Val::Str(s)) => b.append_value(s),
+            (Builder::Int(b), Val::Int(i)) => b.append_value(i),
+            (Builder::Dec(b, _), Val::Dec(d)) => b.append_value(d),
+            (Builder::Date(b), Val::Date(d)) => b.append_value(d),
+            (Builder::Ts(b), Val::Ts(t)) => b.append_value(t),
+            (Builder::Bool(b), Val::Bool(x)) => b.append_value(x),
+            (Builder::Bin(b), Val::Bin(x)) => b.append_value(x),
+            (Builder::Str(b), _) => b.append_null(),
+            (Builder::Int(b), _) => b.append_null(),
+            (Builder::Dec(b, _), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Ts(b), _) => b.append_null(),
+            (Builder::Bool(b), _) => b.append_null(),
+            (Builder::Bin(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Str(b) => Arc::new(b.finish()),
+            Builder::Int(b) => Arc::new(b.finish()),
+            Builder::Dec(b, p) => {
+                let a = b.finish();
+                // finish() keeps the builder's type; make sure it survives the reset.
+                *b = Decimal128Builder::new().with_data_type(arrow_schema::DataType::Decimal128(*p, DECIMAL_SCALE));
+                Arc::new(a)
+            }
+            Builder::Date(b) => Arc::new(b.finish()),
+            Builder::Ts(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+            Builder::Bin(b) => Arc::new(b.finish()),
+        }
+    }
+}
