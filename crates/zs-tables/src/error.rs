@@ -47,6 +47,9 @@ pub enum TablesError {
     /// The file's header cannot be mapped onto the resource's items.
     #[error("column mapping: {0}")]
     Mapping(String),
+    /// An internal failure (e.g. the writer thread stopped).
+    #[error("internal: {0}")]
+    Internal(String),
     /// One commit holds the same key twice (upsert and delete need unique keys).
     #[error("row {row} of the commit repeats a key already given in the same commit")]
     DuplicateKey {
@@ -69,9 +72,11 @@ impl From<TablesError> for zs_types::Error {
         use zs_types::ErrorCode;
         let message = e.to_string();
         match e {
-            TablesError::Io { .. } | TablesError::Parquet(_) | TablesError::Arrow(_) | TablesError::Manifest { .. } => {
-                zs_types::Error::internal(message)
-            }
+            TablesError::Io { .. }
+            | TablesError::Parquet(_)
+            | TablesError::Arrow(_)
+            | TablesError::Manifest { .. }
+            | TablesError::Internal(_) => zs_types::Error::internal(message),
             TablesError::Schema(_) => zs_types::Error::invalid("items", message),
             TablesError::Locked(_) => zs_types::Error::new(ErrorCode::Conflict, message),
             TablesError::VersionNotFound(_) => zs_types::Error::new(ErrorCode::NotFound, message),

@@ -1,7 +1,7 @@
 //! Streaming CSV ingest with row checks: decode, map the header, check every row, write valid rows
 //! in bounded batches to a new version, and report every rejected row.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -16,8 +16,9 @@ use zs_catalog::DataType;
 
 use crate::decode::{DecodeError, DecodingReader, Enc};
 use crate::error::{Result, TablesError};
+use crate::keys::{push_bytes, KeySet};
 use crate::schema::{decimal_precision, Column, DECIMAL_SCALE, TIME_ZONE};
-use crate::table::{CommitMode, Table, VersionInfo};
+use crate::table::{CommitMode, Table, VersionInfo, WriteTxn};
 
 /// Rows per batch written to the table: bounds memory whatever the file size.
 pub const DEFAULT_BATCH_ROWS: usize = 65_536;
@@ -140,89 +141,30 @@ pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Re
     let missing_items: Vec<String> =
         columns.iter().zip(&source).filter(|(_, s)| s.is_none()).map(|(c, _)| c.name.clone()).collect();
 
-    let batch_rows = opts.batch_rows.max(1);
-    let mut txn = table.begin(opts.mode, &opts.actor, &opts.channel)?;
-    let mut builders: Vec<Builder> = columns.iter().map(|c| Builder::new(c, batch_rows)).collect::<Result<_>>()?;
-    let key_indices = table.schema().key_indices();
-    let mut seen_keys: HashSet<Box<[u8]>> = HashSet::new();
-    let mut key_buf = Vec::new();
-    // Reused across rows without holding borrows of the record (in-place collect keeps the buffer).
-    let mut spare: Vec<Val<'static>> = Vec::with_capacity(columns.len());
-    let mut problems: Vec<(usize, String)> = Vec::new();
-    let mut report_rejected = Vec::new();
-    let (mut rows_read, mut rows_written, mut rows_rejected, mut in_batch) = (0u64, 0u64, 0u64, 0usize);
-    let mut record = csv::StringRecord::new();
-    let mut last_line = 1u64;
-
-    loop {
-        let more = csv.read_record(&mut record).map_err(|e| malformed(e, last_line, odd_quotes(&csv)))?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(last_line, |p| p.line());
-        last_line = line;
-        rows_read += 1;
-        spare.clear();
-        let mut vals: Vec<Val<'_>> = spare.into_iter().map(|_| Val::Null).collect();
-        problems.clear();
-        for (c, src) in columns.iter().zip(&source) {
-            let raw = src.and_then(|i| record.get(i)).unwrap_or("");
-            match parse(c, raw) {
-                Ok(v) => vals.push(v),
-                Err(reason) => {
-                    vals.push(Val::Null);
-                    problems.push((vals.len() - 1, reason));
-                }
+    let txn = table.begin(opts.mode, &opts.actor, &opts.channel)?;
+    // Parsing and checking run on this thread, Parquet encoding on a second one; a bounded channel
+    // of two batches keeps memory bounded.
+    let (parsed, written) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let writer = scope.spawn(move || -> Result<WriteTxn<'_>> {
+            let mut txn = txn;
+            for batch in rx {
+                txn.write(&batch)?;
             }
-        }
-        if !key_indices.is_empty() && problems.is_empty() {
-            key_buf.clear();
-            for &k in &key_indices {
-                if matches!(vals[k], Val::Null) {
-                    problems.push((k, "key item is empty".to_owned()));
-                }
-                encode_key(&vals[k], &mut key_buf);
-            }
-            if problems.is_empty() && !seen_keys.insert(key_buf.as_slice().into()) {
-                let k = key_indices[0];
-                problems.push((k, "key repeats an earlier row of this file".to_owned()));
-            }
-        }
-        if problems.is_empty() {
-            for (b, v) in builders.iter_mut().zip(vals.drain(..)) {
-                b.append(v);
-            }
-            in_batch += 1;
-            if in_batch >= batch_rows {
-                rows_written += flush(&mut builders, table, &mut txn)?;
-                in_batch = 0;
-            }
-        } else {
-            rows_rejected += 1;
-            for (i, reason) in problems.drain(..) {
-                let c = &columns[i];
-                let raw = source[i].and_then(|s| record.get(s)).unwrap_or("");
-                report_rejected.push(RejectedRow {
-                    row: rows_read,
-                    line,
-                    field: c.name.clone(),
-                    value: shown_value(c, raw),
-                    reason,
-                });
-            }
-        }
-        vals.clear();
-        spare = vals.into_iter().map(|_| Val::Null).collect();
-    }
-    if odd_quotes(&csv) {
-        return Err(TablesError::Malformed {
-            line: last_line,
-            message: "a quoted field opened on this line or after it is never closed".to_owned(),
+            Ok(txn)
         });
-    }
-    if in_batch > 0 {
-        rows_written += flush(&mut builders, table, &mut txn)?;
-    }
+        let mut send =
+            |batch: RecordBatch| tx.send(batch).map_err(|_| TablesError::Internal("table writer stopped".into()));
+        let parsed = read_rows(&mut csv, table, &source, opts.batch_rows.max(1), &mut send);
+        // Closing the channel lets the writer finish.
+        drop(tx);
+        let written = writer.join().unwrap_or_else(|_| Err(TablesError::Internal("table writer panicked".into())));
+        (parsed, written)
+    });
+    // A writer error explains a parse stopped by a closed channel; an aborted transaction
+    // (dropped here) removes its files.
+    let txn = written?;
+    let Parsed { rows_read, rows_written, rows_rejected, rejected: report_rejected } = parsed?;
     let error_rate = if rows_read == 0 { 0.0 } else { rows_rejected as f64 / rows_read as f64 };
     let outcome = match opts.max_error_rate {
         Some(max) if error_rate > max => {
@@ -245,15 +187,116 @@ pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Re
     })
 }
 
+/// Counts and rejected rows of one pass over the file.
+struct Parsed {
+    rows_read: u64,
+    rows_written: u64,
+    rows_rejected: u64,
+    rejected: Vec<RejectedRow>,
+}
+
+/// Read, check and batch every row, handing full batches to `sink`.
+fn read_rows<R: Read>(
+    csv: &mut csv::Reader<DecodingReader<R>>,
+    table: &Table,
+    source: &[Option<usize>],
+    batch_rows: usize,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<Parsed> {
+    let columns = table.schema().columns();
+    let mut builders: Vec<Builder> = columns.iter().map(|c| Builder::new(c, batch_rows)).collect::<Result<_>>()?;
+    let key_indices = table.schema().key_indices();
+    let mut seen_keys = KeySet::new();
+    let mut key_buf = Vec::new();
+    // Reused across rows without holding borrows of the record (in-place collect keeps the buffer).
+    let mut spare: Vec<Val<'static>> = Vec::with_capacity(columns.len());
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    let mut report_rejected = Vec::new();
+    let (mut rows_read, mut rows_written, mut rows_rejected, mut in_batch) = (0u64, 0u64, 0u64, 0usize);
+    let mut record = csv::StringRecord::new();
+    let mut last_line = 1u64;
+
+    loop {
+        let more = csv.read_record(&mut record).map_err(|e| malformed(e, last_line, odd_quotes(csv)))?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(last_line, |p| p.line());
+        last_line = line;
+        rows_read += 1;
+        spare.clear();
+        let mut vals: Vec<Val<'_>> = spare.into_iter().map(|_| Val::Null).collect();
+        problems.clear();
+        for (c, src) in columns.iter().zip(source) {
+            let raw = src.and_then(|i| record.get(i)).unwrap_or("");
+            match parse(c, raw) {
+                Ok(v) => vals.push(v),
+                Err(reason) => {
+                    vals.push(Val::Null);
+                    problems.push((vals.len() - 1, reason));
+                }
+            }
+        }
+        if !key_indices.is_empty() && problems.is_empty() {
+            key_buf.clear();
+            for &k in &key_indices {
+                if matches!(vals[k], Val::Null) {
+                    problems.push((k, "key item is empty".to_owned()));
+                }
+                encode_key(&vals[k], &mut key_buf);
+            }
+            if problems.is_empty() && !seen_keys.insert(&key_buf) {
+                let k = key_indices[0];
+                problems.push((k, "key repeats an earlier row of this file".to_owned()));
+            }
+        }
+        if problems.is_empty() {
+            for (b, v) in builders.iter_mut().zip(vals.drain(..)) {
+                b.append(v);
+            }
+            in_batch += 1;
+            if in_batch >= batch_rows {
+                rows_written += flush(&mut builders, table, sink)?;
+                in_batch = 0;
+            }
+        } else {
+            rows_rejected += 1;
+            for (i, reason) in problems.drain(..) {
+                let c = &columns[i];
+                let raw = source[i].and_then(|s| record.get(s)).unwrap_or("");
+                report_rejected.push(RejectedRow {
+                    row: rows_read,
+                    line,
+                    field: c.name.clone(),
+                    value: shown_value(c, raw),
+                    reason,
+                });
+            }
+        }
+        vals.clear();
+        spare = vals.into_iter().map(|_| Val::Null).collect();
+    }
+    if odd_quotes(csv) {
+        return Err(TablesError::Malformed {
+            line: last_line,
+            message: "a quoted field opened on this line or after it is never closed".to_owned(),
+        });
+    }
+    if in_batch > 0 {
+        rows_written += flush(&mut builders, table, sink)?;
+    }
+    Ok(Parsed { rows_read, rows_written, rows_rejected, rejected: report_rejected })
+}
+
 fn odd_quotes<R: Read>(csv: &csv::Reader<DecodingReader<R>>) -> bool {
     csv.get_ref().quotes() % 2 == 1
 }
 
-fn flush(builders: &mut [Builder], table: &Table, txn: &mut crate::table::WriteTxn<'_>) -> Result<u64> {
+fn flush(builders: &mut [Builder], table: &Table, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<u64> {
     let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
     let batch = RecordBatch::try_new(table.schema().arrow().clone(), arrays)?;
     let n = batch.num_rows() as u64;
-    txn.write(&batch)?;
+    sink(batch)?;
     Ok(n)
 }
 
@@ -352,16 +395,25 @@ fn encode_key(v: &Val<'_>, buf: &mut Vec<u8>) {
     match v {
         Val::Null => buf.push(0),
         Val::Str(s) => {
-            buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-            buf.extend_from_slice(s.as_bytes());
+            buf.push(1);
+            push_bytes(buf, s.as_bytes());
         }
-        Val::Int(i) | Val::Ts(i) => buf.extend_from_slice(&i.to_le_bytes()),
-        Val::Dec(d) => buf.extend_from_slice(&d.to_le_bytes()),
-        Val::Date(d) => buf.extend_from_slice(&d.to_le_bytes()),
-        Val::Bool(b) => buf.push(u8::from(*b)),
+        Val::Int(i) | Val::Ts(i) => {
+            buf.push(1);
+            buf.extend_from_slice(&i.to_le_bytes());
+        }
+        Val::Dec(d) => {
+            buf.push(1);
+            buf.extend_from_slice(&d.to_le_bytes());
+        }
+        Val::Date(d) => {
+            buf.push(1);
+            buf.extend_from_slice(&d.to_le_bytes());
+        }
+        Val::Bool(b) => buf.extend_from_slice(&[1, u8::from(*b)]),
         Val::Bin(b) => {
-            buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
-            buf.extend_from_slice(b);
+            buf.push(1);
+            push_bytes(buf, b);
         }
     }
 }

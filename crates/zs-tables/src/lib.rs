@@ -43,6 +43,7 @@
 mod decode;
 mod error;
 mod ingest;
+mod keys;
 mod schema;
 mod table;
 

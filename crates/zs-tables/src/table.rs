@@ -1,13 +1,14 @@
 //! The versioned table on a local folder: immutable Parquet files, one manifest per version.
 
 use std::collections::{BTreeMap, HashSet};
+
+use crate::keys::{key_of, KeySet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
-use arrow_schema::DataType as ArrowType;
+use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -261,7 +262,7 @@ impl Table {
             channel: channel.to_owned(),
             parent,
             key_indices,
-            keys: HashSet::new(),
+            keys: KeySet::new(),
             writer: None,
             written: Vec::new(),
             temp_files: Vec::new(),
@@ -427,7 +428,7 @@ pub struct WriteTxn<'t> {
     channel: String,
     parent: Option<Manifest>,
     key_indices: Vec<usize>,
-    keys: HashSet<Box<[u8]>>,
+    keys: KeySet,
     writer: Option<OpenFile>,
     written: Vec<DataFile>,
     temp_files: Vec<PathBuf>,
@@ -457,7 +458,7 @@ impl WriteTxn<'_> {
             let mut buf = Vec::new();
             for row in 0..batch.num_rows() {
                 key_of(&cols, row, &mut buf)?;
-                if !self.keys.insert(buf.as_slice().into()) {
+                if !self.keys.insert(&buf) {
                     return Err(TablesError::DuplicateKey { row: self.rows_seen + row as u64 + 1 });
                 }
             }
@@ -531,7 +532,7 @@ impl WriteTxn<'_> {
                 let mut keep = Vec::with_capacity(batch.num_rows());
                 for row in 0..batch.num_rows() {
                     key_of(&cols, row, &mut buf)?;
-                    let hit = self.keys.contains(buf.as_slice());
+                    let hit = self.keys.contains(&buf);
                     hits += u64::from(hit);
                     keep.push(!hit);
                 }
@@ -613,44 +614,6 @@ impl Drop for WriteTxn<'_> {
             let _ = fs::remove_file(p);
         }
     }
-}
-
-/// The bytes identifying a row's key: each key value encoded by type, separated so that
-/// (`"ab"`, `"c"`) and (`"a"`, `"bc"`) differ.
-fn key_of(cols: &[&ArrayRef], row: usize, buf: &mut Vec<u8>) -> Result<()> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::{Date32Type, Decimal128Type, Int64Type, TimestampMillisecondType};
-    buf.clear();
-    for col in cols {
-        if col.is_null(row) {
-            buf.push(0);
-            continue;
-        }
-        buf.push(1);
-        match col.data_type() {
-            ArrowType::Utf8 => {
-                let s = col.as_string::<i32>().value(row).as_bytes();
-                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                buf.extend_from_slice(s);
-            }
-            ArrowType::Binary => {
-                let s = col.as_binary::<i32>().value(row);
-                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                buf.extend_from_slice(s);
-            }
-            ArrowType::Int64 => buf.extend_from_slice(&col.as_primitive::<Int64Type>().value(row).to_le_bytes()),
-            ArrowType::Decimal128(_, _) => {
-                buf.extend_from_slice(&col.as_primitive::<Decimal128Type>().value(row).to_le_bytes())
-            }
-            ArrowType::Date32 => buf.extend_from_slice(&col.as_primitive::<Date32Type>().value(row).to_le_bytes()),
-            ArrowType::Timestamp(_, _) => {
-                buf.extend_from_slice(&col.as_primitive::<TimestampMillisecondType>().value(row).to_le_bytes())
-            }
-            ArrowType::Boolean => buf.push(u8::from(col.as_boolean().value(row))),
-            other => return Err(TablesError::Schema(format!("{other} cannot be part of a key"))),
-        }
-    }
-    Ok(())
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest> {
