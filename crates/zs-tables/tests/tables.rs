@@ -462,3 +462,95 @@ fn big_ingest_is_written_in_bounded_batches() {
     assert!(batches.iter().all(|b| b.num_rows() <= 65_536));
     assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 200_000);
 }
+
+/// Endless CSV rows `i,名i`: an ingest of it only ends when the process is killed.
+struct Endless {
+    next: i64,
+    pending: Vec<u8>,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            for _ in 0..1000 {
+                self.pending.extend_from_slice(format!("{},名{}\n", self.next, self.next % 97).as_bytes());
+                self.next += 1;
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+const CRASH_DIR_VAR: &str = "ZS_TABLES_CRASH_CHILD_DIR";
+
+/// The child of `killed_during_a_hand_in_*`: ingests forever (does nothing in a normal run).
+#[test]
+fn crash_child_ingests_forever() {
+    let Ok(dir) = std::env::var(CRASH_DIR_VAR) else { return };
+    let t = Table::open(&dir, people()).unwrap();
+    let reader = std::io::Read::chain("id,name\n".as_bytes(), Endless { next: 1_000, pending: Vec::new() });
+    let _ = ingest_csv(&t, reader, &IngestOptions::new(CommitMode::Upsert, "child", "upload"));
+    unreachable!("the endless ingest returned");
+}
+
+#[test]
+fn killed_during_a_hand_in_the_last_version_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = people();
+    let t = Table::open(dir.path(), s.clone()).unwrap();
+    t.commit(CommitMode::Append, "a", "upload", &[batch(&s, &[1, 2], &["甲", "乙"])]).unwrap();
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["crash_child_ingests_forever", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR_VAR, dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once it is writing a data file of its (never finished) version.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let writing = std::fs::read_dir(dir.path().join("data"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".tmp-") && e.metadata().is_ok_and(|m| m.len() > 0));
+        if writing {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the child never started writing");
+        assert!(child.try_wait().unwrap().is_none(), "the child stopped on its own");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // After the "restart": version 1 is intact, nothing of the killed hand-in is visible.
+    let t = Table::open(dir.path(), s.clone()).unwrap();
+    assert_eq!(t.history().unwrap().len(), 1);
+    assert_eq!(rows(&t, None), pairs(&[(1, "甲"), (2, "乙")]));
+    assert!(dir.path().join("_lock").exists(), "the killed writer's lock is left behind");
+    let report = t.vacuum(10).unwrap();
+    assert!(report.files_removed >= 1);
+    assert_eq!(std::fs::read_dir(dir.path().join("data")).unwrap().count(), 1);
+    // The stale lock was taken over; the next hand-in commits version 2.
+    let v = t.commit(CommitMode::Upsert, "a", "upload", &[batch(&s, &[2, 3], &["乙二", "丙"])]).unwrap();
+    assert_eq!(v.version, 2);
+    assert_eq!(rows(&t, None), pairs(&[(1, "甲"), (2, "乙二"), (3, "丙")]));
+}
+
+#[test]
+fn ingest_upserts_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::open(dir.path(), people()).unwrap();
+    ingest_csv(&t, "id,name\n1,甲\n2,乙\n".as_bytes(), &IngestOptions::new(CommitMode::Append, "a", "upload")).unwrap();
+    let r = ingest_csv(&t, "id,name\n2,乙二\n3,丙\n".as_bytes(), &IngestOptions::new(CommitMode::Upsert, "a", "push"))
+        .unwrap();
+    let IngestOutcome::Committed { version } = r.outcome else { panic!("not committed") };
+    assert_eq!((version.version, version.rows, version.rows_added, version.rows_removed), (2, 3, 2, 1));
+    assert_eq!(rows(&t, None), pairs(&[(1, "甲"), (2, "乙二"), (3, "丙")]));
+    ingest_csv(&t, "编号\n1\n".as_bytes(), &IngestOptions::new(CommitMode::DeleteByKey, "a", "upload")).unwrap();
+    assert_eq!(rows(&t, None), pairs(&[(2, "乙二"), (3, "丙")]));
+}
