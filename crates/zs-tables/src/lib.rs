@@ -44,8 +44,11 @@ mod decode;
 mod error;
 mod ingest;
 mod keys;
+mod lock;
+mod manifest;
 mod schema;
 mod table;
+mod values;
 
 pub use decode::Enc;
 pub use error::{Result, TablesError};

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::keys::{key_of, KeySet};
-use std::fs::{self, File, OpenOptions};
+use crate::lock::WriterLock;
+pub use crate::manifest::{CommitMode, DataFile, Manifest, VacuumReport, VersionInfo, MANIFEST_SCHEMA};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,19 +15,15 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use zs_types::clock::{from_ms, to_ms};
+use zs_types::clock::to_ms;
 use zs_types::{Clock, SystemClock};
 
 use crate::error::{Result, TablesError};
 use crate::schema::TableSchema;
 
-/// Version tag of the manifest JSON.
-pub const MANIFEST_SCHEMA: &str = "zhengshu.table.manifest/v1";
 const VERSIONS_DIR: &str = "_versions";
 const DATA_DIR: &str = "data";
-const LOCK_FILE: &str = "_lock";
 const TMP_PREFIX: &str = ".tmp-";
 /// Rows per Parquet row group: bounds the writer's memory.
 const ROW_GROUP_ROWS: usize = 131_072;
@@ -33,108 +31,6 @@ const ROW_GROUP_ROWS: usize = 131_072;
 const FILE_ROWS: u64 = 1_048_576;
 /// Rows per batch when reading.
 const READ_BATCH_ROWS: usize = 65_536;
-
-/// How a commit combines its rows with the parent version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommitMode {
-    /// Add the rows to the parent's rows.
-    Append,
-    /// The rows are the whole new content.
-    Replace,
-    /// Rows replace the parent's rows with the same key; other rows are added.
-    Upsert,
-    /// The rows' keys name parent rows to delete; no rows are added.
-    DeleteByKey,
-}
-
-/// One data file of a version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DataFile {
-    /// Path relative to the table folder, e.g. `data/0190….parquet`.
-    pub path: String,
-    /// Rows in the file.
-    pub rows: u64,
-    /// Size in bytes.
-    pub bytes: u64,
-}
-
-/// The manifest of one version: everything needed to read it, and who made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// [`MANIFEST_SCHEMA`].
-    pub schema: String,
-    /// Version number, from 1.
-    pub version: u64,
-    /// The version it was built on.
-    pub parent: Option<u64>,
-    /// The data files; the version's rows are their concatenation.
-    pub files: Vec<DataFile>,
-    /// Total rows.
-    pub rows: u64,
-    /// Rows written by this commit.
-    pub rows_added: u64,
-    /// Parent rows this commit removed (replaced, upserted over or deleted).
-    pub rows_removed: u64,
-    /// Commit time, milliseconds since the Unix epoch.
-    pub created_at_ms: i64,
-    /// Who handed the data in.
-    pub actor: String,
-    /// Hand-in channel (upload, push, pull, …).
-    pub channel: String,
-    /// How the rows were combined.
-    pub mode: CommitMode,
-}
-
-/// A line of a table's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VersionInfo {
-    /// Version number.
-    pub version: u64,
-    /// The version it was built on.
-    pub parent: Option<u64>,
-    /// Total rows.
-    pub rows: u64,
-    /// Rows written by the commit.
-    pub rows_added: u64,
-    /// Parent rows removed by the commit.
-    pub rows_removed: u64,
-    /// Who handed the data in.
-    pub actor: String,
-    /// Hand-in channel.
-    pub channel: String,
-    /// How the rows were combined.
-    pub mode: CommitMode,
-    /// Commit time.
-    pub created_at: OffsetDateTime,
-}
-
-impl From<&Manifest> for VersionInfo {
-    fn from(m: &Manifest) -> Self {
-        Self {
-            version: m.version,
-            parent: m.parent,
-            rows: m.rows,
-            rows_added: m.rows_added,
-            rows_removed: m.rows_removed,
-            actor: m.actor.clone(),
-            channel: m.channel.clone(),
-            mode: m.mode,
-            created_at: from_ms(m.created_at_ms),
-        }
-    }
-}
-
-/// What [`Table::vacuum`] removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VacuumReport {
-    /// Manifests of versions older than the kept ones.
-    pub manifests_removed: usize,
-    /// Damaged manifests (unreadable, e.g. truncated by a crash outside the protocol).
-    pub damaged_manifests_removed: usize,
-    /// Data files no kept version references, and temporary files of interrupted commits.
-    pub files_removed: usize,
-}
 
 /// A versioned table in a local folder. See the crate documentation for the layout.
 pub struct Table {
@@ -358,57 +254,6 @@ impl Iterator for Scan {
 fn open_reader(path: &Path) -> Result<ParquetRecordBatchReader> {
     let file = File::open(path).map_err(|e| TablesError::io(path, e))?;
     Ok(ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(READ_BATCH_ROWS).build()?)
-}
-
-/// The writer lock: a file created with `O_EXCL` holding the writer's process id.
-struct WriterLock {
-    path: PathBuf,
-}
-
-impl WriterLock {
-    fn acquire(dir: &Path) -> Result<Self> {
-        let path = dir.join(LOCK_FILE);
-        for attempt in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    f.write_all(std::process::id().to_string().as_bytes()).map_err(|e| TablesError::io(&path, e))?;
-                    return Ok(Self { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt == 0 => {
-                    // A lock left by a process that no longer runs (a crash) is stale.
-                    if !lock_holder_alive(&path) {
-                        tracing::warn!(path = %path.display(), "removing stale table lock");
-                        let _ = fs::remove_file(&path);
-                        continue;
-                    }
-                    return Err(TablesError::Locked(dir.to_path_buf()));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(TablesError::Locked(dir.to_path_buf()))
-                }
-                Err(e) => return Err(TablesError::io(&path, e)),
-            }
-        }
-        Err(TablesError::Locked(dir.to_path_buf()))
-    }
-}
-
-/// Whether the process named in a lock file still runs (Linux `/proc`; elsewhere assumed alive).
-fn lock_holder_alive(path: &Path) -> bool {
-    let Ok(text) = fs::read_to_string(path) else { return true };
-    let Ok(pid) = text.trim().parse::<u32>() else { return true };
-    if !Path::new("/proc/self").exists() {
-        return true;
-    }
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
-impl Drop for WriterLock {
-    fn drop(&mut self) {
-        if let Err(e) = fs::remove_file(&self.path) {
-            tracing::warn!(path = %self.path.display(), error = %e, "could not remove table lock");
-        }
-    }
 }
 
 struct OpenFile {
