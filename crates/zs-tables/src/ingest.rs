@@ -113,7 +113,8 @@ pub struct IngestReport {
     pub rows_written: u64,
     /// Rows with at least one problem.
     pub rows_rejected: u64,
-    /// Every problem (a row may have several).
+    /// Every problem (a row may have several); empty when they went to a sink
+    /// ([`ingest_csv_with_sink`]).
     pub rejected: Vec<RejectedRow>,
     /// Which header maps to which item, in file order (`None`: column ignored).
     pub columns: Vec<(String, Option<String>)>,
@@ -126,6 +127,24 @@ pub struct IngestReport {
 /// Ingest a CSV stream into `table` (see the module documentation). A malformed file returns an
 /// error naming the line and leaves the table unchanged.
 pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Result<IngestReport> {
+    let mut rejected = Vec::new();
+    let mut report = ingest_csv_with_sink(table, reader, opts, &mut |r| {
+        rejected.push(r);
+        Ok(())
+    })?;
+    report.rejected = rejected;
+    Ok(report)
+}
+
+/// [`ingest_csv`] handing each rejected row to `rejected` as it is found (to stream them to a
+/// file or the store, so memory stays bounded however many rows fail); the report's `rejected`
+/// list stays empty. An error from the sink stops the ingest and commits nothing.
+pub fn ingest_csv_with_sink<R: Read>(
+    table: &Table,
+    reader: R,
+    opts: &IngestOptions,
+    rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
+) -> Result<IngestReport> {
     let decoder = DecodingReader::new(reader, opts.encoding).map_err(|e| TablesError::io("<input>", e))?;
     let encoding = decoder.encoding();
     let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(decoder);
@@ -149,7 +168,7 @@ pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Re
         });
         let mut send =
             |batch: RecordBatch| tx.send(batch).map_err(|_| TablesError::Internal("table writer stopped".into()));
-        let parsed = read_rows(&mut csv, table, &source, opts.batch_rows.max(1), &mut send);
+        let parsed = read_rows(&mut csv, table, &source, opts.batch_rows.max(1), &mut send, rejected);
         // Closing the channel lets the writer finish.
         drop(tx);
         let written = writer.join().unwrap_or_else(|_| Err(TablesError::Internal("table writer panicked".into())));
@@ -158,7 +177,7 @@ pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Re
     // A writer error explains a parse stopped by a closed channel; an aborted transaction
     // (dropped here) removes its files.
     let txn = written?;
-    let Parsed { rows_read, rows_written, rows_rejected, rejected: report_rejected } = parsed?;
+    let Parsed { rows_read, rows_written, rows_rejected } = parsed?;
     let error_rate = if rows_read == 0 { 0.0 } else { rows_rejected as f64 / rows_read as f64 };
     let outcome = match opts.max_error_rate {
         Some(max) if error_rate > max => {
@@ -174,7 +193,7 @@ pub fn ingest_csv<R: Read>(table: &Table, reader: R, opts: &IngestOptions) -> Re
         rows_read,
         rows_written,
         rows_rejected,
-        rejected: report_rejected,
+        rejected: Vec::new(),
         columns: mapped,
         missing_items,
         outcome,
@@ -186,7 +205,6 @@ struct Parsed {
     rows_read: u64,
     rows_written: u64,
     rows_rejected: u64,
-    rejected: Vec<RejectedRow>,
 }
 
 /// Read, check and batch every row, handing full batches to `sink`.
@@ -196,6 +214,7 @@ fn read_rows<R: Read>(
     source: &[Option<usize>],
     batch_rows: usize,
     sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
 ) -> Result<Parsed> {
     let columns = table.schema().columns();
     let mut builders: Vec<Builder> = columns.iter().map(|c| Builder::new(c, batch_rows)).collect::<Result<_>>()?;
@@ -205,7 +224,6 @@ fn read_rows<R: Read>(
     // Reused across rows without holding borrows of the record (in-place collect keeps the buffer).
     let mut spare: Vec<Val<'static>> = Vec::with_capacity(columns.len());
     let mut problems: Vec<(usize, String)> = Vec::new();
-    let mut report_rejected = Vec::new();
     let (mut rows_read, mut rows_written, mut rows_rejected, mut in_batch) = (0u64, 0u64, 0u64, 0usize);
     let mut record = csv::StringRecord::new();
     let mut last_line = 1u64;
@@ -258,13 +276,13 @@ fn read_rows<R: Read>(
             for (i, reason) in problems.drain(..) {
                 let c = &columns[i];
                 let raw = source[i].and_then(|s| record.get(s)).unwrap_or("");
-                report_rejected.push(RejectedRow {
+                rejected(RejectedRow {
                     row: rows_read,
                     line,
                     field: c.name.clone(),
                     value: shown_value(c, raw),
                     reason,
-                });
+                })?;
             }
         }
         vals.clear();
@@ -279,7 +297,7 @@ fn read_rows<R: Read>(
     if in_batch > 0 {
         rows_written += flush(&mut builders, table, sink)?;
     }
-    Ok(Parsed { rows_read, rows_written, rows_rejected, rejected: report_rejected })
+    Ok(Parsed { rows_read, rows_written, rows_rejected })
 }
 
 fn odd_quotes<R: Read>(csv: &csv::Reader<DecodingReader<R>>) -> bool {

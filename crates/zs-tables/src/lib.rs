@@ -53,7 +53,8 @@ mod values;
 pub use decode::Enc;
 pub use error::{Result, TablesError};
 pub use ingest::{
-    ingest_csv, shown_value, ColumnMapping, IngestOptions, IngestOutcome, IngestReport, RejectedRow, DEFAULT_BATCH_ROWS,
+    ingest_csv, ingest_csv_with_sink, shown_value, ColumnMapping, IngestOptions, IngestOutcome, IngestReport,
+    RejectedRow, DEFAULT_BATCH_ROWS,
 };
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};

@@ -554,3 +554,24 @@ fn ingest_upserts_by_key() {
     ingest_csv(&t, "编号\n1\n".as_bytes(), &IngestOptions::new(CommitMode::DeleteByKey, "a", "upload")).unwrap();
     assert_eq!(rows(&t, None), pairs(&[(2, "乙二"), (3, "丙")]));
 }
+
+#[test]
+fn rejected_rows_can_stream_to_a_sink() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::open(dir.path(), people()).unwrap();
+    let mut seen = Vec::new();
+    let opts = IngestOptions::new(CommitMode::Append, "a", "upload");
+    let r = zs_tables::ingest_csv_with_sink(&t, "id,name\n1,甲\nx,乙\n".as_bytes(), &opts, &mut |row| {
+        seen.push(row.row);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((r.rows_rejected, r.rejected.len(), seen), (1, 0, vec![2]));
+    // A failing sink stops the ingest and commits nothing.
+    let e = zs_tables::ingest_csv_with_sink(&t, "id,name\n1,甲\nx,乙\n".as_bytes(), &opts, &mut |_| {
+        Err(TablesError::Internal("rejected-row store is down".into()))
+    })
+    .unwrap_err();
+    assert!(matches!(e, TablesError::Internal(_)));
+    assert_eq!(t.history().unwrap().len(), 1);
+}
