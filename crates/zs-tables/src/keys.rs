@@ -7,12 +7,22 @@ use arrow_schema::DataType as ArrowType;
 
 use crate::error::{Result, TablesError};
 
-/// An exact set of encoded keys: the bytes live in one arena, the table holds their spans.
+/// An exact set of encoded keys, the bytes in one arena (no allocation per key).
 /// Keys come from uploaded files, so the hasher is randomly seeded (no crafted collisions).
+/// Each key is stored as a 4-byte length and its bytes; the table holds only the 8-byte offset
+/// (about 40 bytes per key of 18 characters, table included).
 pub(crate) struct KeySet {
     arena: Vec<u8>,
-    table: hashbrown::HashTable<(usize, usize)>,
+    table: hashbrown::HashTable<u64>,
     hasher: ahash::RandomState,
+}
+
+/// The key stored at `at` in the arena.
+fn key_at(arena: &[u8], at: u64) -> &[u8] {
+    let at = at as usize;
+    let mut len = [0u8; 4];
+    len.copy_from_slice(&arena[at..at + 4]);
+    &arena[at + 4..at + 4 + u32::from_le_bytes(len) as usize]
 }
 
 impl KeySet {
@@ -20,24 +30,25 @@ impl KeySet {
         Self { arena: Vec::new(), table: hashbrown::HashTable::new(), hasher: ahash::RandomState::new() }
     }
 
-    /// Add a key; `false` if it was already there.
+    /// Add a key; `false` if it was already there. Keys are at most 4 GiB each.
     pub(crate) fn insert(&mut self, key: &[u8]) -> bool {
         let hash = self.hasher.hash_one(key);
         let arena = &self.arena;
-        if self.table.find(hash, |&(s, l)| &arena[s..s + l] == key).is_some() {
+        if self.table.find(hash, |&at| key_at(arena, at) == key).is_some() {
             return false;
         }
-        let start = self.arena.len();
+        let at = self.arena.len() as u64;
+        self.arena.extend_from_slice(&(key.len() as u32).to_le_bytes());
         self.arena.extend_from_slice(key);
         let (arena, hasher) = (&self.arena, &self.hasher);
-        self.table.insert_unique(hash, (start, key.len()), |&(s, l)| hasher.hash_one(&arena[s..s + l]));
+        self.table.insert_unique(hash, at, |&at| hasher.hash_one(key_at(arena, at)));
         true
     }
 
     /// Whether the key is in the set.
     pub(crate) fn contains(&self, key: &[u8]) -> bool {
         let hash = self.hasher.hash_one(key);
-        self.table.find(hash, |&(s, l)| &self.arena[s..s + l] == key).is_some()
+        self.table.find(hash, |&at| key_at(&self.arena, at) == key).is_some()
     }
 
     /// Number of keys.
@@ -49,7 +60,7 @@ impl KeySet {
 
 /// Append a length-prefixed byte value (so that ("ab", "c") and ("a", "bc") differ).
 pub(crate) fn push_bytes(buf: &mut Vec<u8>, b: &[u8]) {
-    buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    buf.extend_from_slice(&(b.len() as u32).to_le_bytes());
     buf.extend_from_slice(b);
 }
 
