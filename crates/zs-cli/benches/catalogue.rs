@@ -12,9 +12,27 @@ use zs_catalog::*;
 use zs_catalog_search::{Filters, SearchQuery, Visibility};
 use zs_meta::catalog::NewEntry;
 
-const SUBJECTS: &[&str] = &["人口", "法人", "企业", "不动产", "社保", "医保", "车辆", "学校", "医院", "道路", "河流", "税务", "信用", "住房", "就业"];
-const KINDS: &[&str] = &["基础信息", "登记信息", "许可信息", "处罚信息", "统计数据", "监测数据", "年报信息", "变更记录"];
-const LABELS: &[&str] = &["统一社会信用代码", "公民身份号码", "姓名", "营业执照编号", "地址", "联系电话", "发证日期", "金额", "状态"];
+const SUBJECTS: &[&str] = &[
+    "人口",
+    "法人",
+    "企业",
+    "不动产",
+    "社保",
+    "医保",
+    "车辆",
+    "学校",
+    "医院",
+    "道路",
+    "河流",
+    "税务",
+    "信用",
+    "住房",
+    "就业",
+];
+const KINDS: &[&str] =
+    &["基础信息", "登记信息", "许可信息", "处罚信息", "统计数据", "监测数据", "年报信息", "变更记录"];
+const LABELS: &[&str] =
+    &["统一社会信用代码", "公民身份号码", "姓名", "营业执照编号", "地址", "联系电话", "发证日期", "金额", "状态"];
 
 fn body(i: usize) -> EntryBody {
     let subject = SUBJECTS[i % SUBJECTS.len()];
@@ -35,10 +53,20 @@ fn body(i: usize) -> EntryBody {
     EntryBody {
         name: format!("{subject}{kind}第{i}号"),
         summary: format!("{subject}相关的{kind}，用于跨部门共享与政务服务"),
-        classification: Classification { class: ResourceClass::Department, item: 1 + (i % 2) as u8, category: 1 + (i % 200) as u16, subcategory: 0 },
+        classification: Classification {
+            class: ResourceClass::Department,
+            item: 1 + (i % 2) as u8,
+            category: 1 + (i % 200) as u16,
+            subcategory: 0,
+        },
         format: Format { kind: FormatKind::Table, detail: "PostgreSQL".into() },
         items,
-        sharing: Sharing { kind: SharingKind::Conditional, conditions: Some("依职责申请".into()), legal_basis: None, method: SharingMethod::Api },
+        sharing: Sharing {
+            kind: SharingKind::Conditional,
+            conditions: Some("依职责申请".into()),
+            legal_basis: None,
+            method: SharingMethod::Api,
+        },
         open: Openness { kind: OpenKind::None, conditions: None },
         update_cycle: UpdateCycle::ALL[i % UpdateCycle::ALL.len()],
         related: vec![],
@@ -55,7 +83,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let config = zs_config::Config { data_dir: dir.path().to_owned(), mode: zs_config::Mode::Demo, ..Default::default() };
+        let config =
+            zs_config::Config { data_dir: dir.path().to_owned(), mode: zs_config::Mode::Demo, ..Default::default() };
         let store = zs_server::open_store(&config).await.unwrap();
         let state = zs_server::state(config, store.clone(), zs_server::system_clock()).unwrap();
         zs_identity::seed::demo_city(&state.identity, &|_| {}).await.unwrap();
@@ -114,6 +143,11 @@ fn main() {
             assert!(r.total > 0);
         }
         times.sort();
-        println!("  search (1,000 mixed queries) p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (target p99 < 10 ms)", pct(&times, 0.5), pct(&times, 0.99), pct(&times, 1.0));
+        println!(
+            "  search (1,000 mixed queries) p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (target p99 < 10 ms)",
+            pct(&times, 0.5),
+            pct(&times, 0.99),
+            pct(&times, 1.0)
+        );
     });
 }
