@@ -58,6 +58,9 @@ pub(crate) async fn run(config: ConfigArgs, cmd: CatalogueCommand) -> anyhow::Re
         CatalogueCommand::Import { file, as_user } => {
             let user = id.user_by_name(&as_user).await.map_err(err)?;
             let who = id.principal_of(user).await.map_err(err)?;
+            if !zs_identity::policy::role_allows("catalog.import", who.role()) {
+                return Err(anyhow!("'{as_user}' is a {}; only data stewards import entries", who.role().label_en()));
+            }
             let parsed = if let Some((e, i)) = file.split_once(',') {
                 let (e, i) = (
                     std::fs::read(e).with_context(|| format!("reading {e}"))?,

@@ -6,6 +6,7 @@
 mod admin;
 mod catalogue;
 mod demo;
+mod ingest;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -50,6 +51,13 @@ enum Command {
         config: ConfigArgs,
         #[command(subcommand)]
         action: catalogue::CatalogueCommand,
+    },
+    /// Hand in a CSV file (UTF-8 or GB18030) for a published catalogue entry (归集).
+    Ingest {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        args: ingest::IngestArgs,
     },
     /// Configuration helpers.
     Config {
@@ -169,6 +177,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { config, action } => admin::run(config, action).await,
         Command::Catalogue { config, action } => catalogue::run(config, action).await,
+        Command::Ingest { config, args } => ingest::run(config, args).await,
         Command::Config { action: ConfigCommand::Example } => {
             print!("{}", Config::example());
             Ok(())

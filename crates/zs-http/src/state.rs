@@ -14,6 +14,8 @@ pub struct AppState {
     pub catalog: zs_catalog::CatalogService,
     /// Chinese full-text search over the catalogue, kept current by the catalogue service.
     pub search: Arc<zs_catalog_search::CatalogIndex>,
+    /// The audit sink every stage records through.
+    pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.
     pub config: Arc<Config>,
     /// Request counters and latency histogram.

@@ -81,6 +81,8 @@ actions! {
     CatalogObligation = "catalog.obligation" => &[Steward, PlatformOperator];
     /// Extend the working-day calendar (holidays and 调休).
     CalendarManage = "calendar.manage" => &[PlatformOperator];
+    /// Hand in data (归集) for a published entry of one's own department.
+    DataIngest = "data.ingest" => &[Steward];
 }
 
 /// Whether `role` may perform the named action (by the static rule table).

@@ -50,11 +50,13 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     let identity = IdentityService::new(store.clone(), audit.clone(), clock.clone(), settings);
     // An in-memory index, rebuilt from the store by `start` (the store is the truth).
     let search = Arc::new(zs_catalog_search::CatalogIndex::in_memory().context("creating the search index")?);
-    let catalog = zs_catalog::CatalogService::new(store, audit, clock, Some(Arc::new(search::Adapter(search.clone()))));
+    let catalog =
+        zs_catalog::CatalogService::new(store, audit.clone(), clock, Some(Arc::new(search::Adapter(search.clone()))));
     Ok(AppState {
         identity,
         catalog,
         search,
+        audit,
         config: Arc::new(config),
         metrics: Arc::default(),
         audit_stats: Some(Arc::new(move || {

@@ -108,13 +108,14 @@ pub(super) async fn setup_catalogue() -> C {
     let settings = IdentitySettings { demo_mode: true, ..Default::default() };
     let identity = IdentityService::new(store.clone(), sink.clone(), clock.clone(), settings);
     let search = Arc::new(CatalogIndex::in_memory().unwrap());
-    let catalog = CatalogService::new(store, sink, clock, Some(Arc::new(Ix(search.clone()))));
+    let catalog = CatalogService::new(store, sink.clone(), clock, Some(Arc::new(Ix(search.clone()))));
     search.rebuild(&catalog.all_entries().await.unwrap()).unwrap();
     let config = zs_config::Config { mode: zs_config::Mode::Demo, ..Default::default() };
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         search,
+        audit: sink,
         config: Arc::new(config),
         metrics: Arc::default(),
         audit_stats: None,

@@ -66,13 +66,21 @@ pub(super) async fn setup(demo: bool) -> T {
     let logins = zs_identity::seed::demo_city(&seeder, &|_| {}).await.unwrap();
     let search = Arc::new(zs_catalog_search::CatalogIndex::in_memory().unwrap());
     let catalog = zs_catalog::CatalogService::new(store.clone(), sink.clone(), clock.clone(), None);
-    let identity = IdentityService::new(store, sink, clock, IdentitySettings { demo_mode: demo, ..Default::default() });
+    let identity =
+        IdentityService::new(store, sink.clone(), clock, IdentitySettings { demo_mode: demo, ..Default::default() });
     let mut config = zs_config::Config::default();
     if demo {
         config.mode = zs_config::Mode::Demo;
     }
-    let state =
-        AppState { identity, catalog, search, config: Arc::new(config), metrics: Arc::default(), audit_stats: None };
+    let state = AppState {
+        identity,
+        catalog,
+        search,
+        audit: sink.clone(),
+        config: Arc::new(config),
+        metrics: Arc::default(),
+        audit_stats: None,
+    };
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
 }
