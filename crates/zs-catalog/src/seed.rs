@@ -58,7 +58,7 @@ const RECORD: &[ItemTpl] = &[
 
 /// What a seeded entry looks like: department, name, class, 项, 目, template, extra item labels.
 struct Spec {
-    dept: &'static str,
+    dept: String,
     name: &'static str,
     class: ResourceClass,
     item: u8,
@@ -78,7 +78,7 @@ use UpdateCycle as U;
 
 macro_rules! spec {
     ($dept:literal, $name:literal, $class:expr, $item:literal, $cat:literal, $tpl:expr, [$($x:literal),*], $s:expr, $o:expr, $c:expr) => {
-        Spec { dept: $dept, name: $name, class: $class, item: $item, category: $cat, template: $tpl, extra: &[$($x),*], sharing: $s, open: $o, cycle: $c }
+        Spec { dept: $dept.to_owned(), name: $name, class: $class, item: $item, category: $cat, template: $tpl, extra: &[$($x),*], sharing: $s, open: $o, cycle: $c }
     };
 }
 
@@ -497,21 +497,19 @@ pub async fn demo_catalogue(
     let find = |name: &str| orgs.iter().find(|o| o.name == name).cloned();
     // Build the spec list: core entries, then generic department resources for every department.
     let mut specs = core_specs();
-    let generic_names: Vec<(String, usize)> = orgs
+    let departments: Vec<(String, usize)> = orgs
         .iter()
         .filter(|o| o.kind == zs_types::model::OrgKind::Department)
         .enumerate()
         .map(|(i, o)| (o.name.clone(), i))
         .collect();
-    let leaked: Vec<(&'static str, usize)> =
-        generic_names.into_iter().map(|(n, i)| (&*Box::leak(n.into_boxed_str()), i)).collect();
-    for (dept, i) in &leaked {
+    for (dept, i) in &departments {
         let municipal = dept.starts_with("西宁市") || dept.starts_with("中共西宁市");
         for (k, (name, tpl, cycle)) in GENERIC.iter().enumerate() {
             let shares = [S::Unconditional, S::Conditional, S::Conditional, S::None][(i + k) % 4];
             let opens = [O::Unconditional, O::Conditional, O::None][(i + 2 * k) % 3];
             specs.push(Spec {
-                dept,
+                dept: dept.clone(),
                 name,
                 class: Dept,
                 item: if municipal { 1 } else { 2 },
@@ -535,9 +533,9 @@ pub async fn demo_catalogue(
     let mut by_dept: Vec<(String, Vec<EntryBody>)> = Vec::new();
     for s in &specs {
         let b = body(s);
-        match by_dept.iter_mut().find(|(d, _)| d == s.dept) {
+        match by_dept.iter_mut().find(|(d, _)| *d == s.dept) {
             Some((_, v)) => v.push(b),
-            None => by_dept.push((s.dept.to_owned(), vec![b])),
+            None => by_dept.push((s.dept.clone(), vec![b])),
         }
     }
     for (d_index, (dept, bodies)) in by_dept.into_iter().enumerate() {
