@@ -1,7 +1,7 @@
 //! `zhengshu admin`: the machine operator's commands. They act with full scope and are recorded
 //! in the audit trail like any other action. Administrator accounts (三员) are created only here.
 
-use crate::ConfigArgs;
+use crate::{err, ConfigArgs};
 use anyhow::anyhow;
 use clap::Subcommand;
 use std::io::BufRead;
@@ -89,18 +89,8 @@ pub(crate) enum AdminCommand {
     },
 }
 
-fn err(e: zs_types::Error) -> anyhow::Error {
-    match e.field {
-        Some(f) => anyhow!("{} (field: {f})", e.message),
-        None => anyhow!("{}", e.message),
-    }
-}
-
 pub(crate) async fn run(config: ConfigArgs, cmd: AdminCommand) -> anyhow::Result<()> {
-    let config = config.load(&[])?;
-    zs_server::init_tracing("warn", &config.log_format);
-    let store = zs_server::open_store(&config).await?;
-    let state = zs_server::state(config, store, zs_server::system_clock())?;
+    let state = config.open_state().await?;
     let id = &state.identity;
     let rid = Some("cli");
     match cmd {

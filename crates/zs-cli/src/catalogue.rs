@@ -1,7 +1,7 @@
 //! `zhengshu catalogue`: import, export and search the catalogue from the shell, acting as the
 //! machine operator (every action is recorded in the audit trail).
 
-use crate::ConfigArgs;
+use crate::{err, ConfigArgs};
 use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -40,18 +40,8 @@ pub(crate) enum CatalogueCommand {
     },
 }
 
-fn err(e: zs_types::Error) -> anyhow::Error {
-    match e.field {
-        Some(f) => anyhow!("{} (field: {f})", e.message),
-        None => anyhow!("{}", e.message),
-    }
-}
-
 pub(crate) async fn run(config: ConfigArgs, cmd: CatalogueCommand) -> anyhow::Result<()> {
-    let config = config.load(&[])?;
-    zs_server::init_tracing("warn", &config.log_format);
-    let store = zs_server::open_store(&config).await?;
-    let state = zs_server::state(config, store, zs_server::system_clock())?;
+    let state = config.open_state().await?;
     let (id, cat) = (&state.identity, &state.catalog);
     let op = id.machine_operator().await.map_err(err)?;
     match cmd {

@@ -2,7 +2,7 @@
 //! catalogue entry as a new version of its table, with row checks, a progress bar, rejected rows
 //! written out, and the hand-in recorded in the audit trail.
 
-use crate::ConfigArgs;
+use crate::{err, ConfigArgs};
 use anyhow::{anyhow, Context};
 use std::io::Read;
 use std::path::PathBuf;
@@ -49,15 +49,8 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn err(e: zs_types::Error) -> anyhow::Error {
-    anyhow!("{}", e.message)
-}
-
 pub(crate) async fn run(config: ConfigArgs, a: IngestArgs) -> anyhow::Result<()> {
-    let config = config.load(&[])?;
-    zs_server::init_tracing("warn", &config.log_format);
-    let store = zs_server::open_store(&config).await?;
-    let state = zs_server::state(config.clone(), store, zs_server::system_clock())?;
+    let state = config.open_state().await?;
     let id = &state.identity;
     let who = id.principal_of(id.user_by_name(&a.as_user).await.map_err(err)?).await.map_err(err)?;
     if !zs_identity::policy::role_allows("data.ingest", who.role()) {
@@ -88,7 +81,7 @@ pub(crate) async fn run(config: ConfigArgs, a: IngestArgs) -> anyhow::Result<()>
         Some(other) => return Err(anyhow!("unknown encoding '{other}': use utf-8 or gb18030")),
     };
     let schema = TableSchema::from_items(&entry.body.items).map_err(|e| anyhow!("{e}"))?;
-    let dir = config.data_dir.join("tables").join(entry.code.replace('/', "_"));
+    let dir = state.config.data_dir.join("tables").join(entry.code.replace('/', "_"));
     let size = std::fs::metadata(&a.file).with_context(|| format!("reading {}", a.file.display()))?.len();
     let bar = indicatif::ProgressBar::new(size).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")

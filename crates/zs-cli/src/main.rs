@@ -94,7 +94,24 @@ pub(crate) struct ConfigArgs {
     set: Vec<String>,
 }
 
+/// A service error as a CLI error, naming the offending field.
+pub(crate) fn err(e: zs_types::Error) -> anyhow::Error {
+    match e.field {
+        Some(f) => anyhow::anyhow!("{} (field: {f})", e.message),
+        None => anyhow::anyhow!("{}", e.message),
+    }
+}
+
 impl ConfigArgs {
+    /// Load the configuration, open and migrate the store, and build the services, for the
+    /// one-shot commands that act on the server's data (admin, catalogue, ingest).
+    pub(crate) async fn open_state(&self) -> anyhow::Result<zs_http::AppState> {
+        let config = self.load(&[])?;
+        zs_server::init_tracing("warn", &config.log_format);
+        let store = zs_server::open_store(&config).await?;
+        zs_server::state(config, store, zs_server::system_clock())
+    }
+
     pub(crate) fn load(&self, extra: &[(String, String)]) -> anyhow::Result<Config> {
         let mut flags: Vec<(String, String)> = extra.to_vec();
         if let Some(v) = &self.listen {

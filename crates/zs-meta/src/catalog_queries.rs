@@ -38,6 +38,12 @@ macro_rules! impl_catalog_store {
             }
 
             fn version_row(r: &$row) -> Result<VersionRow> {
+                version_row_with(r, "created_at")
+            }
+
+            /// A version row whose creation time is in column `created_at_col` (joins alias it,
+            /// since the entry has a `created_at` of its own).
+            fn version_row_with(r: &$row, created_at_col: &str) -> Result<VersionRow> {
                 Ok(VersionRow {
                     entry_id: r.try_get("entry_id").map_err(map)?,
                     version: r.try_get("version").map_err(map)?,
@@ -45,7 +51,7 @@ macro_rules! impl_catalog_store {
                     state: r.try_get("state").map_err(map)?,
                     withdrawal: r.try_get("withdrawal").map_err(map)?,
                     author_id: r.try_get("author_id").map_err(map)?,
-                    created_at: r.try_get("created_at").map_err(map)?,
+                    created_at: r.try_get(created_at_col).map_err(map)?,
                     submitted_by: r.try_get("submitted_by").map_err(map)?,
                     submitted_at: r.try_get("submitted_at").map_err(map)?,
                     reviewed_by: r.try_get("reviewed_by").map_err(map)?,
@@ -232,20 +238,7 @@ macro_rules! impl_catalog_store {
                     rows.iter()
                         .map(|r| {
                             let e = entry_row(r)?;
-                            let v = VersionRow {
-                                entry_id: r.try_get("entry_id").map_err(map)?,
-                                version: r.try_get("version").map_err(map)?,
-                                body: r.try_get("body").map_err(map)?,
-                                state: r.try_get("state").map_err(map)?,
-                                withdrawal: r.try_get("withdrawal").map_err(map)?,
-                                author_id: r.try_get("author_id").map_err(map)?,
-                                created_at: r.try_get("v_created_at").map_err(map)?,
-                                submitted_by: r.try_get("submitted_by").map_err(map)?,
-                                submitted_at: r.try_get("submitted_at").map_err(map)?,
-                                reviewed_by: r.try_get("reviewed_by").map_err(map)?,
-                                reviewed_at: r.try_get("reviewed_at").map_err(map)?,
-                                review_note: r.try_get("review_note").map_err(map)?,
-                            };
+                            let v = version_row_with(r, "v_created_at")?;
                             Ok((e, v))
                         })
                         .collect()
