@@ -100,9 +100,9 @@ async fn duplicate_codes_rejected(s: DynStore) {
     let c = city(&s).await;
     s.create_org(org(Some(c), OrgKind::District, "城东区", "630102"), NOW).await.unwrap();
     let e = s.create_org(org(Some(c), OrgKind::District, "城东区二", "630102"), NOW).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::AlreadyExists);
+    assert_eq!(e.code, ErrorCode::AlreadyExists, "{e:?}");
     let e = s.create_org(org(Some(c), OrgKind::District, "城东区", "630103"), NOW).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::AlreadyExists);
+    assert_eq!(e.code, ErrorCode::AlreadyExists, "{e:?}");
 }
 
 async fn users_roundtrip(s: DynStore) {
