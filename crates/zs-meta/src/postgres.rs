@@ -56,3 +56,5 @@ crate::jobs_queries::impl_job_store!(
     PgRow,
     "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $2 ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED"
 );
+
+crate::resources_queries::impl_resource_store!(PgStore, PgRow);

@@ -54,3 +54,5 @@ crate::jobs_queries::impl_job_store!(
     SqliteRow,
     "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $2 ORDER BY run_after, id LIMIT 1"
 );
+
+crate::resources_queries::impl_resource_store!(SqliteStore, SqliteRow);

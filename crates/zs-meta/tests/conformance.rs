@@ -42,6 +42,7 @@ macro_rules! conformance {
 conformance!(
     catalog_entries_versions_and_conflicts,
     job_queue_claims_retries_and_recovery,
+    hand_ins_settings_schedules_and_live_sources,
     migrations_are_idempotent,
     org_tree_and_paths,
     duplicate_codes_rejected,
@@ -324,4 +325,121 @@ async fn job_queue_claims_retries_and_recovery(s: DynStore) {
     let n = all.len();
     all.dedup();
     assert_eq!((n, all.len()), (20, 20), "each of 20 jobs claimed exactly once");
+}
+
+async fn hand_ins_settings_schedules_and_live_sources(s: DynStore) {
+    use zs_meta::resources::*;
+    let h = |code: &str, version: Option<i64>, outcome: &str, channel: &str, at: i64| HandIn {
+        id: 0,
+        code: code.into(),
+        entry_id: 7,
+        org_id: 3,
+        channel: channel.into(),
+        mode: "append".into(),
+        actor_user: Some(1),
+        actor_name: "steward".into(),
+        outcome: outcome.into(),
+        version,
+        total_rows: version.map(|v| v * 10),
+        rows_read: 12,
+        rows_written: if outcome == "committed" { 10 } else { 0 },
+        rows_rejected: 2,
+        message: None,
+        rejects_file: Some("rejects/1.csv".into()),
+        job_id: None,
+        lineage: None,
+        started_at: at - 5,
+        finished_at: at,
+    };
+    let a = s.record_hand_in(&h("A", Some(1), "committed", "upload", NOW)).await.unwrap();
+    assert!(a.id > 0 && a.rejects_file.as_deref() == Some("rejects/1.csv"));
+    s.record_hand_in(&h("A", None, "batch_rejected", "push", NOW + 1)).await.unwrap();
+    let b = s.record_hand_in(&h("A", Some(2), "committed", "push", NOW + 2)).await.unwrap();
+    s.record_hand_in(&h("B", Some(1), "committed", "cli", NOW + 3)).await.unwrap();
+    // The same version of the same resource cannot be recorded twice.
+    let dup = s.record_hand_in(&h("A", Some(2), "committed", "push", NOW + 4)).await.unwrap_err();
+    assert_eq!(dup.code, ErrorCode::AlreadyExists);
+    assert_eq!(s.get_hand_in(b.id).await.unwrap().unwrap(), b);
+    let list = s.list_hand_ins(Some("A"), None, 10).await.unwrap();
+    assert_eq!(list.iter().map(|x| x.version).collect::<Vec<_>>(), vec![Some(2), None, Some(1)]);
+    assert_eq!(s.list_hand_ins(Some("A"), Some(b.id), 1).await.unwrap()[0].outcome, "batch_rejected");
+    let latest = s.latest_versions().await.unwrap();
+    assert_eq!(
+        latest.iter().map(|x| (x.code.as_str(), x.version)).collect::<Vec<_>>(),
+        vec![("A", Some(2)), ("B", Some(1))]
+    );
+    let totals = s.hand_in_totals(NOW, NOW + 3).await.unwrap();
+    let push = totals.iter().find(|t| t.code == "A" && t.channel == "push").unwrap();
+    assert_eq!((push.hand_ins, push.committed, push.rows_read, push.rows_rejected), (2, 1, 24, 4));
+    assert_eq!(push.last_committed_at, Some(NOW + 2));
+    assert!(!totals.iter().any(|t| t.code == "B"), "B finished outside the period");
+
+    assert_eq!(s.resource_settings("A").await.unwrap(), None);
+    let mut set = ResourceSettings {
+        code: "A".into(),
+        mapping: r#"{"证件号":"id_number"}"#.into(),
+        max_error_rate: Some(0.1),
+        keep_versions: None,
+        updated_by: Some(1),
+        updated_at: NOW,
+    };
+    s.put_resource_settings(&set).await.unwrap();
+    set.max_error_rate = None;
+    set.keep_versions = Some(5);
+    s.put_resource_settings(&set).await.unwrap();
+    assert_eq!(s.resource_settings("A").await.unwrap().unwrap(), set);
+
+    let sched = Schedule {
+        id: 0,
+        code: "A".into(),
+        kind: "pull.database".into(),
+        spec: "{}".into(),
+        cron: "0 2 * * *".into(),
+        enabled: true,
+        next_run_at: NOW,
+        watermark: None,
+        last_run_at: None,
+        last_status: None,
+        last_message: None,
+        failures: 0,
+        created_by: Some(1),
+        created_at: NOW,
+    };
+    let sc = s.create_schedule(&sched).await.unwrap();
+    assert_eq!(s.due_schedules(NOW - 1).await.unwrap().len(), 0);
+    assert_eq!(s.due_schedules(NOW).await.unwrap()[0].id, sc.id);
+    assert!(s.advance_schedule(sc.id, NOW, NOW + 86_400_000).await.unwrap());
+    assert!(!s.advance_schedule(sc.id, NOW, NOW + 86_400_000).await.unwrap(), "a run is started once");
+    s.record_schedule_run(sc.id, NOW, "succeeded", "10 rows", 0, Some("2026-11-01")).await.unwrap();
+    s.record_schedule_run(sc.id, NOW + 1, "failed", "timeout", 1, None).await.unwrap();
+    let got = s.get_schedule(sc.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.watermark.as_deref(), got.failures, got.last_status.as_deref()),
+        (Some("2026-11-01"), 1, Some("failed"))
+    );
+    assert!(s.set_schedule_enabled(sc.id, false).await.unwrap());
+    assert!(s.due_schedules(NOW + 100_000_000).await.unwrap().is_empty());
+    assert_eq!(s.list_schedules(Some("A")).await.unwrap().len(), 1);
+    assert!(s.delete_schedule(sc.id).await.unwrap());
+    assert!(s.list_schedules(None).await.unwrap().is_empty());
+
+    let live = LiveSource {
+        code: "C".into(),
+        kind: "database".into(),
+        spec: "{}".into(),
+        timeout_ms: 2000,
+        created_by: Some(1),
+        created_at: NOW,
+    };
+    s.put_live_source(&live).await.unwrap();
+    s.put_live_source(&LiveSource { timeout_ms: 500, ..live.clone() }).await.unwrap();
+    assert_eq!(s.live_source("C").await.unwrap().unwrap().timeout_ms, 500);
+    assert_eq!(s.probe_stats("C", 0).await.unwrap(), ProbeStats::default());
+    s.record_probe("C", NOW, true, 10, 1, None).await.unwrap();
+    s.record_probe("C", NOW + 1, false, 30, 0, Some("timeout")).await.unwrap();
+    let st = s.probe_stats("C", NOW).await.unwrap();
+    assert_eq!((st.calls, st.failures, st.max_latency_ms), (2, 1, 30));
+    assert!((st.mean_latency_ms - 20.0).abs() < 1e-9);
+    assert_eq!(s.list_live_sources().await.unwrap().len(), 1);
+    assert!(s.delete_live_source("C").await.unwrap());
 }
