@@ -1,0 +1,1 @@
+//! SQL over resource tables (stub while being written).
