@@ -1,5 +1,5 @@
-//! Streaming CSV ingest with row checks: decode, map the header, check every row, write valid rows
-//! in bounded batches to a new version, and report every rejected row.
+//! The checked streaming ingest: map a row source's header, check every row, write valid rows in
+//! bounded batches to a new version, and report every rejected row.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -7,10 +7,11 @@ use std::io::Read;
 use arrow_array::{ArrayRef, RecordBatch};
 use serde::Serialize;
 
-use crate::decode::{DecodeError, DecodingReader, Enc};
+use crate::decode::Enc;
 use crate::error::{Result, TablesError};
 use crate::keys::KeySet;
 use crate::schema::Column;
+use crate::source::{CsvRows, Format, RowSource};
 use crate::table::{CommitMode, Table, VersionInfo, WriteTxn};
 use crate::values::{encode_key, parse, Builder, Val};
 
@@ -31,6 +32,11 @@ impl ColumnMapping {
     pub fn map(mut self, header: &str, item: &str) -> Self {
         self.overrides.insert(header.trim().to_owned(), item.to_owned());
         self
+    }
+
+    /// The overrides: file column → item name.
+    pub(crate) fn overrides(&self) -> &HashMap<String, String> {
+        &self.overrides
     }
 }
 
@@ -105,8 +111,10 @@ pub enum IngestOutcome {
 /// What an ingest did: counts, every rejected row, and the outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IngestReport {
-    /// The encoding used.
+    /// The encoding used (UTF-8 for sources that decode no text).
     pub encoding: Enc,
+    /// The input format, when the rows came from a file format (`None`: rows a caller fed).
+    pub format: Option<Format>,
     /// Data rows read.
     pub rows_read: u64,
     /// Rows written to the new version.
@@ -145,12 +153,44 @@ pub fn ingest_csv_with_sink<R: Read>(
     opts: &IngestOptions,
     rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
 ) -> Result<IngestReport> {
-    let decoder = DecodingReader::new(reader, opts.encoding).map_err(|e| TablesError::io("<input>", e))?;
-    let encoding = decoder.encoding();
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(decoder);
-    let headers = csv.headers().map_err(|e| malformed(e, 1, false))?.clone();
+    let mut rows = CsvRows::new(reader, opts.encoding)?;
+    ingest_rows(table, &mut rows, opts, rejected)
+}
+
+/// The checked ingest of any [`RowSource`]: map its header onto the items (by name, Chinese
+/// label or `opts.mapping`), check every record (type, declared length, key present and unique
+/// within the batch), hand each rejected row to `rejected` (values of L3+ items masked), write
+/// valid rows in batches of `opts.batch_rows` on a writer thread, and commit one version unless
+/// the error rate is over `opts.max_error_rate`. An error from the source (malformed input) or
+/// the sink stops the ingest and commits nothing. The report's `rejected` list stays empty.
+pub fn ingest_rows<S: RowSource + ?Sized>(
+    table: &Table,
+    rows: &mut S,
+    opts: &IngestOptions,
+    rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
+) -> Result<IngestReport> {
+    let headers = rows.header()?;
     let columns = table.schema().columns();
-    let (source, mapped) = map_header(&headers, columns, &opts.mapping)?;
+    let (source, mut mapped) = map_header(&headers, columns, &opts.mapping)?;
+    let targets: Vec<Option<&Column>> = {
+        let mut t = vec![None; headers.len()];
+        for (k, s) in source.iter().enumerate() {
+            if let Some(i) = s {
+                t[*i] = Some(&columns[k]);
+            }
+        }
+        t
+    };
+    rows.bind(&targets);
+    let item_of: Vec<Option<usize>> = {
+        let mut t = vec![None; headers.len()];
+        for (k, s) in source.iter().enumerate() {
+            if let Some(i) = s {
+                t[*i] = Some(k);
+            }
+        }
+        t
+    };
     let missing_items: Vec<String> =
         columns.iter().zip(&source).filter(|(_, s)| s.is_none()).map(|(c, _)| c.name.clone()).collect();
 
@@ -168,7 +208,7 @@ pub fn ingest_csv_with_sink<R: Read>(
         });
         let mut send =
             |batch: RecordBatch| tx.send(batch).map_err(|_| TablesError::Internal("table writer stopped".into()));
-        let parsed = read_rows(&mut csv, table, &source, opts.batch_rows.max(1), &mut send, rejected);
+        let parsed = read_rows(rows, table, &source, &item_of, opts.batch_rows.max(1), &mut send, rejected);
         // Closing the channel lets the writer finish.
         drop(tx);
         let written = writer.join().unwrap_or_else(|_| Err(TablesError::Internal("table writer panicked".into())));
@@ -188,8 +228,10 @@ pub fn ingest_csv_with_sink<R: Read>(
         _ => IngestOutcome::Committed { version: txn.commit()? },
     };
     let rows_written = if matches!(outcome, IngestOutcome::Committed { .. }) { rows_written } else { 0 };
+    mapped.extend(rows.ignored_keys().into_iter().map(|k| (k, None)));
     Ok(IngestReport {
-        encoding,
+        encoding: rows.encoding().unwrap_or(Enc::Utf8),
+        format: rows.format(),
         rows_read,
         rows_written,
         rows_rejected,
@@ -208,10 +250,12 @@ struct Parsed {
 }
 
 /// Read, check and batch every row, handing full batches to `sink`.
-fn read_rows<R: Read>(
-    csv: &mut csv::Reader<DecodingReader<R>>,
+#[allow(clippy::too_many_arguments)]
+fn read_rows<S: RowSource + ?Sized>(
+    rows: &mut S,
     table: &Table,
     source: &[Option<usize>],
+    item_of: &[Option<usize>],
     batch_rows: usize,
     sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
     rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
@@ -225,28 +269,28 @@ fn read_rows<R: Read>(
     let mut spare: Vec<Val<'static>> = Vec::with_capacity(columns.len());
     let mut problems: Vec<(usize, String)> = Vec::new();
     let (mut rows_read, mut rows_written, mut rows_rejected, mut in_batch) = (0u64, 0u64, 0u64, 0usize);
-    let mut record = csv::StringRecord::new();
-    let mut last_line = 1u64;
 
-    loop {
-        let more = csv.read_record(&mut record).map_err(|e| malformed(e, last_line, odd_quotes(csv)))?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(last_line, |p| p.line());
-        last_line = line;
+    while rows.next_record()? {
+        let record = &*rows;
+        let line = record.line();
         rows_read += 1;
         spare.clear();
         let mut vals: Vec<Val<'_>> = spare.into_iter().map(|_| Val::Null).collect();
         problems.clear();
         for (c, src) in columns.iter().zip(source) {
-            let raw = src.and_then(|i| record.get(i)).unwrap_or("");
+            let raw = src.and_then(|i| record.field(i)).unwrap_or("");
             match parse(c, raw) {
                 Ok(v) => vals.push(v),
                 Err(reason) => {
                     vals.push(Val::Null);
                     problems.push((vals.len() - 1, reason));
                 }
+            }
+        }
+        for (col, reason) in record.problems() {
+            if let Some(k) = item_of.get(*col).copied().flatten() {
+                vals[k] = Val::Null;
+                problems.push((k, reason.clone()));
             }
         }
         if !key_indices.is_empty() && problems.is_empty() {
@@ -275,7 +319,7 @@ fn read_rows<R: Read>(
             rows_rejected += 1;
             for (i, reason) in problems.drain(..) {
                 let c = &columns[i];
-                let raw = source[i].and_then(|s| record.get(s)).unwrap_or("");
+                let raw = source[i].and_then(|s| record.field(s)).unwrap_or("");
                 rejected(RejectedRow {
                     row: rows_read,
                     line,
@@ -288,20 +332,10 @@ fn read_rows<R: Read>(
         vals.clear();
         spare = vals.into_iter().map(|_| Val::Null).collect();
     }
-    if odd_quotes(csv) {
-        return Err(TablesError::Malformed {
-            line: last_line,
-            message: "a quoted field opened on this line or after it is never closed".to_owned(),
-        });
-    }
     if in_batch > 0 {
         rows_written += flush(&mut builders, table, sink)?;
     }
     Ok(Parsed { rows_read, rows_written, rows_rejected })
-}
-
-fn odd_quotes<R: Read>(csv: &csv::Reader<DecodingReader<R>>) -> bool {
-    csv.get_ref().quotes() % 2 == 1
 }
 
 fn flush(builders: &mut [Builder], table: &Table, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<u64> {
@@ -312,35 +346,10 @@ fn flush(builders: &mut [Builder], table: &Table, sink: &mut dyn FnMut(RecordBat
     Ok(n)
 }
 
-/// Turn a CSV error into a malformed-file error naming the line.
-fn malformed(e: csv::Error, last_line: u64, odd_quotes: bool) -> TablesError {
-    let line = e.position().map_or(last_line, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => {
-            if let Some(d) = io.get_ref().and_then(|i| i.downcast_ref::<DecodeError>()) {
-                return TablesError::Malformed {
-                    line: d.line,
-                    message: format!("bytes that are not valid {:?}; choose the file's encoding", d.encoding),
-                };
-            }
-            TablesError::io("<input>", io)
-        }
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => TablesError::Malformed {
-            line,
-            message: if odd_quotes {
-                format!("row has {len} fields, the header has {expected_len} (a quote may be left open)")
-            } else {
-                format!("row has {len} fields, the header has {expected_len}")
-            },
-        },
-        other => TablesError::Malformed { line, message: format!("{other:?}") },
-    }
-}
-
 /// For each item, the file column feeding it; and for each header, the item it feeds.
 #[allow(clippy::type_complexity)]
 fn map_header(
-    headers: &csv::StringRecord,
+    headers: &[String],
     columns: &[Column],
     mapping: &ColumnMapping,
 ) -> Result<(Vec<Option<usize>>, Vec<(String, Option<String>)>)> {

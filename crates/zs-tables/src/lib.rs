@@ -47,14 +47,16 @@ mod keys;
 mod lock;
 mod manifest;
 mod schema;
+mod source;
 mod table;
 mod values;
 
 pub use decode::Enc;
 pub use error::{Result, TablesError};
 pub use ingest::{
-    ingest_csv, ingest_csv_with_sink, shown_value, ColumnMapping, IngestOptions, IngestOutcome, IngestReport,
-    RejectedRow, DEFAULT_BATCH_ROWS,
+    ingest_csv, ingest_csv_with_sink, ingest_rows, shown_value, ColumnMapping, IngestOptions, IngestOutcome,
+    IngestReport, RejectedRow, DEFAULT_BATCH_ROWS,
 };
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
+pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};
