@@ -1,19 +1,19 @@
-//! `zhengshu ingest FILE --resource CODE`: hand in a CSV file (UTF-8 or GB18030) for a published
-//! catalogue entry as a new version of its table, with row checks, a progress bar, rejected rows
-//! written out, and the hand-in recorded in the audit trail.
+//! `zhengshu ingest FILE --resource CODE`: hand in a file for a published catalogue entry through
+//! the same service as uploads (row checks, rejected rows kept, hand-in and audit recorded), with
+//! a progress bar.
 
 use crate::{err, ConfigArgs};
 use anyhow::{anyhow, Context};
-use std::io::Read;
 use std::path::PathBuf;
-use zs_identity::policy::{CatalogRead, DataIngest};
-use zs_tables::{CommitMode, Enc, IngestOptions, IngestOutcome, Table, TableSchema};
-use zs_types::{AuditEvent, Outcome};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use zs_identity::policy::{DataIngest, ResourceRejects};
+use zs_ingest::{HandInRequest, Mode, RejectsFormat};
 
 /// Options of `ingest`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct IngestArgs {
-    /// The CSV file.
+    /// The file: CSV (UTF-8 or GB18030), Excel (xlsx, xls), JSON (array or lines) or GeoJSON.
     file: PathBuf,
     /// 信息资源代码 of the published entry, e.g. 101001000/000001.
     #[arg(long)]
@@ -35,20 +35,6 @@ pub(crate) struct IngestArgs {
     rejects: Option<PathBuf>,
 }
 
-/// Counts bytes read, for the progress bar.
-struct Counting<R> {
-    inner: R,
-    bar: indicatif::ProgressBar,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bar.inc(n as u64);
-        Ok(n)
-    }
-}
-
 pub(crate) async fn run(config: ConfigArgs, a: IngestArgs) -> anyhow::Result<()> {
     let state = config.open_state().await?;
     let id = &state.identity;
@@ -57,89 +43,48 @@ pub(crate) async fn run(config: ConfigArgs, a: IngestArgs) -> anyhow::Result<()>
         return Err(anyhow!("'{}' is a {}; only data stewards hand in data", a.as_user, who.role().label_en()));
     }
     let pass = id.authorize::<DataIngest>(&who, Some("cli")).await.map_err(err)?;
-    let read = id.authorize::<CatalogRead>(&who, Some("cli")).await.map_err(err)?;
-    let entry = state.catalog.get_by_code(&read, &a.resource).await.map_err(err)?;
-    if entry.org_id != who.org.id.0 {
-        return Err(anyhow!("{} is provided by {}, not by {}", entry.code, entry.provider, who.org.name));
-    }
-    if entry.published_version.is_none() || entry.status != zs_catalog::EntryStatus::Published {
-        return Err(anyhow!("{} is not published; only published entries hold data", entry.code));
-    }
-    let mode = match a.mode.as_str() {
-        "append" => CommitMode::Append,
-        "replace" => CommitMode::Replace,
-        "upsert" => CommitMode::Upsert,
-        "delete" => CommitMode::DeleteByKey,
-        other => return Err(anyhow!("unknown mode '{other}': use append, replace, upsert or delete")),
-    };
-    let mut opts = IngestOptions::new(mode, &who.user.username, "cli");
-    opts.max_error_rate = a.max_error_rate;
-    opts.encoding = match a.encoding.as_deref() {
-        None => None,
-        Some("utf-8" | "utf8") => Some(Enc::Utf8),
-        Some("gb18030" | "gbk") => Some(Enc::Gb18030),
-        Some(other) => return Err(anyhow!("unknown encoding '{other}': use utf-8 or gb18030")),
-    };
-    let schema = TableSchema::from_items(&entry.body.items).map_err(|e| anyhow!("{e}"))?;
-    let dir = state.config.data_dir.join("tables").join(entry.code.replace('/', "_"));
+    state.ingest.check_hand_in(&pass, &a.resource).await.map_err(err)?;
     let size = std::fs::metadata(&a.file).with_context(|| format!("reading {}", a.file.display()))?.len();
     let bar = indicatif::ProgressBar::new(size).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.set_message(entry.body.name.clone());
-    let file = std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
-    let reader = Counting { inner: std::io::BufReader::with_capacity(1 << 20, file), bar: bar.clone() };
-    let report = tokio::task::spawn_blocking(move || {
-        let table = Table::open(&dir, schema)?;
-        zs_tables::ingest_csv(&table, reader, &opts)
-    })
-    .await
-    .context("ingest task")?
-    .map_err(|e| anyhow!("{e}"))?;
-    bar.finish_and_clear();
-    let (outcome, version) = match &report.outcome {
-        IngestOutcome::Committed { version } => (Outcome::Succeeded, Some(version.version)),
-        IngestOutcome::BatchRejected { .. } => (Outcome::Failed, None),
-    };
-    state
-        .audit
-        .record(AuditEvent {
-            at: state.catalog.now(),
-            request_id: pass.request_id().map(str::to_owned),
-            actor_user: Some(who.user.id),
-            actor_org: Some(who.org.id),
-            action: "data.ingest".into(),
-            target: Some(format!("entry:{}", entry.id)),
-            outcome,
-            detail: serde_json::json!({
-                "code": entry.code, "channel": "cli", "version": version,
-                "rows_read": report.rows_read, "rows_written": report.rows_written, "rows_rejected": report.rows_rejected,
-            }),
+    bar.set_message(a.resource.clone());
+    let progress = Arc::new(AtomicU64::new(0));
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_position(progress.load(Ordering::Relaxed));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         })
-        .await
-        .map_err(err)?;
-    if let Some(path) = &a.rejects {
-        let mut w = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        use std::io::Write;
-        w.write_all("\u{feff}row,line,field,value,reason\n".as_bytes())?;
-        for r in &report.rejected {
-            let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            writeln!(w, "{},{},{},{},{}", r.row, r.line, q(&r.field), q(&r.value), q(&r.reason))?;
-        }
+    };
+    let req = HandInRequest {
+        code: a.resource.clone(),
+        mode: Mode::parse(&a.mode).map_err(err)?,
+        file: a.file.clone(),
+        file_name: a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        encoding: a.encoding.clone(),
+        channel: "cli".into(),
+        max_error_rate: a.max_error_rate,
+        mapping: None,
+        remove_file: false,
+    };
+    let result = state.ingest.run_hand_in(&pass.principal_arc(), Some("cli"), &req, None, progress).await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let h = result.map_err(err)?;
+    if let (Some(path), Some(_)) = (&a.rejects, &h.rejects_file) {
+        let see = id.authorize::<ResourceRejects>(&who, Some("cli")).await.map_err(err)?;
+        let (_, bytes) = state.ingest.rejects(&see, h.id, RejectsFormat::Csv).await.map_err(err)?;
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
-    match report.outcome {
-        IngestOutcome::Committed { version } => println!(
-            "{} version {}: {} rows read ({:?}), {} written, {} rejected",
-            entry.code, version.version, report.rows_read, report.encoding, report.rows_written, report.rows_rejected
-        ),
-        IngestOutcome::BatchRejected { error_rate, max_error_rate } => {
-            return Err(anyhow!(
-                "{:.1}% of rows were rejected (limit {:.1}%): nothing was committed",
-                error_rate * 100.0,
-                max_error_rate * 100.0
-            ))
+    match h.outcome.as_str() {
+        "committed" => {
+            println!("{} version {}: {}", h.code, h.version.unwrap_or(0), h.message.unwrap_or_default());
+            Ok(())
         }
+        _ => Err(anyhow!("{}", h.message.unwrap_or_else(|| "the hand-in was rejected".into()))),
     }
-    Ok(())
 }

@@ -53,9 +53,10 @@ fn demo_catalogue_and_gb18030_hand_in() {
         &["ingest", f, "--resource", "101001000/000001", "--as", "steward", "--rejects", rejects.to_str().unwrap()],
     );
     assert!(ok, "{err}");
-    assert!(out.contains("version 1: 3 rows read (Gb18030), 2 written, 1 rejected"), "{out}");
+    assert!(out.contains("version 1: 3 rows read, 2 written, 1 rejected"), "{out}");
     let rejected = std::fs::read_to_string(&rejects).unwrap();
     assert!(rejected.contains("birth_date") && !rejected.contains("1990-13-01"), "masked (L3): {rejected}");
+    assert!(rejected.starts_with("\u{feff}行号,文件行,数据项,值,原因"), "{rejected}");
     // Only the providing department's steward hands in.
     let (ok, _, err) = zhengshu(&dir, &["ingest", f, "--resource", "101001000/000001", "--as", "datauser"]);
     assert!(!ok && err.contains("only data stewards"), "{err}");

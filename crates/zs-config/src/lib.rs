@@ -60,6 +60,10 @@ config! {
     tls_key: PathBuf = PathBuf::new();
     /// Largest accepted request body in bytes.
     max_body_bytes: u64 = 2 * 1024 * 1024;
+    /// Largest accepted data upload or pushed batch in bytes (streamed to disk, not held in memory).
+    max_upload_bytes: u64 = 1024 * 1024 * 1024;
+    /// Hand-in jobs run at the same time.
+    ingest_workers: u64 = 2;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.

@@ -14,6 +14,8 @@ pub struct AppState {
     pub catalog: zs_catalog::CatalogService,
     /// Chinese full-text search over the catalogue, kept current by the catalogue service.
     pub search: Arc<zs_catalog_search::CatalogIndex>,
+    /// Hand-in (归集): uploads, push batches, versions, rejected rows.
+    pub ingest: zs_ingest::IngestService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

@@ -83,6 +83,14 @@ actions! {
     CalendarManage = "calendar.manage" => &[PlatformOperator];
     /// Hand in data (归集) for a published entry of one's own department.
     DataIngest = "data.ingest" => &[Steward];
+    /// See a resource's versions, hand-ins, jobs and schedules (resources one may see in the catalogue).
+    ResourceRead = "resource.read" => ALL;
+    /// Download the rejected rows of a hand-in (the providing department and operators).
+    ResourceRejects = "resource.rejects" => &[Steward, PlatformOperator];
+    /// Change a resource's hand-in settings, pull schedules and logical-access source.
+    ResourceManage = "resource.manage" => &[Steward];
+    /// Read the aggregation report (归集通报).
+    ReportAggregation = "report.aggregation" => &[PlatformOperator, Steward, SystemAdmin, AuditAdmin];
 }
 
 /// Whether `role` may perform the named action (by the static rule table).

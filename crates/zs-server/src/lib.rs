@@ -50,11 +50,18 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     let identity = IdentityService::new(store.clone(), audit.clone(), clock.clone(), settings);
     // An in-memory index, rebuilt from the store by `start` (the store is the truth).
     let search = Arc::new(zs_catalog_search::CatalogIndex::in_memory().context("creating the search index")?);
-    let catalog =
-        zs_catalog::CatalogService::new(store, audit.clone(), clock, Some(Arc::new(search::Adapter(search.clone()))));
+    let catalog = zs_catalog::CatalogService::new(
+        store.clone(),
+        audit.clone(),
+        clock.clone(),
+        Some(Arc::new(search::Adapter(search.clone()))),
+    );
+    let ingest =
+        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir);
     Ok(AppState {
         identity,
         catalog,
+        ingest,
         search,
         audit,
         config: Arc::new(config),
@@ -102,17 +109,25 @@ impl Running {
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
     search::rebuild(&state).await?;
     // Jobs that were running when the process stopped are queued again or failed with a reason.
-    let now = zs_types::clock::to_ms(state.catalog.now());
-    let (requeued, failed) =
-        state.identity.store().recover_interrupted(now).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    if requeued + failed > 0 {
-        tracing::warn!(requeued, failed, "jobs interrupted by the last stop recovered");
-    }
+    state.ingest.recover().await.map_err(|e| anyhow::anyhow!("recovering jobs: {}", e.message))?;
+    let workers: Vec<_> = (0..state.config.ingest_workers.max(1))
+        .map(|i| {
+            tokio::spawn(
+                zs_ingest::Worker::new(state.ingest.clone(), &format!("worker-{}-{i}", std::process::id())).run(),
+            )
+        })
+        .collect();
     let config = state.config.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
     let app = app(state);
     let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let mut stop_workers = rx.clone();
+    tokio::spawn(async move {
+        let _ = stop_workers.changed().await;
+        // A hand-in cut off here stays `running` and is recovered at the next start.
+        workers.iter().for_each(|w| w.abort());
+    });
     if config.tls() {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&config.tls_cert, &config.tls_key)

@@ -15,7 +15,7 @@ use zs_catalog_xlsx::CellProblem;
 use zs_identity::policy::{CatalogExport, CatalogImport};
 use zs_types::ErrorCode;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// What to export.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,6 +11,7 @@ mod credentials;
 mod me;
 mod ops;
 mod orgs;
+pub mod resources;
 mod stats;
 mod users;
 
@@ -51,6 +52,14 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog_history::calendar, catalog_history::set_calendar_day))
         .routes(routes!(catalog_exchange::export))
         .routes(routes!(catalog_exchange::import))
+        .routes(routes!(resources::get))
+        .routes(routes!(resources::hand_ins))
+        .routes(routes!(resources::jobs))
+        .routes(routes!(resources::job))
+        .routes(routes!(resources::upload))
+        .routes(routes!(resources::push))
+        .routes(routes!(resources::rejects))
+        .routes(routes!(resources::settings))
         .split_for_parts()
 }
 

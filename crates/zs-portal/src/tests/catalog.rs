@@ -110,10 +110,20 @@ pub(super) async fn setup_catalogue() -> C {
     let search = Arc::new(CatalogIndex::in_memory().unwrap());
     let catalog = CatalogService::new(store, sink.clone(), clock, Some(Arc::new(Ix(search.clone()))));
     search.rebuild(&catalog.all_entries().await.unwrap()).unwrap();
-    let config = zs_config::Config { mode: zs_config::Mode::Demo, ..Default::default() };
+    let config =
+        zs_config::Config { mode: zs_config::Mode::Demo, data_dir: dir.path().to_path_buf(), ..Default::default() };
+    let ingest = zs_ingest::IngestService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        &config.data_dir,
+    );
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
+        ingest,
         search,
         audit: sink,
         config: Arc::new(config),

@@ -72,9 +72,19 @@ pub(super) async fn setup(demo: bool) -> T {
     if demo {
         config.mode = zs_config::Mode::Demo;
     }
+    config.data_dir = dir.path().to_path_buf();
+    let ingest = zs_ingest::IngestService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        &config.data_dir,
+    );
     let state = AppState {
         identity,
         catalog,
+        ingest,
         search,
         audit: sink.clone(),
         config: Arc::new(config),

@@ -11,4 +11,5 @@ mod catalog_search;
 mod credentials;
 mod login;
 mod ops;
+mod resources;
 mod scope;

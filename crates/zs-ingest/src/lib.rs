@@ -1,0 +1,30 @@
+//! Hand-in (归集): how data gets into a published resource's versioned table.
+//!
+//! Every channel ends in the same place: a file or row stream checked row by row by `zs-tables`
+//! and committed as a new version, a [`zs_meta::resources::HandIn`] record naming that version
+//! (channel, actor, counts, rejected-rows file), and a `data.ingest` audit event.
+//!
+//! * **Upload** (portal, API, CLI): the file is saved under `<data>/uploads/`, an `ingest.file` job
+//!   is queued and a worker runs it, reporting progress on the job.
+//! * **Push** (department systems): a JSON batch with an idempotency key becomes an `ingest.push`
+//!   job whose queue key is derived from that key, so a retried batch commits once.
+//! * **Scheduled pulls and materialisations** are queued by the scheduler (see `schedule`).
+//!
+//! Jobs live in the store's persisted queue: after a crash, [`IngestService::recover`] re-queues or
+//! fails running jobs and records any table version committed but not yet recorded.
+//!
+//! This crate decides who may hand in what and records it; it does not serve HTTP (`zs-http`,
+//! `zs-portal` do) and does not know table formats (`zs-tables` does).
+
+mod error;
+mod handin;
+mod jobs;
+mod rejects;
+mod service;
+
+pub use error::tables_error;
+pub use handin::{HandInRequest, Mode};
+pub use jobs::{JobKind, Worker};
+pub use rejects::{RejectsFormat, REJECTS_HEADER};
+pub use service::{IngestService, ResourceView};
+pub use zs_meta::resources::{HandIn, LiveSource, ResourceSettings, Schedule};

@@ -1,0 +1,280 @@
+//! The ingest service: resource lookups and the rules of who may hand in what, shared by the
+//! API, the portal, the CLI and the job worker.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use zs_catalog::{CatalogService, Entry, EntryStatus};
+use zs_identity::policy::{Authorized, CatalogRead, ResourceManage, ResourceRead, ResourceRejects};
+use zs_identity::{IdentityService, Principal};
+use zs_meta::resources::{HandIn, ResourceSettings, Schedule};
+use zs_meta::DynStore;
+use zs_tables::{Table, TableSchema, VersionInfo};
+use zs_types::{AuditEvent, AuditSink, Clock, Error, ErrorCode, Outcome, Result};
+
+use crate::error::tables_error;
+use crate::rejects::{self, RejectsFormat};
+
+/// Everything shown about one resource: its entry, its versions and hand-ins, its settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceView {
+    /// 信息资源代码.
+    pub code: String,
+    /// The catalogue entry's id.
+    pub entry_id: i64,
+    /// 信息资源名称.
+    pub name: String,
+    /// Providing department.
+    pub provider: String,
+    /// The current version, if any data was handed in.
+    pub current: Option<VersionInfo>,
+    /// Versions, newest first.
+    pub versions: Vec<VersionInfo>,
+    /// Remembered column mapping (file header → item name).
+    pub mapping: std::collections::BTreeMap<String, String>,
+    /// The batch policy: reject the whole hand-in above this rejected-row rate.
+    pub max_error_rate: Option<f64>,
+    /// Versions kept by compaction.
+    pub keep_versions: Option<i64>,
+}
+
+/// Hand-in, versions, rejected rows and settings of resources.
+#[derive(Clone)]
+pub struct IngestService {
+    pub(crate) store: DynStore,
+    pub(crate) identity: IdentityService,
+    pub(crate) catalog: CatalogService,
+    pub(crate) audit: Arc<dyn AuditSink>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) wake: Arc<tokio::sync::Notify>,
+}
+
+impl IngestService {
+    /// A service keeping tables, uploads and rejected rows under `data_dir`.
+    pub fn new(
+        store: DynStore,
+        identity: IdentityService,
+        catalog: CatalogService,
+        audit: Arc<dyn AuditSink>,
+        clock: Arc<dyn Clock>,
+        data_dir: &Path,
+    ) -> Self {
+        Self { store, identity, catalog, audit, clock, data_dir: data_dir.to_path_buf(), wake: Arc::default() }
+    }
+
+    /// The folder of a resource's table.
+    pub fn table_dir(&self, code: &str) -> PathBuf {
+        self.data_dir.join("tables").join(code.replace('/', "_"))
+    }
+
+    /// Open a resource's table with the schema of its catalogue entry.
+    pub fn open_table(&self, entry: &Entry) -> Result<Table> {
+        let schema = TableSchema::from_items(&entry.body.items).map_err(tables_error)?;
+        Table::open_with_clock(self.table_dir(&entry.code), schema, self.clock.clone()).map_err(tables_error)
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        zs_types::clock::to_ms(self.clock.now())
+    }
+
+    /// A published entry of the caller's own department, or why it cannot take data.
+    pub(crate) async fn own_published_entry(&self, who: &Arc<Principal>, code: &str) -> Result<Entry> {
+        let read = self.identity.authorize::<CatalogRead>(who, None).await?;
+        let entry = self.catalog.get_by_code(&read, code).await?;
+        if entry.org_id != who.org.id.0 {
+            return Err(Error::forbidden(format!(
+                "{} is provided by {}; only its own department hands in its data",
+                entry.code, entry.provider
+            )));
+        }
+        if entry.status != EntryStatus::Published || entry.published_version.is_none() {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("{} is not published; only published entries take data", entry.code),
+            ));
+        }
+        Ok(entry)
+    }
+
+    async fn visible_entry<A: zs_identity::policy::Action>(&self, pass: &Authorized<A>, code: &str) -> Result<Entry> {
+        let read = self.identity.authorize::<CatalogRead>(&pass.principal_arc(), pass.request_id()).await?;
+        self.catalog.get_by_code(&read, code).await
+    }
+
+    /// A resource as its page shows it.
+    pub async fn resource(&self, pass: &Authorized<ResourceRead>, code: &str) -> Result<ResourceView> {
+        let entry = self.visible_entry(pass, code).await?;
+        let settings = self.settings_of(&entry.code).await?;
+        let table = self.open_table(&entry)?;
+        let mut versions = tokio::task::spawn_blocking(move || table.history())
+            .await
+            .map_err(|_| Error::internal("reading versions"))?
+            .map_err(tables_error)?;
+        versions.reverse();
+        Ok(ResourceView {
+            code: entry.code.clone(),
+            entry_id: entry.id,
+            name: entry.body.name.clone(),
+            provider: entry.provider.clone(),
+            current: versions.first().cloned(),
+            versions,
+            mapping: serde_json::from_str(&settings.mapping).unwrap_or_default(),
+            max_error_rate: settings.max_error_rate,
+            keep_versions: settings.keep_versions,
+        })
+    }
+
+    /// Hand-ins of a resource, newest first.
+    pub async fn hand_ins(&self, pass: &Authorized<ResourceRead>, code: &str, limit: i64) -> Result<Vec<HandIn>> {
+        let entry = self.visible_entry(pass, code).await?;
+        self.store.list_hand_ins(Some(&entry.code), None, limit).await
+    }
+
+    /// Jobs of a resource, newest first.
+    pub async fn jobs(
+        &self,
+        pass: &Authorized<ResourceRead>,
+        code: &str,
+        limit: i64,
+    ) -> Result<Vec<zs_meta::jobs::JobRow>> {
+        let entry = self.visible_entry(pass, code).await?;
+        self.store.list_jobs(Some(&subject(&entry.code)), limit).await
+    }
+
+    /// One job, if it concerns a resource the caller may see.
+    pub async fn job(&self, pass: &Authorized<ResourceRead>, id: i64) -> Result<zs_meta::jobs::JobRow> {
+        let job = self.store.get_job(id).await?.ok_or_else(|| Error::not_found("job"))?;
+        let code = job.subject.as_deref().and_then(|s| s.strip_prefix("resource:")).unwrap_or_default().to_owned();
+        self.visible_entry(pass, &code).await.map_err(|_| Error::not_found("job"))?;
+        Ok(job)
+    }
+
+    /// Pull schedules of a resource.
+    pub async fn schedules(&self, pass: &Authorized<ResourceRead>, code: &str) -> Result<Vec<Schedule>> {
+        let entry = self.visible_entry(pass, code).await?;
+        self.store.list_schedules(Some(&entry.code)).await
+    }
+
+    /// The rejected rows of a hand-in as a CSV or Excel report (the providing department, or an
+    /// operator whose area covers it).
+    pub async fn rejects(
+        &self,
+        pass: &Authorized<ResourceRejects>,
+        hand_in: i64,
+        format: RejectsFormat,
+    ) -> Result<(HandIn, Vec<u8>)> {
+        let (h, path) = self.rejects_file(pass, hand_in).await?;
+        let bytes = tokio::task::spawn_blocking(move || rejects::render(&path, format))
+            .await
+            .map_err(|_| Error::internal("rendering rejected rows"))??;
+        self.record(
+            pass.principal(),
+            pass.request_id(),
+            "resource.rejects",
+            &h.code,
+            Outcome::Succeeded,
+            serde_json::json!({ "hand_in": h.id, "rows": h.rows_rejected }),
+        )
+        .await?;
+        Ok((h, bytes))
+    }
+
+    /// The first rejected rows of a hand-in, for a page.
+    pub async fn rejects_preview(
+        &self,
+        pass: &Authorized<ResourceRejects>,
+        hand_in: i64,
+        limit: usize,
+    ) -> Result<(HandIn, Vec<[String; 5]>)> {
+        let (h, path) = self.rejects_file(pass, hand_in).await?;
+        let rows = tokio::task::spawn_blocking(move || rejects::preview(&path, limit))
+            .await
+            .map_err(|_| Error::internal("reading rejected rows"))??;
+        Ok((h, rows))
+    }
+
+    async fn rejects_file(&self, pass: &Authorized<ResourceRejects>, hand_in: i64) -> Result<(HandIn, PathBuf)> {
+        let h = self.store.get_hand_in(hand_in).await?.ok_or_else(|| Error::not_found("hand-in"))?;
+        let entry = self.visible_entry(pass, &h.code).await.map_err(|_| Error::not_found("hand-in"))?;
+        let p = pass.principal();
+        let own = entry.org_id == p.org.id.0;
+        if !(own || p.role() == zs_types::Role::PlatformOperator) {
+            return Err(Error::forbidden("only the providing department and operators see rejected rows"));
+        }
+        let file = h.rejects_file.clone().ok_or_else(|| Error::not_found("rejected rows of this hand-in"))?;
+        Ok((h, self.data_dir.join(file)))
+    }
+
+    pub(crate) async fn settings_of(&self, code: &str) -> Result<ResourceSettings> {
+        Ok(self.store.resource_settings(code).await?.unwrap_or_else(|| ResourceSettings {
+            code: code.to_owned(),
+            mapping: "{}".into(),
+            ..Default::default()
+        }))
+    }
+
+    /// Change the batch policy and retention of a resource of one's own department.
+    pub async fn set_policy(
+        &self,
+        pass: &Authorized<ResourceManage>,
+        code: &str,
+        max_error_rate: Option<f64>,
+        keep_versions: Option<i64>,
+    ) -> Result<ResourceSettings> {
+        let entry = self.own_published_entry(&pass.principal_arc(), code).await?;
+        if let Some(r) = max_error_rate {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(Error::invalid("max_error_rate", "the rejected-row limit is a share between 0 and 1"));
+            }
+        }
+        if keep_versions.is_some_and(|k| k < 1) {
+            return Err(Error::invalid("keep_versions", "keep at least one version"));
+        }
+        let mut s = self.settings_of(&entry.code).await?;
+        s.max_error_rate = max_error_rate;
+        s.keep_versions = keep_versions;
+        s.updated_by = Some(pass.principal().user.id.0);
+        s.updated_at = self.now_ms();
+        self.store.put_resource_settings(&s).await?;
+        self.record(
+            pass.principal(),
+            pass.request_id(),
+            "resource.manage",
+            &entry.code,
+            Outcome::Succeeded,
+            serde_json::json!({ "max_error_rate": max_error_rate, "keep_versions": keep_versions }),
+        )
+        .await?;
+        Ok(s)
+    }
+
+    pub(crate) async fn record(
+        &self,
+        who: &Principal,
+        request_id: Option<&str>,
+        action: &str,
+        code: &str,
+        outcome: Outcome,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.audit
+            .record(AuditEvent {
+                at: self.clock.now(),
+                request_id: request_id.map(str::to_owned),
+                actor_user: Some(who.user.id),
+                actor_org: Some(who.org.id),
+                action: action.to_owned(),
+                target: Some(format!("resource:{code}")),
+                outcome,
+                detail,
+            })
+            .await
+    }
+}
+
+/// The job subject of a resource.
+pub(crate) fn subject(code: &str) -> String {
+    format!("resource:{code}")
+}

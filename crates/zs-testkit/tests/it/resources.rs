@@ -1,0 +1,147 @@
+//! Hand-in through the API: upload with progress and rejected rows, push with idempotency keys,
+//! malformed and oversized files changing nothing, and who may do what.
+
+use serde_json::{json, Value};
+use zs_testkit::{on_backends, Backend, TestServer};
+
+on_backends!(upload_push_and_rejects);
+
+const RES: &str = "/api/v1/resources/101001000/000001";
+
+async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
+    for _ in 0..500 {
+        let (s, j) = srv.get(&format!("/api/v1/jobs/{id}"), Some(token)).await.unwrap();
+        assert_eq!(s, 200, "{j}");
+        if j["job"]["state"] == "succeeded" || j["job"]["state"] == "failed" {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {id} did not end");
+}
+
+async fn upload(srv: &TestServer, token: &str, name: &str, query: &str, body: Vec<u8>) -> (u16, Value) {
+    srv.post_raw(&format!("{RES}/uploads?file_name={name}{query}"), Some(token), Some("text/csv"), body).await.unwrap()
+}
+
+fn gb18030(s: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(s).0.into_owned()
+}
+
+async fn upload_push_and_rejects(backend: Backend) {
+    let Some(srv) = TestServer::start_with(backend, "resources_api", |c| c.max_upload_bytes = 64 * 1024).await else {
+        return;
+    };
+    let logins = srv.seed_demo_catalogue().await;
+    let steward = srv.login("steward", TestServer::password_of(&logins, "steward")).await.unwrap();
+    let datauser = srv.login("datauser", TestServer::password_of(&logins, "datauser")).await.unwrap();
+    let operator = srv.login("operator", TestServer::password_of(&logins, "operator")).await.unwrap();
+
+    // A GB18030 file without BOM, one bad birth date: queued, checked, committed as version 1.
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-13-01\n630103198505051234,王五,1,1985-05-05\n";
+    let (s, job) = upload(&srv, &steward, "人口.csv", "", gb18030(csv)).await;
+    assert_eq!(s, 202, "{job}");
+    let done = wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await;
+    assert_eq!(done["job"]["state"], "succeeded", "{done}");
+    assert_eq!(done["job"]["progress"], 1000);
+    let h = &done["hand_in"];
+    assert_eq!(
+        (h["version"].as_i64(), h["rows_written"].as_i64(), h["rows_rejected"].as_i64()),
+        (Some(1), Some(2), Some(1)),
+        "{h}"
+    );
+    assert_eq!(h["channel"], "upload");
+    let hand_in = h["id"].as_i64().unwrap();
+
+    // Rejected rows: masked (L3 item), as CSV and Excel, for the provider and operators only.
+    let get = |path: String, token: String| {
+        let url = format!("{}{path}", srv.url);
+        async move {
+            let r = TestServer::client().get(url).bearer_auth(token).send().await.unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (s, body) = get(format!("/api/v1/hand-ins/{hand_in}/rejects"), steward.clone()).await;
+    assert_eq!(s, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("birth_date") && text.contains("19******01") && !text.contains("1990-13-01"), "{text}");
+    let (s, xlsx) = get(format!("/api/v1/hand-ins/{hand_in}/rejects?format=xlsx"), operator.clone()).await;
+    assert_eq!(s, 200);
+    assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
+    let (s, _) = get(format!("/api/v1/hand-ins/{hand_in}/rejects"), datauser.clone()).await;
+    assert_eq!(s, 403, "a data user does not see another department's rejected rows");
+
+    // A malformed file fails its job with the line named and changes nothing.
+    let (s, job) = upload(&srv, &steward, "bad.csv", "", "公民身份号码,姓名\n630102199001011234,\"张三\n".into()).await;
+    assert_eq!(s, 202);
+    let done = wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await;
+    assert_eq!(done["job"]["state"], "failed");
+    assert!(done["job"]["message"].as_str().unwrap().contains("line"), "{done}");
+    // An oversized upload is refused before anything is queued; a data user may not upload.
+    let (s, e) = upload(&srv, &steward, "big.csv", "", vec![b'a'; 70 * 1024]).await;
+    assert_eq!((s, e["code"].as_str()), (413, Some("payload_too_large")), "{e}");
+    let (s, _) = upload(&srv, &datauser, "x.csv", "", csv.into()).await;
+    assert_eq!(s, 403);
+    let (s, e) = upload(&srv, &steward, "x.csv", "&mode=sideways", csv.into()).await;
+    assert_eq!((s, e["field"].as_str()), (422, Some("mode")), "{e}");
+    let (_, r) = srv.get(RES, Some(&datauser)).await.unwrap();
+    assert_eq!(r["current"]["version"], 1, "{r}");
+    assert_eq!(r["current"]["rows"], 2);
+
+    // Push with an idempotency key: the retry commits nothing more and gets the first result.
+    let batch = json!({"mode": "upsert", "records": [
+        {"id_number": "630104200001011234", "name": "赵六", "sex": "1", "birth_date": "2000-01-01"},
+        {"公民身份号码": "630102199001011234", "姓名": "张三丰", "性别": "1", "出生日期": "1990-01-01"},
+    ]});
+    let push = |key: &'static str, body: Value| {
+        let url = format!("{}{RES}/batches", srv.url);
+        let token = steward.clone();
+        async move {
+            let r = TestServer::client()
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, first) = push("batch-0001", batch.clone()).await;
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(first["hand_in"]["version"], 2, "{first}");
+    let (s, again) = push("batch-0001", batch.clone()).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!((again["first_delivery"].as_bool(), &again["hand_in"]["id"]), (Some(false), &first["hand_in"]["id"]));
+    let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
+    assert_eq!((r["current"]["version"].as_i64(), r["current"]["rows"].as_i64()), (Some(2), Some(3)), "{r}");
+    let (s, e) = push("batch-0002", json!({"records": [{"id_number": {"nested": 1}}]})).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["field"].as_str().unwrap().starts_with("records[0]"), "{e}");
+
+    // Policy: above 10 % rejected rows the whole batch is refused and nothing is committed.
+    let (s, _) = srv
+        .put(&format!("{RES}/settings"), Some(&steward), &json!({"max_error_rate": 0.1, "keep_versions": null}))
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    let (_, job) = upload(&srv, &steward, "p.csv", "", csv.into()).await;
+    let done = wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await;
+    assert_eq!(done["job"]["state"], "failed");
+    assert_eq!(done["hand_in"]["outcome"], "batch_rejected", "{done}");
+    let (_, list) = srv.get(&format!("{RES}/hand-ins"), Some(&steward)).await.unwrap();
+    let outcomes: Vec<&str> = list.as_array().unwrap().iter().map(|h| h["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["batch_rejected", "committed", "failed", "committed"], "{list}");
+    let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
+    assert_eq!(r["current"]["version"], 2);
+
+    // Every hand-in is in the audit trail.
+    let audit = srv.login("auditor", TestServer::password_of(&logins, "auditor")).await.unwrap();
+    let (_, trail) = srv.get("/api/v1/audit?action=data.ingest", Some(&audit)).await.unwrap();
+    let n = trail
+        .as_array()
+        .map(|a| a.iter().filter(|r| r["outcome"] != "allowed" && r["outcome"] != "denied").count())
+        .unwrap_or(0);
+    assert!(n >= 4, "{trail}");
+}
