@@ -58,7 +58,15 @@ pub struct IngestOptions {
     pub max_error_rate: Option<f64>,
     /// Rows per written batch.
     pub batch_rows: usize,
+    /// The worksheet of an Excel workbook to read; `None` reads the first.
+    pub sheet: Option<String>,
+    /// Most bytes the parts of an xlsx workbook (a zip archive) may expand to, declared and
+    /// read; above it (or above a 500:1 compression ratio) the file is refused as a zip bomb.
+    pub max_uncompressed_bytes: u64,
 }
+
+/// Default [`IngestOptions::max_uncompressed_bytes`]: 512 MiB.
+pub const DEFAULT_MAX_UNCOMPRESSED_BYTES: u64 = 512 << 20;
 
 impl IngestOptions {
     /// Options with detection, no overrides, commit of valid rows and 64k-row batches.
@@ -71,6 +79,8 @@ impl IngestOptions {
             channel: channel.to_owned(),
             max_error_rate: None,
             batch_rows: DEFAULT_BATCH_ROWS,
+            sheet: None,
+            max_uncompressed_bytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
         }
     }
 }

@@ -42,7 +42,10 @@
 
 mod decode;
 mod error;
+mod excel;
+mod format;
 mod ingest;
+mod json;
 mod keys;
 mod lock;
 mod manifest;
@@ -53,10 +56,12 @@ mod values;
 
 pub use decode::Enc;
 pub use error::{Result, TablesError};
+pub use format::{detect_format, ingest_file, ingest_file_with_sink, ingest_reader_with_sink, SNIFF_LEN};
 pub use ingest::{
     ingest_csv, ingest_csv_with_sink, ingest_rows, shown_value, ColumnMapping, IngestOptions, IngestOutcome,
-    IngestReport, RejectedRow, DEFAULT_BATCH_ROWS,
+    IngestReport, RejectedRow, DEFAULT_BATCH_ROWS, DEFAULT_MAX_UNCOMPRESSED_BYTES,
 };
+pub use json::{JsonLinesRows, JsonRows};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};

@@ -335,11 +335,7 @@ impl KeyedRow {
         for (key, value) in obj {
             match self.resolve(key) {
                 Some(i) => self.set(i, key, value),
-                None => {
-                    if !self.ignored.contains(key) {
-                        self.ignored.insert(key.clone());
-                    }
-                }
+                None => self.ignore(key),
             }
         }
     }
@@ -366,6 +362,13 @@ impl KeyedRow {
                 None
             }
         };
+    }
+
+    /// Note a key that feeds no item.
+    pub(crate) fn ignore(&mut self, key: &str) {
+        if !self.ignored.contains(key) {
+            self.ignored.insert(key.to_owned());
+        }
     }
 
     pub(crate) fn field(&self, i: usize) -> Option<&str> {
