@@ -36,9 +36,23 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> an
     })
     .await
     .map_err(|e| anyhow::anyhow!("seeding the demo catalogue failed: {}", e.message))?;
-    bar.finish_and_clear();
     if entries > 0 {
         tracing::info!(entries, "demo catalogue created");
+    }
+    // The base libraries (200,000 residents, 20,000 enterprises, e-licences, districts, credit),
+    // handed in through the checked ingest; skipped when they already hold data.
+    bar.set_length(bar.length().unwrap_or(0) + zs_demodata::csv::FILES.len() as u64);
+    let seeded = state
+        .ingest
+        .seed_base_libraries(zs_ingest::seed::DemoSizes::default(), &|name: &str| {
+            bar.set_message(format!("基础库 {name}"));
+            bar.inc(1);
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the base libraries failed: {}", e.message))?;
+    bar.finish_and_clear();
+    for s in seeded.iter().filter(|s| !s.skipped) {
+        tracing::info!(entry = s.entry, code = %s.code, rows = s.rows, "base library handed in");
     }
 
     if no_serve {

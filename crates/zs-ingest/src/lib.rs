@@ -20,6 +20,7 @@ mod error;
 mod handin;
 mod jobs;
 mod rejects;
+pub mod seed;
 mod service;
 
 pub use error::tables_error;

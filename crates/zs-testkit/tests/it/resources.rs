@@ -145,3 +145,26 @@ async fn upload_push_and_rejects(backend: Backend) {
         .unwrap_or(0);
     assert!(n >= 4, "{trail}");
 }
+
+on_backends!(base_libraries_pass_their_own_checks);
+
+/// The demo base libraries go through the checked ingest without a single rejected row, each as
+/// a version of its resource, and seeding again changes nothing.
+async fn base_libraries_pass_their_own_checks(backend: Backend) {
+    let Some(srv) = TestServer::start(backend, "base_libraries").await else { return };
+    let logins = srv.seed_demo_catalogue().await;
+    let sizes = zs_ingest::seed::DemoSizes { seed: 7, people: 3_000, enterprises: 300 };
+    let seeded = srv.state.ingest.seed_base_libraries(sizes, &|_| {}).await.unwrap();
+    assert_eq!(seeded.len(), zs_demodata::csv::FILES.len(), "{seeded:?}");
+    let steward = srv.login("steward", TestServer::password_of(&logins, "steward")).await.unwrap();
+    for s in &seeded {
+        assert!(!s.skipped && s.rows > 0, "{s:?}");
+        let (_, list) = srv.get(&format!("/api/v1/resources/{}/hand-ins", s.code), Some(&steward)).await.unwrap();
+        let h = &list[0];
+        assert_eq!((h["channel"].as_str(), h["rows_rejected"].as_i64()), (Some("seed"), Some(0)), "{}: {h}", s.entry);
+    }
+    let population = seeded.iter().find(|s| s.entry == "人口基础信息").unwrap();
+    assert_eq!(population.rows, 3_000);
+    let again = srv.state.ingest.seed_base_libraries(sizes, &|_| {}).await.unwrap();
+    assert!(again.iter().all(|s| s.skipped), "{again:?}");
+}
