@@ -316,6 +316,8 @@ impl Worker {
                     tracing::warn!(job = job.id, state, error = %e.message, "hand-in job failed; retrying later if attempts are left");
                 }
             },
+            // Scheduled pulls finish, retry and record their schedule themselves.
+            "pull.database" | "pull.http" => s.run_pull_job(&job).await?,
             other => s.store.finish(job.id, false, &format!("unknown job kind '{other}'"), now()).await?,
         }
         Ok(true)

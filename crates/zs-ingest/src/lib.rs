@@ -19,13 +19,19 @@
 mod error;
 mod handin;
 mod jobs;
+mod live;
+mod pull;
 mod rejects;
+mod schedule;
 pub mod seed;
 mod service;
 
 pub use error::tables_error;
 pub use handin::{HandInRequest, Mode};
 pub use jobs::{JobKind, Worker};
+pub use live::{LiveSpec, LiveStatus, LiveView, MAX_LIVE_ROWS};
+pub use pull::{DatabasePull, HttpPull, PullMode, PullSpec};
 pub use rejects::{RejectsFormat, REJECTS_HEADER};
+pub use schedule::{Cron, ScheduleView, Scheduler, BEIJING};
 pub use service::{IngestService, ResourceView};
-pub use zs_meta::resources::{HandIn, LiveSource, ResourceSettings, Schedule};
+pub use zs_meta::resources::{HandIn, LiveSource, ProbeStats, ResourceSettings, Schedule};
