@@ -100,6 +100,12 @@ struct Counting<R> {
     read: Arc<AtomicU64>,
 }
 
+impl<R: std::io::Seek> std::io::Seek for Counting<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -117,7 +123,8 @@ pub(crate) fn parse_encoding(e: Option<&str>) -> Result<Option<Enc>> {
     }
 }
 
-/// Run the format's checked ingest on a file.
+/// Run the format's checked ingest on a file (format from the name's extension and the file's
+/// first bytes: CSV, Excel xlsx/xls, JSON array or lines, GeoJSON).
 fn ingest_path(
     table: &Table,
     path: &Path,
@@ -128,14 +135,7 @@ fn ingest_path(
 ) -> zs_tables::Result<IngestReport> {
     let file = std::fs::File::open(path).map_err(|e| TablesError::Io { path: path.to_path_buf(), source: e })?;
     let reader = Counting { inner: std::io::BufReader::with_capacity(1 << 20, file), read };
-    let ext = Path::new(file_name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" | "txt" | "" => zs_tables::ingest_csv_with_sink(table, reader, opts, sink),
-        other => Err(TablesError::Malformed {
-            line: 0,
-            message: format!("files of type .{other} are not accepted: send CSV"),
-        }),
-    }
+    zs_tables::ingest_reader_with_sink(table, reader, Some(file_name), None, opts, sink)
 }
 
 impl IngestService {

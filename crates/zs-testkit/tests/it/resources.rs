@@ -136,6 +136,16 @@ async fn upload_push_and_rejects(backend: Backend) {
     let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
     assert_eq!(r["current"]["version"], 2);
 
+    // Other formats go through the same checks: JSON Lines keyed by label, upserted by key.
+    let lines =
+        "{\"公民身份号码\":\"630105197001011234\",\"姓名\":\"孙七\",\"性别\":\"1\",\"出生日期\":\"1970-01-01\"}\n";
+    let (s, job) = upload(&srv, &steward, "more.jsonl", "&mode=upsert", lines.into()).await;
+    assert_eq!(s, 202, "{job}");
+    let done = wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await;
+    assert_eq!(done["job"]["state"], "succeeded", "{done}");
+    let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
+    assert_eq!((r["current"]["version"].as_i64(), r["current"]["rows"].as_i64()), (Some(3), Some(4)), "{r}");
+
     // Every hand-in is in the audit trail.
     let audit = srv.login("auditor", TestServer::password_of(&logins, "auditor")).await.unwrap();
     let (_, trail) = srv.get("/api/v1/audit?action=data.ingest", Some(&audit)).await.unwrap();
