@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use zs_config::{Config, Mode};
 
-pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> anyhow::Result<()> {
+pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool, people: usize) -> anyhow::Result<()> {
     let flags = vec![
         ("mode".to_owned(), "demo".to_owned()),
         ("data_dir".to_owned(), data_dir.display().to_string()),
@@ -44,10 +44,13 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool) -> an
     bar.set_length(bar.length().unwrap_or(0) + zs_demodata::csv::FILES.len() as u64);
     let seeded = state
         .ingest
-        .seed_base_libraries(zs_ingest::seed::DemoSizes::default(), &|name: &str| {
-            bar.set_message(format!("基础库 {name}"));
-            bar.inc(1);
-        })
+        .seed_base_libraries(
+            zs_ingest::seed::DemoSizes { people, enterprises: people / 10, ..Default::default() },
+            &|name: &str| {
+                bar.set_message(format!("基础库 {name}"));
+                bar.inc(1);
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("seeding the base libraries failed: {}", e.message))?;
     bar.finish_and_clear();

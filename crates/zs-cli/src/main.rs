@@ -143,6 +143,9 @@ struct DemoArgs {
     /// Create the demo data and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// Residents in the population base library (enterprises: a tenth of it).
+    #[arg(long, default_value_t = 200_000)]
+    people: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -165,7 +168,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo(a) => demo::run(a.data_dir, a.listen, a.no_serve).await,
+        Command::Demo(a) => demo::run(a.data_dir, a.listen, a.no_serve, a.people).await,
         Command::Serve(c) => {
             let config = c.load(&[])?;
             zs_server::init_tracing(&config.log_level, &config.log_format);
