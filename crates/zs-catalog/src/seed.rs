@@ -56,6 +56,39 @@ const RECORD: &[ItemTpl] = &[
     ("district", "所属区县", DataType::String, Some(6), SecurityLevel::L1),
 ];
 
+/// 企业全景 (theme library): materialised from 法人, 电子证照 and 信用 (see `zs_query::themes`).
+const ENTERPRISE_PANORAMA: &[ItemTpl] = &[
+    ("credit_code", "统一社会信用代码", DataType::String, Some(18), SecurityLevel::L1),
+    ("org_name", "单位名称", DataType::String, Some(200), SecurityLevel::L1),
+    ("legal_rep", "法定代表人", DataType::String, Some(50), SecurityLevel::L2),
+    ("reg_address", "注册地址", DataType::String, Some(200), SecurityLevel::L1),
+    ("reg_capital", "注册资本", DataType::Decimal, Some(18), SecurityLevel::L1),
+    ("established", "成立日期", DataType::Date, None, SecurityLevel::L1),
+    ("registration_authority", "登记机关", DataType::String, Some(100), SecurityLevel::L1),
+    ("licence_count", "电子证照数", DataType::Integer, None, SecurityLevel::L1),
+    ("latest_licence_on", "最近发证日期", DataType::Date, None, SecurityLevel::L1),
+    ("permit_count", "行政许可数", DataType::Integer, None, SecurityLevel::L1),
+    ("penalty_count", "行政处罚数", DataType::Integer, None, SecurityLevel::L2),
+    ("penalty_amount", "处罚金额（元）", DataType::Decimal, Some(18), SecurityLevel::L2),
+    ("last_penalty_on", "最近处罚日期", DataType::Date, None, SecurityLevel::L2),
+];
+/// 一人一档 (topic library): materialised from 人口, 电子证照 and 信用.
+const PERSON_PROFILE: &[ItemTpl] = &[
+    ("id_number", "公民身份号码", DataType::String, Some(18), SecurityLevel::L3),
+    ("name", "姓名", DataType::String, Some(50), SecurityLevel::L3),
+    ("sex", "性别", DataType::String, Some(1), SecurityLevel::L2),
+    ("birth_date", "出生日期", DataType::Date, None, SecurityLevel::L3),
+    ("ethnicity", "民族", DataType::String, Some(20), SecurityLevel::L2),
+    ("address", "住址", DataType::String, Some(200), SecurityLevel::L3),
+    ("phone", "联系电话", DataType::String, Some(20), SecurityLevel::L3),
+    ("registered_address", "户籍地址", DataType::String, Some(100), SecurityLevel::L3),
+    ("household_no", "户号", DataType::String, Some(100), SecurityLevel::L3),
+    ("licence_count", "电子证照数", DataType::Integer, None, SecurityLevel::L2),
+    ("latest_licence_on", "最近发证日期", DataType::Date, None, SecurityLevel::L2),
+    ("penalty_count", "行政处罚数", DataType::Integer, None, SecurityLevel::L3),
+    ("penalty_amount", "处罚金额（元）", DataType::Decimal, Some(18), SecurityLevel::L3),
+];
+
 /// What a seeded entry looks like: department, name, class, 项, 目, template, extra item labels.
 struct Spec {
     dept: String,
@@ -412,6 +445,28 @@ fn core_specs() -> Vec<Spec> {
     ]
 }
 
+/// Theme and topic libraries the platform materialises from the base libraries; always published.
+fn theme_specs() -> Vec<Spec> {
+    vec![
+        spec!(
+            "西宁市大数据管理局",
+            "企业全景",
+            Theme,
+            8,
+            1,
+            ENTERPRISE_PANORAMA,
+            [],
+            S::Conditional,
+            O::None,
+            U::Daily
+        ),
+        spec!("西宁市大数据管理局", "一人一档", Theme, 1, 1, PERSON_PROFILE, [], S::Conditional, O::None, U::Daily),
+    ]
+}
+
+/// Names of [`theme_specs`].
+pub const MATERIALISED_THEMES: [&str; 2] = ["企业全景", "一人一档"];
+
 /// Typical resources of a department, turned into entries (classified as 部门信息资源).
 const GENERIC: &[(&str, &[ItemTpl], UpdateCycle)] = &[
     ("行政许可办理信息", RECORD, U::Daily),
@@ -522,6 +577,8 @@ pub async fn demo_catalogue(
             });
         }
     }
+    // The theme libraries built by the platform (last, so the other entries keep their states).
+    specs.extend(theme_specs());
     // One steward account per providing department (the demo's `steward` serves 市公安局).
     let op = identity.machine_operator().await?;
     let create_user = identity.authorize::<UserCreate>(&op, Some("demo-seed")).await?;
@@ -571,7 +628,8 @@ pub async fn demo_catalogue(
         for (j, e) in created.iter().enumerate() {
             n += 1;
             // Spread the workflow states: most published, some in every other state.
-            let slot = (d_index * 7 + j + 7) % 20;
+            let slot =
+                if MATERIALISED_THEMES.contains(&e.body.name.as_str()) { 10 } else { (d_index * 7 + j + 7) % 20 };
             match slot {
                 0 => {} // draft
                 1 => {

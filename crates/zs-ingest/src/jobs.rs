@@ -178,17 +178,65 @@ impl IngestService {
         Ok(r)
     }
 
+    /// Queue the materialisation of a theme library (see `theme`).
+    pub async fn submit_materialise(
+        &self,
+        pass: &Authorized<DataIngest>,
+        code: &str,
+        key: Option<String>,
+    ) -> Result<(JobRow, bool)> {
+        let entry = self.own_published_entry(&pass.principal_arc(), code).await?;
+        if crate::theme::theme_library(&entry.body.name).is_none() {
+            return Err(Error::invalid(
+                "code",
+                format!("{} ({}) is not a theme library defined over other resources", entry.code, entry.body.name),
+            ));
+        }
+        let payload = serde_json::json!({ "actor": pass.principal().user.id.0, "code": entry.code }).to_string();
+        let now = self.now_ms();
+        let (job, created) = self
+            .store
+            .enqueue(
+                NewJob {
+                    kind: "materialise".into(),
+                    subject: Some(subject(&entry.code)),
+                    payload,
+                    max_attempts: MAX_ATTEMPTS,
+                    run_after: now,
+                    idempotency_key: key,
+                    created_by: Some(pass.principal().user.id.0),
+                },
+                now,
+            )
+            .await?;
+        if created {
+            self.wake.notify_one();
+        }
+        Ok((job, created))
+    }
+
     /// Run one job to its end.
     async fn run_job(&self, job: &JobRow) -> Result<String> {
-        let p: Payload =
-            serde_json::from_str(&job.payload).map_err(|e| Error::invalid("payload", format!("job payload: {e}")))?;
-        let user = self.store.get_user(UserId(p.actor)).await?.ok_or_else(|| Error::not_found("the job's user"))?;
+        let bad = |e: serde_json::Error| Error::invalid("payload", format!("job payload: {e}"));
+        let actor = serde_json::from_str::<serde_json::Value>(&job.payload).map_err(bad)?["actor"]
+            .as_i64()
+            .ok_or_else(|| Error::invalid("payload", "the job payload names no actor"))?;
+        let user = self.store.get_user(UserId(actor)).await?.ok_or_else(|| Error::not_found("the job's user"))?;
         if user.disabled {
             return Err(Error::forbidden(format!("{} is disabled", user.username)));
         }
         let who = self.identity.principal_of(user).await?;
         // Decide again at run time: the user may have lost the role since queueing.
         let pass = self.identity.authorize::<DataIngest>(&who, None).await?;
+        if job.kind == "materialise" {
+            let code = serde_json::from_str::<serde_json::Value>(&job.payload).map_err(bad)?["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let h = self.materialise(&pass, &code, Some(job.id)).await?;
+            return Ok(format!("version {}: {}", h.version.unwrap_or(0), h.message.unwrap_or_default()));
+        }
+        let p: Payload = serde_json::from_str(&job.payload).map_err(bad)?;
         let progress = Arc::new(AtomicU64::new(0));
         let total = std::fs::metadata(&p.request.file).map(|m| m.len()).unwrap_or(0).max(1);
         let ticker = {
@@ -296,7 +344,7 @@ impl Worker {
         let Some(job) = s.store.claim(&self.name, s.now_ms()).await? else { return Ok(false) };
         let now = || s.now_ms();
         match job.kind.as_str() {
-            "ingest.file" | "ingest.push" => match s.run_job(&job).await {
+            "ingest.file" | "ingest.push" | "materialise" => match s.run_job(&job).await {
                 Ok(msg) => s.store.finish(job.id, true, &msg, now()).await?,
                 // Bad input, a refused actor or a missing entry will not get better by retrying.
                 Err(e)

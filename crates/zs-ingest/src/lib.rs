@@ -25,6 +25,7 @@ mod rejects;
 mod schedule;
 pub mod seed;
 mod service;
+mod theme;
 
 pub use error::tables_error;
 pub use handin::{HandInRequest, Mode};
@@ -34,4 +35,5 @@ pub use pull::{DatabasePull, HttpPull, PullMode, PullSpec};
 pub use rejects::{RejectsFormat, REJECTS_HEADER};
 pub use schedule::{Cron, ScheduleView, Scheduler, BEIJING};
 pub use service::{IngestService, ResourceView};
+pub use theme::theme_library;
 pub use zs_meta::resources::{HandIn, LiveSource, ProbeStats, ResourceSettings, Schedule};

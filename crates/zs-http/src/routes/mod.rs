@@ -60,6 +60,7 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::push))
         .routes(routes!(resources::rejects))
         .routes(routes!(resources::settings))
+        .routes(routes!(resources::materialise))
         .split_for_parts()
 }
 

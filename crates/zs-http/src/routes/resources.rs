@@ -70,6 +70,9 @@ pub(crate) struct HandInView {
     /// Whether a rejected-rows report can be downloaded.
     has_rejects: bool,
     job_id: Option<i64>,
+    /// For materialised libraries: each source resource and the version read.
+    #[schema(value_type = Option<Vec<Object>>)]
+    lineage: Option<serde_json::Value>,
     started_at: i64,
     finished_at: i64,
 }
@@ -91,6 +94,7 @@ impl From<zs_ingest::HandIn> for HandInView {
             message: h.message,
             has_rejects: h.rejects_file.is_some(),
             job_id: h.job_id,
+            lineage: h.lineage.as_deref().and_then(|l| serde_json::from_str(l).ok()),
             started_at: h.started_at,
             finished_at: h.finished_at,
         }
@@ -355,4 +359,18 @@ pub(crate) async fn settings(
 ) -> ApiResult<Json<serde_json::Value>> {
     let saved = s.ingest.set_policy(&pass, &code(path), p.max_error_rate, p.keep_versions).await?;
     Ok(Json(serde_json::json!({ "max_error_rate": saved.max_error_rate, "keep_versions": saved.keep_versions })))
+}
+
+/// Rebuild a theme or topic library (e.g. 企业全景, 一人一档) of the caller's department from the
+/// current versions of its sources, as a job; the hand-in records the lineage.
+#[utoipa::path(post, path = "/api/v1/resources/{class}/{seq}/materialise", operation_id = "data.ingest#materialise", tag = "resources",
+    params(("class" = String, Path), ("seq" = String, Path)),
+    responses((status = 202, body = JobView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn materialise(
+    State(s): State<AppState>,
+    Auth(pass): Auth<DataIngest>,
+    ApiPath(path): ApiPath<(String, String)>,
+) -> ApiResult<(StatusCode, Json<JobView>)> {
+    let (job, _) = s.ingest.submit_materialise(&pass, &code(path), None).await?;
+    Ok((StatusCode::ACCEPTED, Json(job.into())))
 }

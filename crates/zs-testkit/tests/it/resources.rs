@@ -177,4 +177,22 @@ async fn base_libraries_pass_their_own_checks(backend: Backend) {
     assert_eq!(population.rows, 3_000);
     let again = srv.state.ingest.seed_base_libraries(sizes, &|_| {}).await.unwrap();
     assert!(again.iter().all(|s| s.skipped), "{again:?}");
+
+    // Theme libraries: SQL over the base libraries, materialised as versions with lineage.
+    let entries = srv.state.catalog.all_entries().await.unwrap();
+    let theme = entries.iter().find(|e| e.body.name == "企业全景").unwrap();
+    let org = srv.store.get_org(zs_types::OrgId(theme.org_id)).await.unwrap().unwrap();
+    let users = srv.store.list_users(&org.path).await.unwrap();
+    let steward = users.iter().find(|u| u.role == zs_types::Role::Steward && u.org_id == org.id).unwrap();
+    let who = srv.state.identity.principal_of(steward.clone()).await.unwrap();
+    let pass = srv.state.identity.authorize::<zs_identity::policy::DataIngest>(&who, None).await.unwrap();
+    let h = srv.state.ingest.materialise(&pass, &theme.code, None).await.unwrap();
+    assert_eq!((h.channel.as_str(), h.version, h.rows_written), ("materialise", Some(1), 300), "{h:?}");
+    let lineage: Vec<serde_json::Value> = serde_json::from_str(h.lineage.as_deref().unwrap()).unwrap();
+    let legal = seeded.iter().find(|s| s.entry == "法人单位基础信息").unwrap();
+    assert!(lineage.iter().any(|l| l["code"] == legal.code.as_str() && l["version"] == 1), "{lineage:?}");
+    assert_eq!(lineage.len(), 3);
+    // A resource that is not a theme library cannot be materialised.
+    let e = srv.state.ingest.materialise(&pass, &population.code, None).await.unwrap_err();
+    assert!(e.message.contains("provided by") || e.message.contains("not a theme library"), "{e:?}");
 }
