@@ -1,6 +1,7 @@
 //! Ingest benchmark: a 1,000,000-row GB18030 CSV of the population schema (valid GB 11643 ID
 //! numbers, real Xining division codes), ingested with every check into a new table version.
-//! Prints rows/s, peak RSS (VmHWM) and the time to read the version back; then, when `duckdb` is
+//! Prints rows/s, peak RSS (VmHWM), the time to read the version back (current, as of a time, as
+//! of a version number), and xlsx ingest rows/s on the first 100,000 rows; then, when `duckdb` is
 //! importable by `python3`, DuckDB's plain CSV→Parquet conversion of the same file.
 //!
 //! `cargo bench -p zs-tables --bench ingest` (rows: `ZS_BENCH_ROWS`, default 1,000,000).
@@ -173,6 +174,41 @@ fn ingest(dir: &Path, csv: &Path) -> Result<(f64, u64, u64), Box<dyn Error>> {
     Ok((t.elapsed().as_secs_f64(), report.rows_read, report.rows_rejected))
 }
 
+/// Write the first `n` rows of the CSV as an xlsx workbook (birth dates as Excel dates) and time
+/// its ingest.
+fn xlsx_bench(dir: &Path, csv: &Path, n: u64) -> Result<(), Box<dyn Error>> {
+    let text = encoding_rs::GB18030.decode(&std::fs::read(csv)?).0.into_owned();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let ws = wb.add_worksheet();
+    for (r, line) in text.lines().take(n as usize + 1).enumerate() {
+        for (c, field) in line.split(',').enumerate() {
+            if r > 0 && c == 3 {
+                let d = time::Date::parse(field, time::macros::format_description!("[year]-[month]-[day]"))?;
+                let x = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day())?;
+                ws.write_datetime_with_format(r as u32, c as u16, x, &date)?;
+            } else {
+                ws.write_string(r as u32, c as u16, field)?;
+            }
+        }
+    }
+    let path = dir.join("population.xlsx");
+    wb.save(&path)?;
+    let table = Table::open(dir.join("table-xlsx"), population()?)?;
+    let t = Instant::now();
+    let report =
+        zs_tables::ingest_file(&table, &path, None, &IngestOptions::new(CommitMode::Replace, "bench", "upload"))?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "zs-tables xlsx ingest: {} rows ({:.1} MB xlsx) read, {} rejected, in {secs:.2}s, {:.0} rows/s",
+        report.rows_read,
+        std::fs::metadata(&path)?.len() as f64 / 1e6,
+        report.rows_rejected,
+        report.rows_read as f64 / secs
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let rows: u64 = std::env::var("ZS_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let work = tempfile::tempdir()?;
@@ -221,6 +257,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let v = table.as_of_time(time::OffsetDateTime::now_utc())?;
     let read: usize = table.scan(v)?.map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
     println!("as-of-time read: version {v:?}, {read} rows in {:.2}s", t3.elapsed().as_secs_f64());
+    let t4 = Instant::now();
+    let read: usize = table.scan(Some(version.version))?.map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    println!("as-of-version read: version {}, {read} rows in {:.2}s", version.version, t4.elapsed().as_secs_f64());
+
+    xlsx_bench(work.path(), &csv, rows.min(100_000))?;
 
     match duckdb(&csv, &work.path().join("duckdb.parquet"), "gb18030") {
         Ok(d) => println!(

@@ -36,8 +36,10 @@ pub enum TablesError {
         /// What is wrong with it.
         message: String,
     },
-    /// The input file is malformed (ragged row, broken quote, undecodable bytes); nothing changed.
-    #[error("line {line}: {message}")]
+    /// The input is malformed (ragged row, broken quote, undecodable bytes, invalid JSON, a damaged
+    /// workbook or a zip bomb); nothing changed. Shown as "line N: …", or the message alone when
+    /// the problem has no line (0).
+    #[error("{}", located(*.line, .message))]
     Malformed {
         /// 1-based line of the input where the problem was found.
         line: u64,
@@ -58,11 +60,20 @@ pub enum TablesError {
     },
 }
 
+fn located(line: u64, message: &str) -> String {
+    if line == 0 {
+        message.to_owned()
+    } else {
+        format!("line {line}: {message}")
+    }
+}
+
 /// Result with [`TablesError`].
 pub type Result<T, E = TablesError> = std::result::Result<T, E>;
 
 impl TablesError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A file system error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }
     }
 }

@@ -1,5 +1,6 @@
 //! Resource data (数据资源): versioned, crash-safe tables whose schema comes from a catalogue
-//! entry's data items, and a checked, streaming CSV ingest that writes them.
+//! entry's data items, and a checked, streaming ingest (CSV, Excel, JSON, GeoJSON or rows fed by
+//! the caller) that writes them.
 //!
 //! This crate owns the table format on disk and the row checks. It must not serve HTTP, render
 //! templates or talk to the metadata store: callers (ingest jobs, the share API) do that and record
@@ -33,12 +34,44 @@
 //! beside a long scan of an old version can remove its files; keep enough versions).
 //!
 //! # Ingest
-//! [`ingest_csv`] decodes UTF-8 (BOM or not) or GB18030/GBK (detected, overridable) chunk by
-//! chunk, maps header columns to items by name or Chinese label, checks each row (type, declared
-//! length, key present and unique within the file), records every rejected row (values of L3+
-//! items masked) and writes valid rows in batches of 64k rows. Malformed files (ragged rows, an
-//! unclosed quote, undecodable bytes) are an error naming the line, and nothing is committed;
-//! above the `max_error_rate` policy nothing is committed either.
+//! Every input goes through one checked ingest, [`ingest_rows`], fed by a [`RowSource`]: a header
+//! once, then records whose fields are read in place (the CSV source reuses one record buffer:
+//! no allocation per row). The ingest maps header columns to items by name (any case), Chinese
+//! label or a [`ColumnMapping`] override, checks each row (type, declared length, key present and
+//! unique within the batch, problems the source found), records every rejected row with its row
+//! number, line, field, value (masked for L3+ items) and reason, writes valid rows in batches of
+//! 64k rows on a writer thread, and commits one version unless the error rate is over
+//! `max_error_rate`. An error from the source (malformed input) or the rejected-row sink commits
+//! nothing.
+//!
+//! [`ingest_file`] / [`ingest_reader_with_sink`] pick the source from the [`Format`], detected by
+//! [`detect_format`] from the name's extension and the first bytes (a zip is xlsx and an OLE file
+//! is xls whatever the name; a name claiming a workbook on other bytes is an error) or forced:
+//! - **CSV** ([`CsvRows`], also [`ingest_csv`]): UTF-8 (BOM or not) or GB18030/GBK, detected
+//!   (overridable), decoded chunk by chunk. Ragged rows, an unclosed quote and undecodable bytes
+//!   are errors naming the line.
+//! - **Excel xlsx and xls** (calamine): the first sheet or [`IngestOptions::sheet`]; the first
+//!   non-empty row is the header; empty rows are skipped; a merged region's value applies to
+//!   every data cell it covers; date cells become ISO text (`YYYY-MM-DD`, with ` HH:MM:SS` for
+//!   date-time items or when the cell has a time); whole numbers lose their ".0"; error cells
+//!   reject their row. xlsx is streamed cell by cell; before calamine sees it, its zip directory
+//!   is checked: a damaged or cut file is an error, and entries declaring more than
+//!   [`IngestOptions::max_uncompressed_bytes`] (default 512 MiB) in all, or a large entry
+//!   compressing more than 500:1, are refused as a zip bomb (the zip reader stops an entry that
+//!   expands past its declared size, so this bounds the bytes actually read). `line` is the sheet
+//!   row number.
+//! - **JSON** array of objects ([`JsonRows::array`], streamed one object at a time) and **JSON
+//!   Lines** ([`JsonLinesRows`]): keys are item names or Chinese labels; strings, numbers and
+//!   booleans become text; a nested object or array rejects its row (a GeoJSON object is accepted
+//!   for a geometry item); unknown keys are ignored and listed in the report. Invalid JSON is an
+//!   error naming the record, its line and the byte offset.
+//! - **GeoJSON** FeatureCollection ([`JsonRows::geojson`], streamed): each feature's properties
+//!   feed the items, its geometry (as GeoJSON text) the resource's first geometry item (stored as
+//!   Utf8). A document without a `features` array, or a feature that is not a Feature, is an error.
+//! - **Rows a caller holds**: [`VecRows`] (a header and rows of `Option<String>`, e.g. a database
+//!   or HTTP pull) and [`MapRows`] (JSON objects, e.g. a push API batch).
+//!
+//! Oversized uploads are refused before they get here (the HTTP layer's job).
 
 mod decode;
 mod error;

@@ -98,7 +98,7 @@ impl From<&Manifest> for VersionInfo {
     }
 }
 
-/// What [`Table::vacuum`] removed.
+/// What [`crate::Table::vacuum`] removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VacuumReport {
     /// Manifests of versions older than the kept ones.
