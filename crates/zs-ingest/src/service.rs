@@ -250,6 +250,44 @@ impl IngestService {
         Ok(s)
     }
 
+    /// Remember how file columns map to items for a resource of one's own department (header →
+    /// item name); later hand-ins use it unless they bring their own.
+    pub async fn set_mapping(
+        &self,
+        pass: &Authorized<ResourceManage>,
+        code: &str,
+        mapping: std::collections::BTreeMap<String, String>,
+    ) -> Result<ResourceSettings> {
+        let entry = self.own_published_entry(&pass.principal_arc(), code).await?;
+        for (header, item) in &mapping {
+            if !entry.body.items.iter().any(|i| &i.name == item) {
+                return Err(Error::invalid(
+                    &format!("mapping.{header}"),
+                    format!(
+                        "'{item}' is not an item of {}; use an item name such as '{}'",
+                        entry.code,
+                        entry.body.items.first().map(|i| i.name.as_str()).unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        let mut s = self.settings_of(&entry.code).await?;
+        s.mapping = serde_json::to_string(&mapping).map_err(|_| Error::internal("encoding the mapping"))?;
+        s.updated_by = Some(pass.principal().user.id.0);
+        s.updated_at = self.now_ms();
+        self.store.put_resource_settings(&s).await?;
+        self.record(
+            pass.principal(),
+            pass.request_id(),
+            "resource.manage",
+            &entry.code,
+            Outcome::Succeeded,
+            serde_json::json!({ "mapping": mapping.len() }),
+        )
+        .await?;
+        Ok(s)
+    }
+
     pub(crate) async fn record(
         &self,
         who: &Principal,

@@ -345,6 +345,9 @@ pub(crate) struct Policy {
     max_error_rate: Option<f64>,
     /// Versions kept by compaction; null keeps all.
     keep_versions: Option<i64>,
+    /// File column → item name, remembered for later hand-ins (omit to keep the current one).
+    #[serde(default)]
+    mapping: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Set the batch policy and retention of a resource of the caller's department.
@@ -357,8 +360,15 @@ pub(crate) async fn settings(
     ApiPath(path): ApiPath<(String, String)>,
     ApiJson(p): ApiJson<Policy>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let saved = s.ingest.set_policy(&pass, &code(path), p.max_error_rate, p.keep_versions).await?;
-    Ok(Json(serde_json::json!({ "max_error_rate": saved.max_error_rate, "keep_versions": saved.keep_versions })))
+    let code = code(path);
+    if let Some(m) = p.mapping {
+        s.ingest.set_mapping(&pass, &code, m).await?;
+    }
+    let saved = s.ingest.set_policy(&pass, &code, p.max_error_rate, p.keep_versions).await?;
+    let mapping: serde_json::Value = serde_json::from_str(&saved.mapping).unwrap_or_default();
+    Ok(Json(
+        serde_json::json!({ "max_error_rate": saved.max_error_rate, "keep_versions": saved.keep_versions, "mapping": mapping }),
+    ))
 }
 
 /// Rebuild a theme or topic library (e.g. 企业全景, 一人一档) of the caller's department from the
