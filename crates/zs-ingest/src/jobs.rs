@@ -169,12 +169,14 @@ impl IngestService {
         Ok(self.store.list_hand_ins(code, None, 200).await?.into_iter().find(|h| h.job_id == Some(job.id)))
     }
 
-    /// After a restart: re-queue or fail the jobs that were running. Returns (re-queued, failed).
+    /// After a restart: re-queue or fail the jobs that were running, and record table versions
+    /// whose hand-in record a crash lost. Returns (re-queued, failed).
     pub async fn recover(&self) -> Result<(u64, u64)> {
         let r = self.store.recover_interrupted(self.now_ms()).await?;
         if r != (0, 0) {
             tracing::warn!(requeued = r.0, failed = r.1, "jobs interrupted by a restart");
         }
+        self.reconcile().await?;
         Ok(r)
     }
 

@@ -21,6 +21,7 @@ mod handin;
 mod jobs;
 mod live;
 mod pull;
+mod reconcile;
 mod rejects;
 mod schedule;
 pub mod seed;

@@ -229,3 +229,30 @@ async fn base_libraries_pass_their_own_checks(backend: Backend) {
     let e = srv.state.ingest.materialise(&pass, &population.code, None).await.unwrap_err();
     assert!(e.message.contains("provided by") || e.message.contains("not a theme library"), "{e:?}");
 }
+
+on_backends!(versions_without_records_are_recorded_at_start);
+
+/// A crash between a version's commit (manifest rename) and its hand-in record leaves a version
+/// the store does not know; recovery at start records it from the manifest, once.
+async fn versions_without_records_are_recorded_at_start(backend: Backend) {
+    let Some(srv) = TestServer::start(backend, "reconcile").await else { return };
+    let logins = srv.seed_demo_catalogue().await;
+    let entries = srv.state.catalog.all_entries().await.unwrap();
+    let entry = entries.iter().find(|e| e.code == "101001000/000001").unwrap();
+    let table = srv.state.ingest.open_table(entry).unwrap();
+    // Commit directly to the table, as a hand-in cut off before its record would.
+    let csv = "公民身份号码,姓名\n630102199001011234,张三\n";
+    let opts = zs_tables::IngestOptions::new(zs_tables::CommitMode::Append, "steward", "upload");
+    zs_tables::ingest_csv(&table, csv.as_bytes(), &opts).unwrap();
+    assert_eq!(srv.state.ingest.reconcile().await.unwrap(), 1);
+    assert_eq!(srv.state.ingest.reconcile().await.unwrap(), 0, "recorded once");
+    let steward = srv.login("steward", TestServer::password_of(&logins, "steward")).await.unwrap();
+    let (_, list) = srv.get(&format!("{RES}/hand-ins"), Some(&steward)).await.unwrap();
+    let h = &list[0];
+    assert_eq!(
+        (h["version"].as_i64(), h["channel"].as_str(), h["actor"].as_str()),
+        (Some(1), Some("upload"), Some("steward")),
+        "{h}"
+    );
+    assert!(h["message"].as_str().unwrap().contains("start-up"), "{h}");
+}
