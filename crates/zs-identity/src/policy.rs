@@ -87,6 +87,8 @@ actions! {
     ResourceRead = "resource.read" => ALL;
     /// Download the rejected rows of a hand-in (the providing department and operators).
     ResourceRejects = "resource.rejects" => &[Steward, PlatformOperator];
+    /// Preview a resource's rows (own department's data, sensitive items masked), at a version or time.
+    ResourcePreview = "resource.preview" => &[Steward];
     /// Change a resource's hand-in settings, pull schedules and logical-access source.
     ResourceManage = "resource.manage" => &[Steward];
     /// Read the aggregation report (归集通报).

@@ -61,6 +61,7 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::rejects))
         .routes(routes!(resources::settings))
         .routes(routes!(resources::materialise))
+        .routes(routes!(resources::rows))
         .split_for_parts()
 }
 

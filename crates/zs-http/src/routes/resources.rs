@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
-use zs_identity::policy::{DataIngest, ResourceManage, ResourceRead, ResourceRejects};
+use zs_identity::policy::{DataIngest, ResourceManage, ResourcePreview, ResourceRead, ResourceRejects};
 use zs_ingest::{HandInRequest, Mode, RejectsFormat};
 use zs_types::{Error, ErrorCode};
 
@@ -383,4 +383,39 @@ pub(crate) async fn materialise(
 ) -> ApiResult<(StatusCode, Json<JobView>)> {
     let (job, _) = s.ingest.submit_materialise(&pass, &code(path), None).await?;
     Ok((StatusCode::ACCEPTED, Json(job.into())))
+}
+
+/// Which version to preview.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PreviewParams {
+    /// Version number; the current one by default.
+    version: Option<u64>,
+    /// Or the version current at this time (RFC 3339, e.g. `2026-11-01T00:00:00+08:00`).
+    as_of: Option<String>,
+    /// Rows, at most 200 (default 20).
+    limit: Option<usize>,
+}
+
+/// The first rows of the caller's own department's resource, at the current version, version N
+/// or as of a time; sensitive items (L3+) masked; the read is recorded.
+#[utoipa::path(get, path = "/api/v1/resources/{class}/{seq}/rows", operation_id = "resource.preview", tag = "resources",
+    params(("class" = String, Path), ("seq" = String, Path), PreviewParams),
+    responses((status = 200, description = "Rows", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn rows(
+    State(s): State<AppState>,
+    Auth(pass): Auth<ResourcePreview>,
+    ApiPath(path): ApiPath<(String, String)>,
+    Query(p): Query<PreviewParams>,
+) -> ApiResult<Json<zs_ingest::Preview>> {
+    let as_of = p
+        .as_of
+        .as_deref()
+        .map(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map(zs_types::clock::to_ms)
+                .map_err(|_| Error::invalid("as_of", "give the time as RFC 3339, e.g. 2026-11-01T00:00:00+08:00"))
+        })
+        .transpose()?;
+    Ok(Json(s.ingest.preview(&pass, &code(path), p.version, as_of, p.limit.unwrap_or(20)).await?))
 }

@@ -177,6 +177,21 @@ async fn upload_push_and_rejects(backend: Backend) {
     let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
     assert_eq!((r["current"]["version"].as_i64(), r["current"]["rows"].as_i64()), (Some(4), Some(4)), "{r}");
 
+    // The department previews its own rows at any version or time, masked; others may not.
+    let (s, p) = srv.get(&format!("{RES}/rows?version=1"), Some(&steward)).await.unwrap();
+    assert_eq!((s, p["version"].as_i64(), p["total_rows"].as_i64()), (200, Some(1), Some(2)), "{p}");
+    let first = &p["rows"][0];
+    assert_eq!(first["id_number"], "63**************34", "L3 items are masked: {first}");
+    assert_eq!(first["sex"], "1", "L2 items are shown: {first}");
+    let (_, now) = srv.get(&format!("{RES}/rows?limit=1"), Some(&steward)).await.unwrap();
+    assert_eq!((now["version"].as_i64(), now["rows"].as_array().unwrap().len()), (Some(4), 1), "{now}");
+    let (s, e) = srv.get(&format!("{RES}/rows?as_of=1990-01-01T00:00:00Z"), Some(&steward)).await.unwrap();
+    assert_eq!((s, e["code"].as_str()), (404, Some("not_found")), "nothing was handed in in 1990: {e}");
+    let (s, e) = srv.get(&format!("{RES}/rows?as_of=yesterday"), Some(&steward)).await.unwrap();
+    assert_eq!((s, e["field"].as_str()), (422, Some("as_of")), "{e}");
+    let (s, _) = srv.get(&format!("{RES}/rows"), Some(&datauser)).await.unwrap();
+    assert_eq!(s, 403);
+
     // Every hand-in is in the audit trail.
     let audit = srv.login("auditor", TestServer::password_of(&logins, "auditor")).await.unwrap();
     let (_, trail) = srv.get("/api/v1/audit?action=data.ingest", Some(&audit)).await.unwrap();
