@@ -15,7 +15,7 @@ use zs_identity::policy::{Authorized, ResourceManage, ResourceRead};
 use zs_meta::resources::{LiveSource, ProbeStats};
 use zs_types::{Error, ErrorCode, Outcome, Result, Role};
 
-use crate::pull::{base_select, cell, check_http, read_database, DbEvent, read_http, redact_http_url, Dialect, Select};
+use crate::pull::{base_select, cell, check_http, read_database, read_http, redact_http_url, DbEvent, Dialect, Select};
 use crate::service::IngestService;
 
 /// Where a live resource is read from.
@@ -211,8 +211,11 @@ impl IngestService {
     }
 
     async fn read_live_entry(&self, entry: &Entry, filter: &[(String, String)], limit: i64) -> Result<Vec<Record>> {
-        let source =
-            self.store.live_source(&entry.code).await?.ok_or_else(|| Error::not_found("live source of this resource"))?;
+        let source = self
+            .store
+            .live_source(&entry.code)
+            .await?
+            .ok_or_else(|| Error::not_found("live source of this resource"))?;
         if !(1..=MAX_LIVE_ROWS).contains(&limit) {
             return Err(Error::invalid("limit", format!("give a limit between 1 and {MAX_LIVE_ROWS}")));
         }
@@ -242,8 +245,10 @@ impl IngestService {
         filter: &[(String, String)],
         limit: i64,
     ) -> Result<Vec<Record>> {
-        let read =
-            self.identity.authorize::<zs_identity::policy::CatalogRead>(&pass.principal_arc(), pass.request_id()).await?;
+        let read = self
+            .identity
+            .authorize::<zs_identity::policy::CatalogRead>(&pass.principal_arc(), pass.request_id())
+            .await?;
         let entry = self.catalog.get_by_code(&read, code).await?;
         let p = pass.principal();
         if entry.org_id != p.org.id.0 || p.role() != Role::Steward {
@@ -264,7 +269,8 @@ impl IngestService {
     pub async fn live_status_as(&self, pass: &Authorized<ResourceRead>, code: &str, since: i64) -> Result<LiveStatus> {
         // Visibility of the resource decides visibility of its source.
         self.schedules(pass, code).await?;
-        let source = self.store.live_source(code).await?.ok_or_else(|| Error::not_found("live source of this resource"))?;
+        let source =
+            self.store.live_source(code).await?.ok_or_else(|| Error::not_found("live source of this resource"))?;
         let s = self.live_status(code, since).await?;
         Ok(LiveStatus {
             source: LiveView::from(&source),
@@ -288,15 +294,14 @@ impl IngestService {
     ) -> Result<Vec<Record>> {
         let ms = u64::try_from(source.timeout_ms).unwrap_or(1000);
         let started = Instant::now();
-        let result = match tokio::time::timeout(Duration::from_millis(ms), read_source(entry, spec, filter, limit, ms))
-            .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(Error::new(
-                ErrorCode::StoreUnavailable,
-                format!("the live source of {} did not answer within {ms} ms", entry.code),
-            )),
-        };
+        let result =
+            match tokio::time::timeout(Duration::from_millis(ms), read_source(entry, spec, filter, limit, ms)).await {
+                Ok(r) => r,
+                Err(_) => Err(Error::new(
+                    ErrorCode::StoreUnavailable,
+                    format!("the live source of {} did not answer within {ms} ms", entry.code),
+                )),
+            };
         let latency = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (ok, rows, msg) = match &result {
             Ok(r) => (true, r.len() as i64, None),
@@ -324,7 +329,8 @@ async fn read_source(
     match spec {
         LiveSpec::Database { url, table, query } => {
             let base = base_select(Dialect::of(url)?, table.as_deref(), query.as_deref())?;
-            let sel = Select { columns: Some(items), filters: filter.to_vec(), limit: Some(limit), ..Select::default() };
+            let sel =
+                Select { columns: Some(items), filters: filter.to_vec(), limit: Some(limit), ..Select::default() };
             let mut header: Vec<String> = Vec::new();
             let mut out = Vec::new();
             read_database(url, &base, &sel, &mut |ev| {
@@ -355,7 +361,13 @@ async fn read_source(
                 let rec: Record = r
                     .iter()
                     .filter_map(|(k, v)| item_of(k).map(|n| (n, serde_json::Value::String(cell(v)))))
-                    .map(|(k, v)| if v == serde_json::Value::String(String::new()) { (k, serde_json::Value::Null) } else { (k, v) })
+                    .map(|(k, v)| {
+                        if v == serde_json::Value::String(String::new()) {
+                            (k, serde_json::Value::Null)
+                        } else {
+                            (k, v)
+                        }
+                    })
                     .collect();
                 let matches = filter.iter().all(|(k, want)| rec.get(k).and_then(|v| v.as_str()) == Some(want.as_str()));
                 if matches {

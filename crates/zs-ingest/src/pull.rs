@@ -132,8 +132,10 @@ pub(crate) fn redact_http_url(url: &str) -> String {
     let base = redact_url(url);
     match base.split_once('?') {
         Some((path, query)) => {
-            let q: Vec<String> =
-                query.split('&').map(|kv| kv.split_once('=').map_or(kv.to_owned(), |(k, _)| format!("{k}=***"))).collect();
+            let q: Vec<String> = query
+                .split('&')
+                .map(|kv| kv.split_once('=').map_or(kv.to_owned(), |(k, _)| format!("{k}=***")))
+                .collect();
             format!("{path}?{}", q.join("&"))
         }
         None => base,
@@ -170,11 +172,7 @@ impl Dialect {
             Self::Postgres => '"',
             Self::MySql => '`',
         };
-        Ok(parts
-            .iter()
-            .map(|p| format!("{q}{}{q}", p.replace(q, &format!("{q}{q}"))))
-            .collect::<Vec<_>>()
-            .join("."))
+        Ok(parts.iter().map(|p| format!("{q}{}{q}", p.replace(q, &format!("{q}{q}")))).collect::<Vec<_>>().join("."))
     }
 
     fn placeholder(self, n: usize) -> String {
@@ -318,9 +316,7 @@ macro_rules! read_db {
         use futures::TryStreamExt;
         use sqlx::{Column, Connection, Executor, Row, Statement, TypeInfo};
         let url: &str = $url;
-        let failed = |what: &str, e: sqlx::Error| {
-            source_error(scrub(&format!("{what} {}: {e}", redact_url(url)), url))
-        };
+        let failed = |what: &str, e: sqlx::Error| source_error(scrub(&format!("{what} {}: {e}", redact_url(url)), url));
         let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, <$conn>::connect(url))
             .await
             .map_err(|_| source_error(format!("cannot connect to {}: no answer within 15 s", redact_url(url))))?
@@ -329,7 +325,7 @@ macro_rules! read_db {
             Dialect::Postgres => "BEGIN READ ONLY",
             Dialect::MySql => "START TRANSACTION READ ONLY",
         };
-        sqlx::raw_sql(begin).execute(&mut conn).await.map_err(|e| failed("cannot start a read on", e))?;
+        conn.execute(begin).await.map_err(|e| failed("cannot start a read on", e))?;
         let probe = format!("SELECT * FROM ({}) AS zs_src", $base);
         let cols: Vec<(String, String)> = conn
             .prepare(&probe)
@@ -354,12 +350,15 @@ macro_rules! read_db {
             while let Some(row) = rows.try_next().await.map_err(|e| failed("reading rows failed on", e))? {
                 let mut values = Vec::with_capacity(n);
                 for i in 0..n {
-                    values.push(row.try_get_unchecked::<Option<String>, _>(i).map_err(|e| failed("a value could not be read as text from", e))?);
+                    values.push(
+                        row.try_get_unchecked::<Option<String>, _>(i)
+                            .map_err(|e| failed("a value could not be read as text from", e))?,
+                    );
                 }
                 $sink(DbEvent::Row(values))?;
             }
         }
-        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut conn).await;
+        let _ = conn.execute("ROLLBACK").await;
         let _ = conn.close().await;
         Ok(())
     }};
@@ -428,8 +427,9 @@ pub(crate) async fn read_http(
             return Err(source_error(format!("{shown} sent more than {} MiB", MAX_HTTP_BYTES >> 20)));
         }
     }
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| source_error(format!("{shown} did not send JSON (line {} column {}): {e}", e.line(), e.column())))?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        source_error(format!("{shown} did not send JSON (line {} column {}): {e}", e.line(), e.column()))
+    })?;
     let path = records_path.unwrap_or("");
     let array = value
         .pointer(path)
@@ -467,7 +467,10 @@ impl PullSpec {
             "pull.database" => Self::Database(serde_json::from_value(spec.clone()).map_err(bad)?),
             "pull.http" => Self::Http(serde_json::from_value(spec.clone()).map_err(bad)?),
             other => {
-                return Err(Error::invalid("kind", format!("unknown pull kind '{other}': use pull.database or pull.http")))
+                return Err(Error::invalid(
+                    "kind",
+                    format!("unknown pull kind '{other}': use pull.database or pull.http"),
+                ))
             }
         };
         p.check()?;
@@ -552,7 +555,10 @@ impl PullSpec {
 pub(crate) fn check_http(url: &str, headers: &BTreeMap<String, String>) -> Result<()> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.len() < 10 {
-        return Err(Error::invalid("spec.url", format!("'{}' is not an http:// or https:// URL", redact_http_url(url))));
+        return Err(Error::invalid(
+            "spec.url",
+            format!("'{}' is not an http:// or https:// URL", redact_http_url(url)),
+        ));
     }
     for (k, v) in headers {
         reqwest::header::HeaderName::from_bytes(k.as_bytes())
@@ -578,7 +584,8 @@ impl IngestService {
         job: &JobRow,
     ) -> std::result::Result<(String, Option<String>), PullFailure> {
         let actor = sched.created_by.ok_or_else(|| Error::forbidden("the schedule has no creator to act for"))?;
-        let user = self.store.get_user(UserId(actor)).await?.ok_or_else(|| Error::not_found("the schedule's creator"))?;
+        let user =
+            self.store.get_user(UserId(actor)).await?.ok_or_else(|| Error::not_found("the schedule's creator"))?;
         if user.disabled {
             return Err(Error::forbidden(format!("{}, who created the schedule, is disabled", user.username)).into());
         }
@@ -591,7 +598,8 @@ impl IngestService {
         let spec = PullSpec::parse(&sched.kind, &spec)?;
         spec.check_against(&entry)?;
         let file = self.data_dir.join("uploads").join(format!("pull-{}.csv", uuid::Uuid::now_v7()));
-        let pulled = self.pull_to_file(&spec, sched.watermark.as_deref(), &file).await;
+        let items: Vec<(String, String)> = entry.body.items.iter().map(|i| (i.name.clone(), i.label.clone())).collect();
+        let pulled = self.pull_to_file(&spec, sched.watermark.as_deref(), &items, &file).await;
         let pulled = match pulled {
             Ok(p) => p,
             Err(e) => {
@@ -621,10 +629,9 @@ impl IngestService {
         };
         let h = self.run_hand_in(&pass.principal_arc(), None, &req, Some(job.id), Arc::new(AtomicU64::new(0))).await?;
         match h.outcome.as_str() {
-            "committed" => Ok((
-                format!("version {}: {}", h.version.unwrap_or(0), h.message.unwrap_or_default()),
-                pulled.watermark,
-            )),
+            "committed" => {
+                Ok((format!("version {}: {}", h.version.unwrap_or(0), h.message.unwrap_or_default()), pulled.watermark))
+            }
             _ => Err(PullFailure {
                 error: Error::invalid("rows", h.message.unwrap_or_else(|| "the pulled rows were rejected".into())),
                 retry: false,
@@ -633,7 +640,13 @@ impl IngestService {
     }
 
     /// Stream the source's rows into a CSV file.
-    async fn pull_to_file(&self, spec: &PullSpec, watermark: Option<&str>, file: &Path) -> Result<Pulled> {
+    async fn pull_to_file(
+        &self,
+        spec: &PullSpec,
+        watermark: Option<&str>,
+        items: &[(String, String)],
+        file: &Path,
+    ) -> Result<Pulled> {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(io_error)?;
         }
@@ -674,17 +687,32 @@ impl IngestService {
             PullSpec::Http(h) => {
                 let records =
                     read_http(&h.url, &h.headers, h.records_path.as_deref(), &[], Duration::from_secs(300)).await?;
+                // Keys are item names (any case) or Chinese labels: normalise them to item names.
+                let item_of = |k: &str| -> String {
+                    items
+                        .iter()
+                        .find(|(n, l)| n.eq_ignore_ascii_case(k) || l == k)
+                        .map_or_else(|| k.to_owned(), |(n, _)| n.clone())
+                };
                 let mut keys: Vec<String> = Vec::new();
-                for r in &records {
-                    for k in r.keys() {
-                        if !keys.contains(k) {
-                            keys.push(k.clone());
+                let mut normalised = Vec::with_capacity(records.len());
+                for (i, r) in records.iter().enumerate() {
+                    let mut rec: BTreeMap<String, &serde_json::Value> = BTreeMap::new();
+                    for (k, v) in r {
+                        let item = item_of(k);
+                        if rec.insert(item.clone(), v).is_some() {
+                            return Err(source_error(format!("record {i} gives item '{item}' twice")));
+                        }
+                        if !keys.contains(&item) {
+                            keys.push(item);
                         }
                     }
+                    normalised.push(rec);
                 }
                 w.write_record(&keys).map_err(io_error)?;
-                for r in &records {
-                    w.write_record(keys.iter().map(|k| r.get(k).map(cell).unwrap_or_default())).map_err(io_error)?;
+                for r in &normalised {
+                    w.write_record(keys.iter().map(|k| r.get(k).map(|v| cell(v)).unwrap_or_default()))
+                        .map_err(io_error)?;
                 }
                 pulled.rows = records.len() as u64;
             }
@@ -694,6 +722,14 @@ impl IngestService {
         inner.into_inner().map_err(io_error)?.sync_all().map_err(io_error)?;
         Ok(pulled)
     }
+}
+
+/// Compile-time guard: database reads must stay `Send` (HTTP handlers await them). `sqlx::raw_sql`
+/// breaks this through a higher-ranked `Executor` bound, so plain `&str` statements are used.
+#[allow(dead_code)]
+fn _send_check(url: &str, base: &str, sel: &Select, sink: &mut (dyn FnMut(DbEvent<'_>) -> Result<()> + Send)) {
+    fn is_send<T: Send>(_: T) {}
+    is_send(read_database(url, base, sel, sink));
 }
 
 #[cfg(test)]
@@ -725,7 +761,8 @@ mod tests {
 
     #[test]
     fn specs_are_checked_and_redacted() {
-        let spec = serde_json::json!({"url": "postgres://dept:s3cret@db:5432/x", "table": "people", "mode": "incremental"});
+        let spec =
+            serde_json::json!({"url": "postgres://dept:s3cret@db:5432/x", "table": "people", "mode": "incremental"});
         let e = PullSpec::parse("pull.database", &spec).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("spec.watermark_column"));
         let spec = serde_json::json!({"url": "postgres://dept:s3cret@db:5432/x", "table": "people"});

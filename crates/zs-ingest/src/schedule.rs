@@ -109,10 +109,7 @@ impl Cron {
         if parts.len() != 5 {
             return Err(Error::invalid(
                 "cron",
-                format!(
-                    "'{expr}' has {} fields; give five: minute hour day-of-month month day-of-week",
-                    parts.len()
-                ),
+                format!("'{expr}' has {} fields; give five: minute hour day-of-month month day-of-week", parts.len()),
             ));
         }
         let f = |i: usize| parse_field(parts[i], FIELDS[i]);
@@ -156,7 +153,11 @@ impl Cron {
         while t < limit {
             if self.months & (1 << u8::from(t.month())) == 0 {
                 // First minute of the next month.
-                let (y, m) = if t.month() == time::Month::December { (t.year() + 1, 1) } else { (t.year(), u8::from(t.month()) + 1) };
+                let (y, m) = if t.month() == time::Month::December {
+                    (t.year() + 1, 1)
+                } else {
+                    (t.year(), u8::from(t.month()) + 1)
+                };
                 let month = time::Month::try_from(m).ok()?;
                 let date = time::Date::from_calendar_date(y, month, 1).ok()?;
                 t = date.with_hms(0, 0, 0).ok()?.assume_offset(BEIJING);
@@ -449,7 +450,9 @@ impl IngestService {
             Err(PullFailure { error, retry: false }) => {
                 tracing::warn!(schedule = sched.id, job = job.id, error = %error.message, "pull failed; not retried");
                 self.store.finish(job.id, false, &error.message, now()).await?;
-                self.store.record_schedule_run(sched.id, now(), "failed", &error.message, sched.failures + 1, None).await
+                self.store
+                    .record_schedule_run(sched.id, now(), "failed", &error.message, sched.failures + 1, None)
+                    .await
             }
         }
     }
@@ -516,7 +519,7 @@ impl Scheduler {
 /// refused actors are not.
 pub(crate) fn retryable(e: &Error) -> bool {
     !matches!(e.code, ErrorCode::InvalidInput | ErrorCode::Forbidden | ErrorCode::NotFound | ErrorCode::Unauthenticated)
-        && !(e.code == ErrorCode::Conflict && !e.message.contains("another hand-in"))
+        && (e.code != ErrorCode::Conflict || e.message.contains("another hand-in"))
 }
 
 #[cfg(test)]

@@ -110,13 +110,15 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     search::rebuild(&state).await?;
     // Jobs that were running when the process stopped are queued again or failed with a reason.
     state.ingest.recover().await.map_err(|e| anyhow::anyhow!("recovering jobs: {}", e.message))?;
-    let workers: Vec<_> = (0..state.config.ingest_workers.max(1))
+    let mut workers: Vec<_> = (0..state.config.ingest_workers.max(1))
         .map(|i| {
             tokio::spawn(
                 zs_ingest::Worker::new(state.ingest.clone(), &format!("worker-{}-{i}", std::process::id())).run(),
             )
         })
         .collect();
+    // Due pull schedules become jobs (safe on several nodes: one job per schedule and fire time).
+    workers.push(tokio::spawn(zs_ingest::Scheduler::new(state.ingest.clone()).run()));
     let config = state.config.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;

@@ -11,6 +11,7 @@ mod credentials;
 mod me;
 mod ops;
 mod orgs;
+pub mod pulls;
 pub mod resources;
 mod stats;
 mod users;
@@ -60,6 +61,15 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::push))
         .routes(routes!(resources::rejects))
         .routes(routes!(resources::settings))
+        .routes(routes!(pulls::list, pulls::create))
+        .routes(routes!(pulls::get))
+        .routes(routes!(pulls::enable))
+        .routes(routes!(pulls::disable))
+        .routes(routes!(pulls::delete))
+        .routes(routes!(pulls::run))
+        .routes(routes!(pulls::read_live, pulls::register_live))
+        .routes(routes!(pulls::delete_live))
+        .routes(routes!(pulls::live_status))
         .routes(routes!(resources::materialise))
         .routes(routes!(resources::rows))
         .split_for_parts()

@@ -11,5 +11,6 @@ mod catalog_search;
 mod credentials;
 mod login;
 mod ops;
+mod pulls;
 mod resources;
 mod scope;
