@@ -64,6 +64,9 @@ config! {
     max_upload_bytes: u64 = 1024 * 1024 * 1024;
     /// Hand-in jobs run at the same time.
     ingest_workers: u64 = 2;
+    /// Versions of each resource table kept by compaction after a hand-in, unless the resource
+    /// sets its own; 0 keeps every version.
+    keep_versions: u64 = 0;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.

@@ -245,8 +245,8 @@ impl IngestService {
             ..h
         };
         let recorded = self.finish_hand_in(who, request_id, &h).await?;
-        if let Some(keep) = self.settings_of(&entry.code).await?.keep_versions {
-            let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+        let keep = self.settings_of(&entry.code).await?.keep_versions.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
+        if let Some(keep) = keep.or(self.default_keep_versions) {
             tokio::task::spawn_blocking(move || table.vacuum(keep)).await.ok();
         }
         Ok(recorded)

@@ -49,6 +49,8 @@ pub struct IngestService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) data_dir: PathBuf,
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// Versions kept when a resource sets no retention (operator setting); none keeps all.
+    pub(crate) default_keep_versions: Option<usize>,
 }
 
 impl IngestService {
@@ -61,7 +63,22 @@ impl IngestService {
         clock: Arc<dyn Clock>,
         data_dir: &Path,
     ) -> Self {
-        Self { store, identity, catalog, audit, clock, data_dir: data_dir.to_path_buf(), wake: Arc::default() }
+        Self {
+            store,
+            identity,
+            catalog,
+            audit,
+            clock,
+            data_dir: data_dir.to_path_buf(),
+            wake: Arc::default(),
+            default_keep_versions: None,
+        }
+    }
+
+    /// Keep this many versions of a resource whose steward set no retention (0 keeps all).
+    pub fn with_default_keep_versions(mut self, keep: u64) -> Self {
+        self.default_keep_versions = (keep > 0).then(|| usize::try_from(keep).unwrap_or(usize::MAX));
+        self
     }
 
     /// The folder of a resource's table.

@@ -57,7 +57,8 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         Some(Arc::new(search::Adapter(search.clone()))),
     );
     let ingest =
-        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir);
+        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir)
+            .with_default_keep_versions(config.keep_versions);
     Ok(AppState {
         identity,
         catalog,

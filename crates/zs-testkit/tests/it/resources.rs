@@ -200,6 +200,20 @@ async fn upload_push_and_rejects(backend: Backend) {
         .map(|a| a.iter().filter(|r| r["outcome"] != "allowed" && r["outcome"] != "denied").count())
         .unwrap_or(0);
     assert!(n >= 4, "{trail}");
+
+    // Retention: with two versions kept, the next hand-in compacts the older ones away.
+    let (s, _) = srv
+        .put(&format!("{RES}/settings"), Some(&steward), &json!({"max_error_rate": null, "keep_versions": 2}))
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    let (_, job) = upload(&srv, &steward, "again.jsonl", "&mode=upsert", lines.into()).await;
+    assert_eq!(wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await["job"]["state"], "succeeded");
+    let (_, r) = srv.get(RES, Some(&steward)).await.unwrap();
+    let kept: Vec<i64> = r["versions"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+    assert_eq!(kept, [5, 4], "{r}");
+    let (s, e) = srv.get(&format!("{RES}/rows?version=1"), Some(&steward)).await.unwrap();
+    assert_eq!((s, e["code"].as_str()), (404, Some("not_found")), "version 1 was compacted: {e}");
 }
 
 on_backends!(base_libraries_pass_their_own_checks);
