@@ -346,6 +346,9 @@ impl Worker {
         let Some(job) = s.store.claim(&self.name, s.now_ms()).await? else { return Ok(false) };
         let now = || s.now_ms();
         match job.kind.as_str() {
+            // A scheduled materialisation carries its schedule (queued by the scheduler) and is
+            // retried and recorded like a pull.
+            "materialise" if job.payload.contains("\"schedule\"") => s.run_pull_job(&job).await?,
             "ingest.file" | "ingest.push" | "materialise" => match s.run_job(&job).await {
                 Ok(msg) => s.store.finish(job.id, true, &msg, now()).await?,
                 // Bad input, a refused actor or a missing entry will not get better by retrying.

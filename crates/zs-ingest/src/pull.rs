@@ -90,6 +90,9 @@ pub enum PullSpec {
     Database(DatabasePull),
     /// `pull.http`.
     Http(HttpPull),
+    /// `materialise`: rebuild a theme library from its sources (no parameters: the target
+    /// entry's name selects the definition).
+    Materialise,
 }
 
 /// How a failed pull continues.
@@ -466,10 +469,11 @@ impl PullSpec {
         let p = match kind {
             "pull.database" => Self::Database(serde_json::from_value(spec.clone()).map_err(bad)?),
             "pull.http" => Self::Http(serde_json::from_value(spec.clone()).map_err(bad)?),
+            "materialise" => Self::Materialise,
             other => {
                 return Err(Error::invalid(
                     "kind",
-                    format!("unknown pull kind '{other}': use pull.database or pull.http"),
+                    format!("unknown schedule kind '{other}': use pull.database, pull.http or materialise"),
                 ))
             }
         };
@@ -500,6 +504,7 @@ impl PullSpec {
                 }
                 Ok(())
             }
+            Self::Materialise => Ok(()),
         }
     }
 
@@ -508,6 +513,18 @@ impl PullSpec {
         let mode = match self {
             Self::Database(d) => d.mode,
             Self::Http(h) => h.mode,
+            Self::Materialise => {
+                return match crate::theme::theme_library(&entry.body.name) {
+                    Some(_) => Ok(()),
+                    None => Err(Error::invalid(
+                        "kind",
+                        format!(
+                            "{} ({}) is not a theme library defined over other resources",
+                            entry.code, entry.body.name
+                        ),
+                    )),
+                }
+            }
         };
         if mode == PullMode::Incremental && !entry.body.items.iter().any(|i| i.key) {
             return Err(Error::invalid(
@@ -523,6 +540,7 @@ impl PullSpec {
         match self {
             Self::Database(_) => "pull.database",
             Self::Http(_) => "pull.http",
+            Self::Materialise => "materialise",
         }
     }
 
@@ -531,6 +549,7 @@ impl PullSpec {
         match self {
             Self::Database(d) => serde_json::to_value(d),
             Self::Http(h) => serde_json::to_value(h),
+            Self::Materialise => Ok(serde_json::json!({})),
         }
         .unwrap_or_default()
     }
@@ -547,6 +566,7 @@ impl PullSpec {
                 ..h.clone()
             })
             .unwrap_or_default(),
+            Self::Materialise => serde_json::json!({}),
         }
     }
 }
@@ -597,6 +617,10 @@ impl IngestService {
             .map_err(|_| Error::invalid("spec", "the schedule's parameters cannot be read"))?;
         let spec = PullSpec::parse(&sched.kind, &spec)?;
         spec.check_against(&entry)?;
+        if spec == PullSpec::Materialise {
+            let h = self.materialise(&pass, &entry.code, Some(job.id)).await?;
+            return Ok((format!("version {}: {}", h.version.unwrap_or(0), h.message.unwrap_or_default()), None));
+        }
         let file = self.data_dir.join("uploads").join(format!("pull-{}.csv", uuid::Uuid::now_v7()));
         let items: Vec<(String, String)> = entry.body.items.iter().map(|i| (i.name.clone(), i.label.clone())).collect();
         let pulled = self.pull_to_file(&spec, sched.watermark.as_deref(), &items, &file).await;
@@ -610,6 +634,7 @@ impl IngestService {
         let (mode, channel) = match &spec {
             PullSpec::Database(d) => (d.mode, "pull.database"),
             PullSpec::Http(h) => (h.mode, "pull.http"),
+            PullSpec::Materialise => return Err(Error::internal("a materialisation has no file to pull").into()),
         };
         if pulled.rows == 0 && mode == PullMode::Incremental {
             let _ = std::fs::remove_file(&file);
@@ -654,6 +679,7 @@ impl IngestService {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
         let mut pulled = Pulled { rows: 0, watermark: None };
         match spec {
+            PullSpec::Materialise => return Err(Error::internal("a materialisation has no rows to pull")),
             PullSpec::Database(d) => {
                 let dialect = Dialect::of(&d.url)?;
                 let base = base_select(dialect, d.table.as_deref(), d.query.as_deref())?;

@@ -188,7 +188,7 @@ pub struct ScheduleView {
     pub id: i64,
     /// Target resource code.
     pub code: String,
-    /// pull.database | pull.http.
+    /// pull.database | pull.http | materialise.
     pub kind: String,
     /// The pull's parameters, credentials redacted.
     pub spec: serde_json::Value,

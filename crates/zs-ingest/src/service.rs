@@ -168,8 +168,9 @@ impl IngestService {
         Ok(job)
     }
 
-    /// Pull schedules of a resource.
-    pub async fn schedules(&self, pass: &Authorized<ResourceRead>, code: &str) -> Result<Vec<Schedule>> {
+    /// Pull schedules of a resource, with their raw specs (credentials included): for this crate
+    /// only; callers outside get the redacted `schedule_views`.
+    pub(crate) async fn schedules(&self, pass: &Authorized<ResourceRead>, code: &str) -> Result<Vec<Schedule>> {
         let entry = self.visible_entry(pass, code).await?;
         self.store.list_schedules(Some(&entry.code)).await
     }

@@ -254,6 +254,33 @@ async fn base_libraries_pass_their_own_checks(backend: Backend) {
     let legal = seeded.iter().find(|s| s.entry == "法人单位基础信息").unwrap();
     assert!(lineage.iter().any(|l| l["code"] == legal.code.as_str() && l["version"] == 1), "{lineage:?}");
     assert_eq!(lineage.len(), 3);
+    // Materialised on a schedule too: every minute, run by the scheduler as the creator.
+    let manage = srv.state.identity.authorize::<zs_identity::policy::ResourceManage>(&who, None).await.unwrap();
+    let e = srv.state.ingest.create_schedule(&manage, &population.code, "materialise", &json!({}), "* * * * *").await;
+    assert!(e.is_err(), "only the department's own theme libraries");
+    let sched =
+        srv.state.ingest.create_schedule(&manage, &theme.code, "materialise", &json!({}), "* * * * *").await.unwrap();
+    srv.clock.advance(time::Duration::minutes(2));
+    let mut version = None;
+    for _ in 0..300 {
+        let list = srv.store.list_hand_ins(Some(&theme.code), None, 1).await.unwrap();
+        if list[0].version == Some(3) {
+            version = list[0].version;
+            assert_eq!(list[0].channel, "materialise");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(version, Some(3), "the scheduled materialisation ran");
+    let views = srv
+        .state
+        .ingest
+        .schedule_views(&srv.state.identity.authorize(&who, None).await.unwrap(), &theme.code)
+        .await
+        .unwrap();
+    let v = views.iter().find(|v| v.id == sched.id).unwrap();
+    assert_eq!(v.kind, "materialise");
+
     // A resource that is not a theme library cannot be materialised.
     let e = srv.state.ingest.materialise(&pass, &population.code, None).await.unwrap_err();
     assert!(e.message.contains("provided by") || e.message.contains("not a theme library"), "{e:?}");
