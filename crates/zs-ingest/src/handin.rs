@@ -190,26 +190,8 @@ impl IngestService {
             Error::internal("the rejected rows could not be stored")
         })?;
         let base = HandIn {
-            id: 0,
-            code: entry.code.clone(),
-            entry_id: entry.id,
-            org_id: entry.org_id,
-            channel: req.channel.clone(),
-            mode: req.mode.as_str().into(),
-            actor_user: Some(who.user.id.0),
-            actor_name: who.user.username.clone(),
-            outcome: "failed".into(),
-            version: None,
-            total_rows: None,
-            rows_read: 0,
-            rows_written: 0,
-            rows_rejected: 0,
-            message: None,
             rejects_file: rejects_file.as_ref().map(|_| rejects_rel.clone()),
-            job_id,
-            lineage: None,
-            started_at: started,
-            finished_at: self.now_ms(),
+            ..self.failed_hand_in(&entry, who, &req.channel, req.mode, job_id, started)
         };
         let report = match report {
             Ok(r) => r,
@@ -250,6 +232,40 @@ impl IngestService {
             tokio::task::spawn_blocking(move || table.vacuum(keep)).await.ok();
         }
         Ok(recorded)
+    }
+
+    /// A hand-in record that failed before counting anything; callers fill in what happened.
+    pub(crate) fn failed_hand_in(
+        &self,
+        entry: &zs_catalog::Entry,
+        who: &Principal,
+        channel: &str,
+        mode: Mode,
+        job_id: Option<i64>,
+        started: i64,
+    ) -> HandIn {
+        HandIn {
+            id: 0,
+            code: entry.code.clone(),
+            entry_id: entry.id,
+            org_id: entry.org_id,
+            channel: channel.to_owned(),
+            mode: mode.as_str().into(),
+            actor_user: Some(who.user.id.0),
+            actor_name: who.user.username.clone(),
+            outcome: "failed".into(),
+            version: None,
+            total_rows: None,
+            rows_read: 0,
+            rows_written: 0,
+            rows_rejected: 0,
+            message: None,
+            rejects_file: None,
+            job_id,
+            lineage: None,
+            started_at: started,
+            finished_at: self.now_ms(),
+        }
     }
 
     /// Record the hand-in and its audit event.

@@ -65,26 +65,7 @@ impl IngestService {
         let code = req.code.clone();
         let payload = serde_json::to_string(&Payload { actor: pass.principal().user.id.0, request: req })
             .map_err(|_| Error::internal("encoding the job"))?;
-        let now = self.now_ms();
-        let (job, created) = self
-            .store
-            .enqueue(
-                NewJob {
-                    kind: kind.as_str().into(),
-                    subject: Some(subject(&code)),
-                    payload,
-                    max_attempts: MAX_ATTEMPTS,
-                    run_after: now,
-                    idempotency_key: key,
-                    created_by: Some(pass.principal().user.id.0),
-                },
-                now,
-            )
-            .await?;
-        if created {
-            self.wake.notify_one();
-        }
-        Ok((job, created))
+        self.enqueue_for(pass, kind.as_str(), &code, payload, key).await
     }
 
     /// Push a JSON batch (records keyed by item name or Chinese label) under the sender's
@@ -195,22 +176,29 @@ impl IngestService {
             ));
         }
         let payload = serde_json::json!({ "actor": pass.principal().user.id.0, "code": entry.code }).to_string();
+        self.enqueue_for(pass, "materialise", &entry.code, payload, key).await
+    }
+
+    /// Queue a job of `kind` on a resource for the caller and wake a worker.
+    async fn enqueue_for(
+        &self,
+        pass: &Authorized<DataIngest>,
+        kind: &str,
+        code: &str,
+        payload: String,
+        key: Option<String>,
+    ) -> Result<(JobRow, bool)> {
         let now = self.now_ms();
-        let (job, created) = self
-            .store
-            .enqueue(
-                NewJob {
-                    kind: "materialise".into(),
-                    subject: Some(subject(&entry.code)),
-                    payload,
-                    max_attempts: MAX_ATTEMPTS,
-                    run_after: now,
-                    idempotency_key: key,
-                    created_by: Some(pass.principal().user.id.0),
-                },
-                now,
-            )
-            .await?;
+        let job = NewJob {
+            kind: kind.into(),
+            subject: Some(subject(code)),
+            payload,
+            max_attempts: MAX_ATTEMPTS,
+            run_after: now,
+            idempotency_key: key,
+            created_by: Some(pass.principal().user.id.0),
+        };
+        let (job, created) = self.store.enqueue(job, now).await?;
         if created {
             self.wake.notify_one();
         }

@@ -41,28 +41,7 @@ impl IngestService {
         let target = self.open_table(&entry)?;
         let sources: Vec<(&str, &zs_tables::Table)> = tables.iter().map(|(n, t)| (*n, t)).collect();
         let result = zs_query::materialise(lib.sql, &sources, &target, &who.user.username).await;
-        let base = HandIn {
-            id: 0,
-            code: entry.code.clone(),
-            entry_id: entry.id,
-            org_id: entry.org_id,
-            channel: "materialise".into(),
-            mode: "replace".into(),
-            actor_user: Some(who.user.id.0),
-            actor_name: who.user.username.clone(),
-            outcome: "failed".into(),
-            version: None,
-            total_rows: None,
-            rows_read: 0,
-            rows_written: 0,
-            rows_rejected: 0,
-            message: None,
-            rejects_file: None,
-            job_id,
-            lineage: None,
-            started_at: started,
-            finished_at: self.now_ms(),
-        };
+        let base = self.failed_hand_in(&entry, &who, "materialise", crate::handin::Mode::Replace, job_id, started);
         match result {
             Ok(m) => {
                 let lineage: Vec<serde_json::Value> = m
