@@ -14,5 +14,6 @@ mod routes;
 pub mod session;
 pub mod state;
 
+pub use routes::resources::save_body;
 pub use routes::{api_router, ops_router};
 pub use state::AppState;

@@ -24,6 +24,7 @@ mod preview;
 mod pull;
 mod reconcile;
 mod rejects;
+mod report;
 mod schedule;
 pub mod seed;
 mod service;
@@ -36,6 +37,10 @@ pub use live::{LiveSpec, LiveStatus, LiveView, MAX_LIVE_ROWS};
 pub use preview::{Preview, MAX_PREVIEW_ROWS};
 pub use pull::{DatabasePull, HttpPull, PullMode, PullSpec};
 pub use rejects::{RejectsFormat, REJECTS_HEADER};
+pub use report::{
+    channel_label_en, channel_label_zh, cycle_allowance_ms, fmt_beijing_ms, month_bounds, month_of, parse_month,
+    timeliness, AggregationReport, ChannelMix, EntryFigures, Figures, GroupFigures, Timeliness,
+};
 pub use schedule::{Cron, ScheduleView, Scheduler, BEIJING};
 pub use service::{IngestService, ResourceView};
 pub use theme::theme_library;

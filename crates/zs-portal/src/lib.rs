@@ -30,7 +30,7 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, users,
+        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -67,6 +67,20 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/entries/{id}/obligation", post(catalog_entry::obligation))
         .route("/catalog/entries/{id}/approve", post(catalog_entry::approve))
         .route("/catalog/entries/{id}/return", post(catalog_entry::return_for_correction))
+        .route("/ingest", get(resource::list))
+        .route("/resources/{class}/{seq}", get(resource::show))
+        .route(
+            "/resources/{class}/{seq}/upload",
+            // The file is streamed to disk under `max_upload_bytes` (see `resource::upload`),
+            // not held under the general body limit.
+            post(resource::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/resources/{class}/{seq}/policy", post(resource::policy))
+        .route("/hand-ins/{id}/rejects.csv", get(resource::rejects_csv))
+        .route("/hand-ins/{id}/rejects.xlsx", get(resource::rejects_xlsx))
+        .route("/jobs/{id}", get(resource::job))
+        .route("/reports/aggregation", get(report::show))
+        .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/static/{file}", get(assets::serve))
         .method_not_allowed_fallback(errors::method_not_allowed)
         .fallback(errors::not_found)

@@ -199,6 +199,8 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("catalog", "/catalog", "nav.catalog", "catalog.read"),
     ("review", "/catalog/review", "nav.review", "catalog.review"),
     ("deadlines", "/catalog/deadlines", "nav.deadlines", "catalog.read"),
+    ("ingest", "/ingest", "nav.ingest", "data.ingest"),
+    ("report", "/reports/aggregation", "nav.report", "report.aggregation"),
     ("orgs", "/orgs", "nav.orgs", "org.read"),
     ("users", "/users", "nav.users", "user.read"),
     ("credentials", "/credentials", "nav.credentials", "credential.read"),

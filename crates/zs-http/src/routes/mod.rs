@@ -12,6 +12,7 @@ mod me;
 mod ops;
 mod orgs;
 pub mod pulls;
+pub mod reports;
 pub mod resources;
 mod stats;
 mod users;
@@ -72,6 +73,7 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pulls::live_status))
         .routes(routes!(resources::materialise))
         .routes(routes!(resources::rows))
+        .routes(routes!(reports::aggregation))
         .split_for_parts()
 }
 

@@ -1,4 +1,4 @@
-//! Pages of the catalogue, against the demo city with the demo catalogue (387 entries in every
+//! Pages of the catalogue, against the demo city with the demo catalogue (389 entries in every
 //! workflow state) and a real search index.
 
 use super::{Resp, T};
@@ -25,7 +25,9 @@ impl zs_catalog::EntryIndex for Ix {
 pub(super) struct C {
     t: T,
     pub(super) cat: CatalogService,
-    identity: IdentityService,
+    pub(super) identity: IdentityService,
+    /// The hand-in service (to run queued jobs).
+    pub(super) ingest: zs_ingest::IngestService,
 }
 
 impl std::ops::Deref for C {
@@ -123,7 +125,7 @@ pub(super) async fn setup_catalogue() -> C {
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
-        ingest,
+        ingest: ingest.clone(),
         search,
         audit: sink,
         config: Arc::new(config),
@@ -132,7 +134,7 @@ pub(super) async fn setup_catalogue() -> C {
     };
     let app = super::router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     let t = T { app, passwords: seeded.logins.iter().cloned().collect(), _dir: dir };
-    C { t, cat: catalog, identity }
+    C { t, cat: catalog, identity, ingest }
 }
 
 /// The id in a redirect to an entry page.

@@ -106,6 +106,8 @@ const CATALOG_LINKS: &[(&str, &str, &str, &str, &str)] = &[
         "catalog.obligation",
     ),
     ("catalog-exchange", "/catalog/exchange", "tile.catalog_exchange", "tile.catalog_exchange_desc", "catalog.export"),
+    ("ingest", "/ingest", "tile.ingest", "tile.ingest_desc", "data.ingest"),
+    ("report", "/reports/aggregation", "tile.report", "tile.report_desc", "report.aggregation"),
 ];
 
 /// Whether a role works with the catalogue day to day (the three administrators do not).
@@ -115,14 +117,13 @@ fn catalogue_role(role: Role) -> bool {
 
 /// Later capabilities shown as disabled tiles, per role: (id, title, description).
 fn coming_soon(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
-    const INGEST: (&str, &str, &str) = ("ingest", "soon.ingest", "soon.ingest_desc");
     const SHARE: (&str, &str, &str) = ("share", "soon.share", "soon.share_desc");
     const GOVERN: (&str, &str, &str) = ("govern", "soon.govern", "soon.govern_desc");
     const APPLY: (&str, &str, &str) = ("apply", "soon.apply", "soon.apply_desc");
     const LEDGER: (&str, &str, &str) = ("ledger", "soon.ledger", "soon.ledger_desc");
     match role {
-        Role::PlatformOperator => &[INGEST, SHARE, GOVERN],
-        Role::Steward => &[INGEST, GOVERN],
+        Role::PlatformOperator => &[SHARE, GOVERN],
+        Role::Steward => &[GOVERN],
         Role::DataUser => &[APPLY],
         Role::SystemAdmin | Role::SecurityAdmin => &[],
         Role::AuditAdmin => &[LEDGER],

@@ -16,5 +16,7 @@ pub mod credentials;
 pub mod dashboard;
 pub mod errors;
 pub mod orgs;
+pub mod report;
+pub mod resource;
 pub mod secret;
 pub mod users;

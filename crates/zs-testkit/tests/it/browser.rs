@@ -220,3 +220,42 @@ async fn catalogue_submit_return_correct_publish() {
         srv.state.catalog.all_entries().await.unwrap().into_iter().find(|x| x.body.name == "机动车驾驶证信息").unwrap();
     assert_eq!((published.status.as_str(), published.published_version), ("published", Some(1)));
 }
+
+/// After a hand-in, the steward opens the aggregation report (rate and SVG charts), the 数据归集
+/// list from the navigation, and the resource page with its current version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_and_resource_pages() {
+    let srv = TestServer::start(Backend::Sqlite, "browser_report").await.unwrap();
+    let logins = srv.seed_demo_catalogue().await;
+    let Some((c, _driver)) = browser("report_and_resource_pages").await else { return };
+    let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
+    let token = srv.login("steward", &pw("steward")).await.unwrap();
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n";
+    let url = "/api/v1/resources/101001000/000001/uploads?file_name=p.csv";
+    let (s, job) = srv.post_raw(url, Some(&token), Some("text/csv"), csv.into()).await.unwrap();
+    assert_eq!(s, 202, "{job}");
+    for _ in 0..500 {
+        let (_, j) = srv.get(&format!("/api/v1/jobs/{}", job["id"]), Some(&token)).await.unwrap();
+        if j["job"]["state"] == "succeeded" {
+            break;
+        }
+        assert_ne!(j["job"]["state"], "failed", "{j}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let result = async {
+        log_in(&c, &srv.url, "steward", &pw("steward")).await?;
+        c.goto(&format!("{}/reports/aggregation", srv.url)).await?;
+        let rate = c.find(Locator::Id("report-rate")).await?.text().await?;
+        assert!(rate.ends_with('%') && rate != "0.0%", "one entry has data: {rate}");
+        c.find(Locator::Css("#chart-dept-rate svg rect")).await?;
+        c.find(Locator::Id("nav-ingest")).await?.click().await?;
+        c.wait().for_element(Locator::Id("ingest-table")).await?;
+        c.goto(&format!("{}/resources/101001000/000001", srv.url)).await?;
+        assert_eq!(c.find(Locator::Id("current-rows")).await?.text().await?, "1");
+        c.find(Locator::Id("upload-form")).await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    result.unwrap();
+}

@@ -12,5 +12,6 @@ mod credentials;
 mod login;
 mod ops;
 mod pulls;
+mod report;
 mod resources;
 mod scope;
