@@ -112,7 +112,7 @@ async fn aggregation_report_figures(backend: Backend) {
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(book.sheet_names(), ["汇总", "部门", "区县", "明细"]);
     let summary = book.worksheet_range("汇总").unwrap();
-    let rate_row = summary.rows().find(|r| r[0].to_string() == "应归尽归率").unwrap();
+    let rate_row = summary.rows().find(|r| r[0] == "应归尽归率").unwrap();
     let cell = rate_row[1].to_string().parse::<f64>().unwrap();
     assert!((cell - rate).abs() < 1e-12, "{cell}");
     let detail = book.worksheet_range("明细").unwrap();
