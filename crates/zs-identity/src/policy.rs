@@ -169,6 +169,7 @@ mod tests {
         for (name, roles) in ACTIONS {
             let writes = !(name.ends_with(".read")
                 || name.ends_with(".export")
+                || name.starts_with("report.")
                 || name.starts_with("me.")
                 || *name == "auth.logout"
                 || *name == "credential.revoke");
