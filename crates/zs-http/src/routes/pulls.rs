@@ -23,10 +23,10 @@ fn code((class, seq): (String, String)) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewSchedule {
-    /// `pull.database` or `pull.http`.
+    /// `pull.database`, `pull.http`, or `materialise` (a theme library rebuilt from its sources).
     kind: String,
     /// `pull.database`: `{url, table | query, mode: full|incremental, watermark_column}`;
-    /// `pull.http`: `{url, records_path, headers, mode}`.
+    /// `pull.http`: `{url, records_path, headers, mode}`; `materialise`: `{}`.
     #[schema(value_type = Object)]
     spec: serde_json::Value,
     /// Five-field cron expression in Beijing time, e.g. `30 2 * * *`.
