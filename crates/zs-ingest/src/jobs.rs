@@ -95,16 +95,6 @@ impl IngestService {
         let entry = self.own_published_entry(&pass.principal_arc(), code).await?;
         let names: Vec<(String, String)> = entry.body.items.iter().map(|i| (i.name.clone(), i.label.clone())).collect();
         let queue_key = format!("push:{code}:{key}");
-        if let Some(existing) = self
-            .store
-            .list_jobs(Some(&subject(code)), 1000)
-            .await?
-            .into_iter()
-            .find(|j| j.idempotency_key.as_deref() == Some(queue_key.as_str()))
-        {
-            let h = self.wait_for(existing.id, wait).await?;
-            return Ok((h.0, h.1, false));
-        }
         let dir = self.data_dir.join("uploads");
         let file = dir.join(format!("{}.csv", uuid::Uuid::now_v7()));
         let recs = records.to_vec();
@@ -339,18 +329,9 @@ impl Worker {
             "materialise" if job.payload.contains("\"schedule\"") => s.run_pull_job(&job).await?,
             "ingest.file" | "ingest.push" | "materialise" => match s.run_job(&job).await {
                 Ok(msg) => s.store.finish(job.id, true, &msg, now()).await?,
-                // Bad input, a refused actor or a missing entry will not get better by retrying.
-                Err(e)
-                    if matches!(
-                        e.code,
-                        ErrorCode::InvalidInput
-                            | ErrorCode::Forbidden
-                            | ErrorCode::NotFound
-                            | ErrorCode::Unauthenticated
-                    ) || e.code.http_status() == 409 && !e.message.contains("another hand-in") =>
-                {
-                    s.store.finish(job.id, false, &e.message, now()).await?
-                }
+                // Only a busy table or a store/internal failure may get better by retrying; bad
+                // input, a refused actor or a missing entry will not.
+                Err(e) if !crate::schedule::retryable(&e) => s.store.finish(job.id, false, &e.message, now()).await?,
                 Err(e) => {
                     let backoff = 2_000i64.saturating_mul(1 << job.attempts.clamp(0, 10));
                     let state = s.store.retry_later(job.id, now() + backoff, &e.message, now()).await?;

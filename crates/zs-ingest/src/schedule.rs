@@ -515,11 +515,11 @@ impl Scheduler {
     }
 }
 
-/// The retry decision for a failed pull: failures of the source are retried, bad parameters and
-/// refused actors are not.
+/// The retry decision for a failed job or pull: a busy table, an unreachable source or store and
+/// internal failures are retried; bad input or parameters, refused actors, missing objects and
+/// state conflicts are not (retrying cannot fix them).
 pub(crate) fn retryable(e: &Error) -> bool {
-    !matches!(e.code, ErrorCode::InvalidInput | ErrorCode::Forbidden | ErrorCode::NotFound | ErrorCode::Unauthenticated)
-        && (e.code != ErrorCode::Conflict || e.message.contains("another hand-in"))
+    matches!(e.code, ErrorCode::ResourceBusy | ErrorCode::StoreUnavailable | ErrorCode::Internal)
 }
 
 #[cfg(test)]

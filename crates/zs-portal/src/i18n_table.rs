@@ -219,6 +219,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("err.method_not_allowed", "此页面不支持该操作方式。", "This page does not support that method."),
     ("err.already_exists", "同名或同代码的对象已存在。", "An object with the same name or code already exists."),
     ("err.conflict", "该操作与对象当前状态冲突。", "The operation conflicts with the object's current state."),
+    ("err.resource_busy", "该资源正在进行另一次归集，请稍后重试。", "Another hand-in to this resource is running; try again when it ends."),
     ("err.unsupported_media_type", "不支持的提交格式。", "Unsupported submission format."),
     ("err.store_unavailable", "数据存储暂时不可用，请稍后重试。", "The data store is unavailable; try again later."),
     ("err.internal", "系统内部错误。请将请求编号告知管理员。", "Internal error. Give the request id to your administrator."),

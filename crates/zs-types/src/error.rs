@@ -73,6 +73,8 @@ error_codes! {
     AlreadyExists = ("already_exists", 409),
     /// The operation conflicts with the object's current state.
     Conflict = ("conflict", 409),
+    /// Another writer holds the object (e.g. a hand-in to the same resource is running); retry later.
+    ResourceBusy = ("resource_busy", 409),
     /// The media type of the request is not supported.
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// The metadata store cannot be reached or failed.
