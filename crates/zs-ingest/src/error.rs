@@ -14,7 +14,7 @@ pub fn tables_error(e: TablesError) -> Error {
             Error::new(ErrorCode::InvalidInput, format!("the resource's items cannot hold data: {m}"))
         }
         TablesError::Locked(_) => {
-            Error::new(ErrorCode::Conflict, "another hand-in to this resource is running; try again when it ends")
+            Error::new(ErrorCode::ResourceBusy, "another hand-in to this resource is running; try again when it ends")
         }
         TablesError::VersionNotFound(v) => {
             Error::new(ErrorCode::NotFound, format!("version {v} does not exist or was compacted away"))
