@@ -94,6 +94,9 @@ pub struct HandInRequest {
     pub remove_file: bool,
 }
 
+/// Marks a version's manifest channel with the job that committed it: `upload#job=12`.
+pub(crate) const JOB_TAG: &str = "#job=";
+
 /// Counts bytes read, for progress.
 struct Counting<R> {
     inner: R,
@@ -152,6 +155,16 @@ impl IngestService {
     ) -> Result<HandIn> {
         let started = self.now_ms();
         let entry = self.own_published_entry(who, &req.code).await?;
+        // A job interrupted after its commit (a crash, or a shutdown that waited for the write)
+        // runs again: find its version by the job tag in the manifest instead of committing twice.
+        if let Some(id) = job_id {
+            if let Some(h) = self.committed_by_job(&entry, id).await? {
+                if req.remove_file {
+                    let _ = std::fs::remove_file(&req.file);
+                }
+                return Ok(h);
+            }
+        }
         let mut settings = self.settings_of(&entry.code).await?;
         let mut remembered: BTreeMap<String, String> = serde_json::from_str(&settings.mapping).unwrap_or_default();
         if let Some(m) = &req.mapping {
@@ -163,7 +176,11 @@ impl IngestService {
                 self.store.put_resource_settings(&settings).await?;
             }
         }
-        let mut opts = IngestOptions::new(req.mode.commit_mode(), &who.user.username, &req.channel);
+        let channel = match job_id {
+            Some(id) => format!("{}{JOB_TAG}{id}", req.channel),
+            None => req.channel.clone(),
+        };
+        let mut opts = IngestOptions::new(req.mode.commit_mode(), &who.user.username, &channel);
         opts.encoding = parse_encoding(req.encoding.as_deref())?;
         opts.max_error_rate = req.max_error_rate.or(settings.max_error_rate);
         opts.mapping = remembered.iter().fold(ColumnMapping::default(), |m, (h, i)| m.map(h, i));
@@ -232,6 +249,21 @@ impl IngestService {
             tokio::task::spawn_blocking(move || table.vacuum(keep)).await.ok();
         }
         Ok(recorded)
+    }
+
+    /// The hand-in of a version that job `id` already committed, recording it if a crash lost the
+    /// record.
+    async fn committed_by_job(&self, entry: &zs_catalog::Entry, id: i64) -> Result<Option<HandIn>> {
+        let table = self.open_table(entry)?;
+        let history = tokio::task::spawn_blocking(move || table.history())
+            .await
+            .map_err(|_| Error::internal("reading versions"))?
+            .map_err(tables_error)?;
+        let tag = format!("{JOB_TAG}{id}");
+        let Some(v) = history.iter().rev().find(|v| v.channel.ends_with(&tag)) else { return Ok(None) };
+        self.reconcile().await?;
+        let recorded = self.store.list_hand_ins(Some(&entry.code), None, 1000).await?;
+        Ok(recorded.into_iter().find(|h| h.version == Some(v.version as i64)))
     }
 
     /// A hand-in record that failed before counting anything; callers fill in what happened.

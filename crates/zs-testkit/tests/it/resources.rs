@@ -311,4 +311,29 @@ async fn versions_without_records_are_recorded_at_start(backend: Backend) {
         "{h}"
     );
     assert!(h["message"].as_str().unwrap().contains("start-up"), "{h}");
+
+    // A job that committed before it was cut off (version tagged with the job) is not committed
+    // again when it runs a second time: its version is found and its record returned.
+    let opts = zs_tables::IngestOptions::new(zs_tables::CommitMode::Append, "steward", "upload#job=777");
+    zs_tables::ingest_csv(&table, csv.as_bytes(), &opts).unwrap();
+    let file = srv.state.config.data_dir.join("again.csv");
+    std::fs::write(&file, csv).unwrap();
+    let req = zs_ingest::HandInRequest {
+        code: entry.code.clone(),
+        mode: zs_ingest::Mode::Append,
+        file: file.clone(),
+        file_name: "again.csv".into(),
+        encoding: None,
+        channel: "upload".into(),
+        max_error_rate: None,
+        mapping: None,
+        remove_file: true,
+    };
+    let user = srv.state.identity.user_by_name("steward").await.unwrap();
+    let who = srv.state.identity.principal_of(user).await.unwrap();
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let again = srv.state.ingest.run_hand_in(&who, None, &req, Some(777), progress).await.unwrap();
+    assert_eq!((again.version, again.job_id), (Some(2), Some(777)), "{again:?}");
+    assert_eq!(table.current().unwrap().unwrap().version, 2, "no third version");
+    assert!(!file.exists(), "the job's file is removed");
 }
