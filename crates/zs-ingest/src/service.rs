@@ -130,6 +130,12 @@ impl IngestService {
             .map_err(|_| Error::internal("reading versions"))?
             .map_err(tables_error)?;
         versions.reverse();
+        // The manifest's job tag (`upload#job=12`) is bookkeeping; show the channel.
+        for v in &mut versions {
+            if let Some((channel, _)) = v.channel.split_once(crate::handin::JOB_TAG) {
+                v.channel = channel.to_owned();
+            }
+        }
         Ok(ResourceView {
             code: entry.code.clone(),
             entry_id: entry.id,
