@@ -130,10 +130,14 @@ impl IngestService {
             .map_err(|_| Error::internal("reading versions"))?
             .map_err(tables_error)?;
         versions.reverse();
-        // The manifest's job tag (`upload#job=12`) is bookkeeping; show the channel.
+        // The manifest's job tag (`upload#job=12`) and a materialisation's lineage
+        // (`sql:enterprise@3,…`, kept on the hand-in) are bookkeeping; show the channel.
         for v in &mut versions {
             if let Some((channel, _)) = v.channel.split_once(crate::handin::JOB_TAG) {
                 v.channel = channel.to_owned();
+            }
+            if v.channel.starts_with("sql:") {
+                v.channel = "materialise".into();
             }
         }
         Ok(ResourceView {
