@@ -228,8 +228,11 @@ impl IngestService {
         let entry = self.visible_entry(pass, &h.code).await.map_err(|_| Error::not_found("hand-in"))?;
         let p = pass.principal();
         let own = entry.org_id == p.org.id.0;
-        if !(own || p.role() == zs_types::Role::PlatformOperator) {
-            return Err(Error::forbidden("only the providing department and operators see rejected rows"));
+        // Operators see them only for providers within their area (a district's operator does
+        // not see a municipal department's rejected rows).
+        let operator = p.role() == zs_types::Role::PlatformOperator && entry.owner_path.starts_with(p.scope_path());
+        if !(own || operator) {
+            return Err(Error::forbidden("only the providing department and operators of its area see rejected rows"));
         }
         let file = h.rejects_file.clone().ok_or_else(|| Error::not_found("rejected rows of this hand-in"))?;
         Ok((h, self.data_dir.join(file)))

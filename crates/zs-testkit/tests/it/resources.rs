@@ -70,6 +70,9 @@ async fn upload_push_and_rejects(backend: Backend) {
     assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
     let (s, _) = get(format!("/api/v1/hand-ins/{hand_in}/rejects"), datauser.clone()).await;
     assert_eq!(s, 403, "a data user does not see another department's rejected rows");
+    let district_op = srv.login("cd.operator", TestServer::password_of(&logins, "cd.operator")).await.unwrap();
+    let (s, _) = get(format!("/api/v1/hand-ins/{hand_in}/rejects"), district_op).await;
+    assert_eq!(s, 403, "a district's operator does not see a municipal department's rejected rows");
 
     // A malformed file fails its job with the line named and changes nothing.
     let (s, job) = upload(&srv, &steward, "bad.csv", "", "公民身份号码,姓名\n630102199001011234,\"张三\n".into()).await;
