@@ -240,7 +240,7 @@ impl IngestService {
     /// read what).
     pub async fn read_live_as(
         &self,
-        pass: &Authorized<ResourceRead>,
+        pass: &Authorized<zs_identity::policy::ResourcePreview>,
         code: &str,
         filter: &[(String, String)],
         limit: i64,
@@ -257,7 +257,19 @@ impl IngestService {
                 entry.code, entry.provider
             )));
         }
-        self.read_live_entry(&entry, filter, limit).await
+        let rows = self.read_live_entry(&entry, filter, limit).await?;
+        // A read of data: who, which resource, which filter items and how many rows (no values).
+        let items: Vec<&str> = filter.iter().map(|(k, _)| k.as_str()).collect();
+        self.record(
+            p,
+            pass.request_id(),
+            "resource.preview",
+            &entry.code,
+            zs_types::Outcome::Succeeded,
+            serde_json::json!({ "live": true, "filter_items": items, "rows": rows.len() }),
+        )
+        .await?;
+        Ok(rows)
     }
 
     /// Availability and latency of a live source since `since` (Unix ms).

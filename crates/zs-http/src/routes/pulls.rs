@@ -169,14 +169,14 @@ pub(crate) struct LiveParams {
 }
 
 /// Read a live resource from its source, with filters `item=value` (compared as text) and
-/// `limit`. For now a data read by stewards of the providing department.
-#[utoipa::path(get, path = "/api/v1/resources/{class}/{seq}/live", operation_id = "resource.read#live", tag = "resources",
+/// `limit`. For now a data read by stewards of the providing department; each read is audited.
+#[utoipa::path(get, path = "/api/v1/resources/{class}/{seq}/live", operation_id = "resource.preview#live", tag = "resources",
     params(("class" = String, Path), ("seq" = String, Path), LiveParams),
     responses((status = 200, body = [Object]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 503, description = "The source failed or timed out", body = ErrorBody)))]
 pub(crate) async fn read_live(
     State(s): State<AppState>,
-    Auth(pass): Auth<ResourceRead>,
+    Auth(pass): Auth<zs_identity::policy::ResourcePreview>,
     ApiPath(path): ApiPath<(String, String)>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<Vec<serde_json::Map<String, serde_json::Value>>>> {
