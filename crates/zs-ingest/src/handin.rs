@@ -244,7 +244,7 @@ impl IngestService {
             ..h
         };
         let recorded = self.finish_hand_in(who, request_id, &h).await?;
-        let keep = self.settings_of(&entry.code).await?.keep_versions.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
+        let keep = settings.keep_versions.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
         if let Some(keep) = keep.or(self.default_keep_versions) {
             tokio::task::spawn_blocking(move || table.vacuum(keep)).await.ok();
         }
@@ -261,7 +261,7 @@ impl IngestService {
             .map_err(tables_error)?;
         let tag = format!("{JOB_TAG}{id}");
         let Some(v) = history.iter().rev().find(|v| v.channel.ends_with(&tag)) else { return Ok(None) };
-        self.reconcile().await?;
+        self.reconcile_entry(entry).await?;
         let recorded = self.store.list_hand_ins(Some(&entry.code), None, 1000).await?;
         Ok(recorded.into_iter().find(|h| h.version == Some(v.version as i64)))
     }

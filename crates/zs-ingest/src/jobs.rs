@@ -166,7 +166,7 @@ impl IngestService {
             ));
         }
         let payload = serde_json::json!({ "actor": pass.principal().user.id.0, "code": entry.code }).to_string();
-        self.enqueue_for(pass, "materialise", &entry.code, payload, key).await
+        self.enqueue_for(pass, "materialise.now", &entry.code, payload, key).await
     }
 
     /// Queue a job of `kind` on a resource for the caller and wake a worker.
@@ -208,7 +208,7 @@ impl IngestService {
         let who = self.identity.principal_of(user).await?;
         // Decide again at run time: the user may have lost the role since queueing.
         let pass = self.identity.authorize::<DataIngest>(&who, None).await?;
-        if job.kind == "materialise" {
+        if job.kind == "materialise.now" {
             let code = serde_json::from_str::<serde_json::Value>(&job.payload).map_err(bad)?["code"]
                 .as_str()
                 .unwrap_or_default()
@@ -324,10 +324,7 @@ impl Worker {
         let Some(job) = s.store.claim(&self.name, s.now_ms()).await? else { return Ok(false) };
         let now = || s.now_ms();
         match job.kind.as_str() {
-            // A scheduled materialisation carries its schedule (queued by the scheduler) and is
-            // retried and recorded like a pull.
-            "materialise" if job.payload.contains("\"schedule\"") => s.run_pull_job(&job).await?,
-            "ingest.file" | "ingest.push" | "materialise" => match s.run_job(&job).await {
+            "ingest.file" | "ingest.push" | "materialise.now" => match s.run_job(&job).await {
                 Ok(msg) => s.store.finish(job.id, true, &msg, now()).await?,
                 // Only a busy table or a store/internal failure may get better by retrying; bad
                 // input, a refused actor or a missing entry will not.
@@ -338,8 +335,8 @@ impl Worker {
                     tracing::warn!(job = job.id, state, error = %e.message, "hand-in job failed; retrying later if attempts are left");
                 }
             },
-            // Scheduled pulls finish, retry and record their schedule themselves.
-            "pull.database" | "pull.http" => s.run_pull_job(&job).await?,
+            // Scheduled work (pulls and scheduled materialisations) carries its schedule.
+            "pull.database" | "pull.http" | "materialise" => s.run_pull_job(&job).await?,
             other => s.store.finish(job.id, false, &format!("unknown job kind '{other}'"), now()).await?,
         }
         Ok(true)

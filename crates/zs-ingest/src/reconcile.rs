@@ -31,65 +31,71 @@ impl IngestService {
         }
         let mut found = 0;
         for entry in self.catalog.all_entries().await? {
-            let dir = self.table_dir(&entry.code);
-            if !dir.join("_versions").exists() {
-                continue;
-            }
-            let table = self.open_table(&entry)?;
-            let history: Vec<VersionInfo> = tokio::task::spawn_blocking(move || table.history())
-                .await
-                .map_err(|_| zs_types::Error::internal("reading versions"))?
-                .map_err(tables_error)?;
-            let recorded: HashSet<i64> = self
-                .store
-                .list_hand_ins(Some(&entry.code), None, 1000)
-                .await?
-                .into_iter()
-                .filter_map(|h| h.version)
-                .collect();
-            for v in history.iter().filter(|v| !recorded.contains(&(v.version as i64))) {
-                let at = zs_types::clock::to_ms(v.created_at);
-                let actor = self.store.user_by_username(&v.actor).await?;
-                let h = HandIn {
-                    id: 0,
-                    code: entry.code.clone(),
-                    entry_id: entry.id,
-                    org_id: entry.org_id,
-                    channel: v.channel.split([':', '#']).next().unwrap_or("unknown").to_owned(),
-                    mode: mode_name(v.mode).into(),
-                    actor_user: actor.as_ref().map(|u| u.id.0),
-                    actor_name: v.actor.clone(),
-                    outcome: "committed".into(),
-                    version: Some(v.version as i64),
-                    total_rows: Some(v.rows as i64),
-                    rows_read: v.rows_added as i64,
-                    rows_written: v.rows_added as i64,
-                    rows_rejected: 0,
-                    message: Some(
-                        "recorded at start-up: the version was committed but its record was lost in a crash".into(),
-                    ),
-                    rejects_file: None,
-                    job_id: v.channel.split(crate::handin::JOB_TAG).nth(1).and_then(|j| j.parse().ok()),
-                    lineage: None,
-                    started_at: at,
-                    finished_at: at,
-                };
-                let rec = self.store.record_hand_in(&h).await?;
-                self.audit
-                    .record(AuditEvent {
-                        at: self.clock.now(),
-                        request_id: None,
-                        actor_user: actor.as_ref().map(|u| u.id),
-                        actor_org: actor.as_ref().map(|u| u.org_id),
-                        action: "data.ingest".into(),
-                        target: Some(format!("resource:{}", entry.code)),
-                        outcome: Outcome::Succeeded,
-                        detail: serde_json::json!({ "hand_in": rec.id, "version": v.version, "recovered": true }),
-                    })
-                    .await?;
-                tracing::warn!(resource = %entry.code, version = v.version, "version without a hand-in record recorded at start-up");
-                found += 1;
-            }
+            found += self.reconcile_entry(&entry).await?;
+        }
+        Ok(found)
+    }
+
+    /// [`Self::reconcile`] for one resource.
+    pub(crate) async fn reconcile_entry(&self, entry: &zs_catalog::Entry) -> Result<usize> {
+        let mut found = 0;
+        if !self.table_dir(&entry.code).join("_versions").exists() {
+            return Ok(0);
+        }
+        let table = self.open_table(entry)?;
+        let history: Vec<VersionInfo> = tokio::task::spawn_blocking(move || table.history())
+            .await
+            .map_err(|_| zs_types::Error::internal("reading versions"))?
+            .map_err(tables_error)?;
+        let recorded: HashSet<i64> = self
+            .store
+            .list_hand_ins(Some(&entry.code), None, 1000)
+            .await?
+            .into_iter()
+            .filter_map(|h| h.version)
+            .collect();
+        for v in history.iter().filter(|v| !recorded.contains(&(v.version as i64))) {
+            let at = zs_types::clock::to_ms(v.created_at);
+            let actor = self.store.user_by_username(&v.actor).await?;
+            let h = HandIn {
+                id: 0,
+                code: entry.code.clone(),
+                entry_id: entry.id,
+                org_id: entry.org_id,
+                channel: v.channel.split([':', '#']).next().unwrap_or("unknown").to_owned(),
+                mode: mode_name(v.mode).into(),
+                actor_user: actor.as_ref().map(|u| u.id.0),
+                actor_name: v.actor.clone(),
+                outcome: "committed".into(),
+                version: Some(v.version as i64),
+                total_rows: Some(v.rows as i64),
+                rows_read: v.rows_added as i64,
+                rows_written: v.rows_added as i64,
+                rows_rejected: 0,
+                message: Some(
+                    "recorded at start-up: the version was committed but its record was lost in a crash".into(),
+                ),
+                rejects_file: None,
+                job_id: v.channel.split(crate::handin::JOB_TAG).nth(1).and_then(|j| j.parse().ok()),
+                lineage: None,
+                started_at: at,
+                finished_at: at,
+            };
+            let rec = self.store.record_hand_in(&h).await?;
+            self.audit
+                .record(AuditEvent {
+                    at: self.clock.now(),
+                    request_id: None,
+                    actor_user: actor.as_ref().map(|u| u.id),
+                    actor_org: actor.as_ref().map(|u| u.org_id),
+                    action: "data.ingest".into(),
+                    target: Some(format!("resource:{}", entry.code)),
+                    outcome: Outcome::Succeeded,
+                    detail: serde_json::json!({ "hand_in": rec.id, "version": v.version, "recovered": true }),
+                })
+                .await?;
+            tracing::warn!(resource = %entry.code, version = v.version, "version without a hand-in record recorded at start-up");
+            found += 1;
         }
         Ok(found)
     }
