@@ -28,6 +28,7 @@ mod report;
 mod schedule;
 pub mod seed;
 mod service;
+mod source;
 mod theme;
 
 pub use error::tables_error;

@@ -15,8 +15,9 @@ use zs_identity::policy::{Authorized, ResourceManage, ResourceRead};
 use zs_meta::resources::{LiveSource, ProbeStats};
 use zs_types::{Error, ErrorCode, Outcome, Result, Role};
 
-use crate::pull::{base_select, cell, check_http, read_database, read_http, redact_http_url, DbEvent, Dialect, Select};
+use crate::pull::check_http;
 use crate::service::IngestService;
+use crate::source::{base_select, cell, read_database, read_http, redact_http_url, DbEvent, Dialect, Select};
 
 /// Where a live resource is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
