@@ -177,6 +177,42 @@ fn xlsx_with_merged_cells_and_dates() {
     assert!(e.to_string().contains("no sheet named '没有'"), "{e}");
 }
 
+/// The committed legacy workbook (BIFF8, written once by `fixtures/make_licences_xls.py` with
+/// xlwt): the same register as the xlsx test, so the xls reader must give the same rows.
+#[test]
+fn legacy_xls_with_merged_cells_and_dates() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/licences.xls");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(detect_format(Some("licences.xls"), &bytes).unwrap(), Format::Xls);
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::open(dir.path().join("t"), licences()).unwrap();
+    let r = ingest_file(&t, &path, None, &opts()).unwrap();
+    assert_eq!(r.format, Some(Format::Xls));
+    assert_eq!((r.rows_read, r.rows_written, r.rows_rejected), (4, 3, 1), "{:?}", r.rejected);
+    let bad = &r.rejected[0];
+    assert_eq!((bad.row, bad.line, bad.field.as_str(), bad.value.as_str()), (4, 6, "count", "2.5"));
+    // Dates and date-times from Excel serial numbers, floats as integers, Chinese text, and the
+    // merged district filled into every row it covers.
+    assert_eq!(
+        dump(&t),
+        strs(&[
+            &["XK-001", "张三", "3", "2024-01-15", "2024-03-01 9:30:00.0", "城东区"],
+            &["XK-002", "李四", "12", "2023-12-31", "2024-03-02 14:05:09.0", "城东区"],
+            &["XK-003", "王五", "7", "2022-02-28", "2024-03-03 0:00:00.0", "城东区"],
+        ])
+    );
+    // The second sheet by name.
+    let t2 = Table::open(dir.path().join("t2"), licences()).unwrap();
+    let mut o = opts();
+    o.sheet = Some("说明".into());
+    let r = ingest_file(&t2, &path, None, &o).unwrap();
+    assert_eq!((r.rows_read, r.rows_written), (1, 1));
+    // Cut in half, the workbook is refused and nothing is committed.
+    let half = write(dir.path(), "half.xls", &bytes[..bytes.len() / 2]);
+    let t3 = Table::open(dir.path().join("t3"), licences()).unwrap();
+    assert_refused(ingest_file(&t3, &half, None, &opts()).unwrap_err(), "xls", &t3);
+}
+
 /// Assert `e` is a malformed-input error containing `needle`, and that `t` has no version and no
 /// data files.
 fn assert_refused(e: TablesError, needle: &str, t: &Table) {
