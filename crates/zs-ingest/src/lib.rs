@@ -44,5 +44,6 @@ pub use report::{
 };
 pub use schedule::{Cron, ScheduleView, Scheduler, BEIJING};
 pub use service::{IngestService, ResourceView};
+pub use source::redact_http_url;
 pub use theme::theme_library;
 pub use zs_meta::resources::{HandIn, LiveSource, ProbeStats, ResourceSettings, Schedule};

@@ -28,7 +28,7 @@ pub(crate) fn scrub(message: &str, url: &str) -> String {
 }
 
 /// An HTTP URL with query values hidden (they often carry keys).
-pub(crate) fn redact_http_url(url: &str) -> String {
+pub fn redact_http_url(url: &str) -> String {
     let base = redact_url(url);
     match base.split_once('?') {
         Some((path, query)) => {

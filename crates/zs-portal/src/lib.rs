@@ -30,7 +30,7 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, users,
+        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, resource_pulls, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -76,6 +76,13 @@ pub fn router() -> Router<AppState> {
             post(resource::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/resources/{class}/{seq}/policy", post(resource::policy))
+        .route("/resources/{class}/{seq}/schedules", post(resource_pulls::create_schedule))
+        .route("/schedules/{id}/enable", post(resource_pulls::enable))
+        .route("/schedules/{id}/disable", post(resource_pulls::disable))
+        .route("/schedules/{id}/delete", post(resource_pulls::delete))
+        .route("/schedules/{id}/run", post(resource_pulls::run))
+        .route("/resources/{class}/{seq}/live", get(resource_pulls::live_preview).post(resource_pulls::register_live))
+        .route("/resources/{class}/{seq}/live/delete", post(resource_pulls::delete_live))
         .route("/hand-ins/{id}/rejects.csv", get(resource::rejects_csv))
         .route("/hand-ins/{id}/rejects.xlsx", get(resource::rejects_xlsx))
         .route("/jobs/{id}", get(resource::job))

@@ -18,5 +18,6 @@ pub mod errors;
 pub mod orgs;
 pub mod report;
 pub mod resource;
+pub mod resource_pulls;
 pub mod secret;
 pub mod users;

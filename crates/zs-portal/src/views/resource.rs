@@ -1,6 +1,7 @@
 //! The resource page (数据资源): the current version of a published entry's data, its version
 //! history, hand-ins with rejected rows, jobs, and for the providing department's steward the
 //! upload form (streamed to disk under the upload limit, queued as a job) and the hand-in policy.
+//! Scheduled pulls and the live source are sections of their own (`resource_pulls`).
 //! Also the job page (progress refreshing every second while the job runs) and the rejected-rows
 //! downloads.
 
@@ -8,6 +9,7 @@ use crate::forms::{PortalForm, PortalQuery};
 use crate::page::{fmt_time, is_form_error, redirect, render, Chrome, FormError, Opt, PageResult, Reject};
 use crate::session::Ctx;
 use crate::views::catalog_common::Vocab;
+use crate::views::resource_pulls::{self, PullsKept, PullsSection};
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
@@ -170,8 +172,10 @@ struct ResourcePage {
     encodings: Vec<Opt>,
     max_error_rate: String,
     keep_versions: String,
-    /// The form whose action failed (`upload` or `policy`).
+    /// The form whose action failed (`upload`, `policy`, `schedule` or `live`).
     error_form: &'static str,
+    /// Scheduled pulls and the live source (see `resource_pulls`).
+    pulls: PullsSection,
     error: Option<FormError>,
     max_upload_mib: u64,
 }
@@ -186,7 +190,7 @@ pub struct ResourceQuery {
 }
 
 /// A resource code from the path, or the 404 page.
-fn code_of(ctx: &Ctx, class: &str, seq: &str) -> Result<String, Reject> {
+pub(crate) fn code_of(ctx: &Ctx, class: &str, seq: &str) -> Result<String, Reject> {
     let ok = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_alphanumeric());
     if ok(class) && ok(seq) {
         Ok(format!("{class}/{seq}"))
@@ -201,10 +205,17 @@ pub fn resource_href(code: &str) -> String {
 }
 
 fn notice_text(ctx: &Ctx, name: &str) -> String {
-    match name {
-        "policy_saved" => ctx.t("res.notice.policy_saved").to_owned(),
-        _ => String::new(),
-    }
+    let key = match name {
+        "policy_saved" => "res.notice.policy_saved",
+        "schedule_created" => "sched.notice.created",
+        "schedule_enabled" => "sched.notice.enabled",
+        "schedule_disabled" => "sched.notice.disabled",
+        "schedule_deleted" => "sched.notice.deleted",
+        "live_registered" => "live.notice.registered",
+        "live_deleted" => "live.notice.deleted",
+        _ => return String::new(),
+    };
+    ctx.t(key).to_owned()
 }
 
 /// What the caller may do on a resource's page.
@@ -248,16 +259,33 @@ fn version_row(v: &zs_tables::VersionInfo) -> VersionRow {
 }
 
 /// A failed form: which one, the error, the values to keep.
-struct Failed {
+pub(crate) struct Failed {
     form: &'static str,
     error: Error,
     mode: String,
     encoding: String,
     max_error_rate: String,
     keep_versions: String,
+    /// The values of a failed schedule or live-source form (credentials already removed).
+    pulls: Option<PullsKept>,
 }
 
-async fn page(s: &AppState, ctx: &Ctx, code: &str, q: &ResourceQuery, failed: Option<Failed>) -> PageResult {
+impl Failed {
+    /// A failed schedule (`schedule`) or live-source (`live`) form.
+    pub(crate) fn pulls(form: &'static str, error: Error, kept: PullsKept) -> Self {
+        Self {
+            form,
+            error,
+            mode: String::new(),
+            encoding: String::new(),
+            max_error_rate: String::new(),
+            keep_versions: String::new(),
+            pulls: Some(kept),
+        }
+    }
+}
+
+pub(crate) async fn page(s: &AppState, ctx: &Ctx, code: &str, q: &ResourceQuery, failed: Option<Failed>) -> PageResult {
     let read = ctx.authorize::<CatalogRead>(s).await?;
     let entry = s.catalog.get_by_code(&read, code).await.map_err(|e| ctx.fail(e))?;
     let pass = ctx.authorize::<ResourceRead>(s).await?;
@@ -283,6 +311,8 @@ async fn page(s: &AppState, ctx: &Ctx, code: &str, q: &ResourceQuery, failed: Op
     } else {
         None
     };
+    let pulls_failed = failed.as_ref().and_then(|f| f.pulls.as_ref().map(|k| (k, &f.error)));
+    let pulls = resource_pulls::section(s, ctx, &pass, &entry, r.own, r.published, pulls_failed).await?;
     let (error_form, error, kept) = match failed {
         Some(f) => (f.form, Some(FormError::new(ctx.lang, &f.error)), Some(f)),
         None => ("", None, None),
@@ -329,6 +359,7 @@ async fn page(s: &AppState, ctx: &Ctx, code: &str, q: &ResourceQuery, failed: Op
             _ => view.keep_versions.map(|k| k.to_string()).unwrap_or_default(),
         },
         error_form,
+        pulls,
         error,
         max_upload_mib: s.config.max_upload_bytes / (1024 * 1024),
     };
@@ -496,6 +527,7 @@ pub async fn upload(
                 encoding: f.encoding,
                 max_error_rate: String::new(),
                 keep_versions: String::new(),
+                pulls: None,
             };
             page(&s, &ctx, &code, &ResourceQuery::default(), Some(failed)).await
         }
@@ -552,6 +584,7 @@ pub async fn policy(
                 encoding: String::new(),
                 max_error_rate: f.max_error_rate,
                 keep_versions: f.keep_versions,
+                pulls: None,
             };
             page(&s, &ctx, &code, &ResourceQuery::default(), Some(failed)).await
         }

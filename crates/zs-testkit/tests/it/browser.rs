@@ -259,3 +259,65 @@ async fn report_and_resource_pages() {
     let _ = c.close().await;
     result.unwrap();
 }
+
+/// A steward schedules a pull from a table in the real PostgreSQL on the resource page, runs it
+/// from its row, follows the job page until it succeeds, and sees the new version and the
+/// schedule's outcome back on the resource page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_pull_from_the_resource_page() {
+    let Some(pg) = zs_testkit::pg_url("scheduled_pull_from_the_resource_page") else { return };
+    let schema = format!("zs_browser_{}", std::process::id());
+    let pool = sqlx::PgPool::connect(&pg).await.unwrap();
+    for sql in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+        format!("CREATE TABLE {schema}.people (id_number text PRIMARY KEY, name text, sex text, birth_date date)"),
+        format!(
+            "INSERT INTO {schema}.people VALUES ('630102199001011234', '张三', '1', '1990-01-01'), \
+             ('630103198505051234', '王五', '1', '1985-05-05')"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&pool).await.unwrap();
+    }
+    let srv = TestServer::start(Backend::Sqlite, "browser_pull").await.unwrap();
+    let logins = srv.seed_demo_catalogue().await;
+    let Some((c, _driver)) = browser("scheduled_pull_from_the_resource_page").await else { return };
+    let pw = TestServer::password_of(&logins, "steward").to_owned();
+    let result = async {
+        log_in(&c, &srv.url, "steward", &pw).await?;
+        c.goto(&format!("{}/resources/101001000/000001", srv.url)).await?;
+        c.find(Locator::Id("no-schedules")).await?;
+        c.find(Locator::Id("s-url")).await?.send_keys(&pg).await?;
+        c.find(Locator::Id("s-table")).await?.send_keys(&format!("{schema}.people")).await?;
+        let cron = c.find(Locator::Id("s-cron")).await?;
+        cron.clear().await?;
+        cron.send_keys("0 3 * * *").await?;
+        c.find(Locator::Id("schedule-submit")).await?.click().await?;
+        let run = c.wait().for_element(Locator::Css("#schedules-table button[id^=run-]")).await?;
+        let id = run.attr("id").await?.unwrap_or_default().trim_start_matches("run-").to_owned();
+        run.click().await?;
+        // The job page refreshes itself until the pull has run.
+        let mut state = String::new();
+        for _ in 0..300 {
+            if let Ok(el) = c.find(Locator::Id("job-state")).await {
+                if let Ok(t) = el.text().await {
+                    state = t;
+                    if state == "已完成" || state == "失败" {
+                        break;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(state, "已完成", "the pull job succeeded");
+        c.find(Locator::Id("job-resource")).await?.click().await?;
+        c.wait().for_element(Locator::Id("schedules-table")).await?;
+        assert_eq!(c.find(Locator::Id("current-rows")).await?.text().await?, "2");
+        assert_eq!(c.find(Locator::Id(&format!("schedule-{id}-status"))).await?.text().await?, "成功");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = c.close().await;
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await.unwrap();
+    result.unwrap();
+}
