@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod classification;
 pub mod deadlines;
 mod exchange;
+mod grading;
 pub mod history;
 pub mod model;
 pub mod seed;

@@ -67,6 +67,10 @@ config! {
     /// Versions of each resource table kept by compaction after a hand-in, unless the resource
     /// sets its own; 0 keeps every version.
     keep_versions: u64 = 0;
+    /// GB/T 43697-2024 data category (数据分类分级: `general` 一般, `important` 重要, `core` 核心)
+    /// of each security level L1, L2, L3, L4, in that order; never lower for a higher level.
+    classification_categories: Vec<String> =
+        vec!["general".to_owned(), "general".to_owned(), "important".to_owned(), "core".to_owned()];
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.
@@ -149,6 +153,15 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             return Err(Error::invalid("max_body_bytes", "max_body_bytes must be at least 1024"));
+        }
+        const CATEGORIES: [&str; 3] = ["general", "important", "core"];
+        let rank = |c: &String| CATEGORIES.iter().position(|k| k == c);
+        let ranks: Vec<Option<usize>> = self.classification_categories.iter().map(rank).collect();
+        if ranks.len() != 4 || ranks.iter().any(Option::is_none) || ranks.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Error::invalid(
+                "classification_categories",
+                "classification_categories must name 4 categories (general, important or core) for L1..L4, never lower for a higher level",
+            ));
         }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));
@@ -250,5 +263,22 @@ mod tests {
         assert_eq!(e, Some(Some("listen".into())));
         let e = Config::load(None, [("ZS_MAX_BODY_BYTES".into(), "many".into())], &[]).err();
         assert!(e.as_ref().is_some_and(|e| e.message.contains("max_body_bytes")), "{e:?}");
+    }
+
+    #[test]
+    fn classification_categories_checked() {
+        let d = Config::default();
+        assert_eq!(d.classification_categories, ["general", "general", "important", "core"]);
+        let ok = Config::load(
+            None,
+            [("ZS_CLASSIFICATION_CATEGORIES".into(), r#"["general","important","important","core"]"#.into())],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(ok.classification_categories[1], "important");
+        for bad in [r#"["general","core","important","core"]"#, r#"["general","general","core"]"#, r#"["a","b","c","d"]"#] {
+            let e = Config::load(None, [("ZS_CLASSIFICATION_CATEGORIES".into(), bad.into())], &[]).err().map(|e| e.field);
+            assert_eq!(e, Some(Some("classification_categories".into())), "{bad}");
+        }
     }
 }

@@ -93,6 +93,17 @@ actions! {
     ResourceManage = "resource.manage" => &[Steward];
     /// Read the aggregation report (归集通报).
     ReportAggregation = "report.aggregation" => &[PlatformOperator, Steward, SystemAdmin, AuditAdmin];
+    /// Read the registry of standard data elements (数据元).
+    ElementRead = "element.read" => ALL;
+    /// Create, edit and deprecate standard data elements.
+    ElementManage = "element.manage" => &[PlatformOperator];
+    /// Read the data-element conformance report (own department; operators: their area).
+    ConformanceRead = "conformance.read" => &[PlatformOperator, Steward, SecurityAdmin];
+    /// See items' security levels and categories (数据分类分级), suggestions and the overview.
+    ClassificationRead = "classification.read" => &[PlatformOperator, Steward, SecurityAdmin, AuditAdmin];
+    /// Change an item's security level, scan a resource's values for suggestions, accept or
+    /// dismiss them (stewards: own department; security administrators: in scope).
+    ClassificationChange = "classification.change" => &[Steward, SecurityAdmin];
 }
 
 /// Whether `role` may perform the named action (by the static rule table).

@@ -1,5 +1,6 @@
 //! The metadata store: everything zhengshu knows about organisations, accounts, credentials,
-//! sessions and the audit trail (and, in later stages, catalogue entries, grants and versions).
+//! sessions and the audit trail (and, in later stages, catalogue entries, grants and versions,
+//! standard data elements and classification suggestions).
 //!
 //! One [`MetaStore`] trait, two real implementations: [`SqliteStore`] (embedded default, WAL,
 //! one file under the data directory) and [`PgStore`] (PostgreSQL for production). Each backend
@@ -17,12 +18,15 @@ mod queries;
 pub mod resources;
 mod resources_queries;
 mod sqlite;
+pub mod standards;
+mod standards_queries;
 
 pub use catalog::CatalogStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
 pub use sqlite::SqliteStore;
+pub use standards::StandardsStore;
 
 use std::sync::Arc;
 use zs_types::model::{AuditRecord, Credential, NewCredential, NewOrg, NewUser, Org, Session, User};
@@ -43,7 +47,7 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: CatalogStore + JobStore + ResourceStore + Send + Sync + 'static {
+pub trait MetaStore: CatalogStore + JobStore + ResourceStore + StandardsStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.

@@ -287,6 +287,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("cat.ev.withdraw", "审核通过并下架", "Approved withdrawal"),
     ("cat.ev.return", "退回修改", "Returned for correction"),
     ("cat.ev.obligation", "提出更新要求", "Change obligation raised"),
+    ("cat.ev.classify", "调整安全级别", "Security level changed"),
     ("cat.ev.other", "其他操作", "Other"),
     ("cat.reason.law", "法律法规调整", "Change of law or regulation"),
     ("cat.reason.duty", "职责变化", "Change of duties"),

@@ -108,6 +108,7 @@ pub fn event_key(action: &str) -> &'static str {
         "withdraw" => "cat.ev.withdraw",
         "return" => "cat.ev.return",
         "obligation" => "cat.ev.obligation",
+        "classify" => "cat.ev.classify",
         _ => "cat.ev.other",
     }
 }
