@@ -10,6 +10,7 @@
 //! The formats are documented in `docs/ledger.md`.
 
 pub mod hash;
+pub mod note;
 pub mod tree;
 
 pub use hash::{Hash, HashProfile};
