@@ -9,8 +9,12 @@
 //!
 //! The formats are documented in `docs/ledger.md`.
 
+pub mod commit;
 pub mod hash;
 pub mod note;
+pub mod store;
 pub mod tree;
+pub mod verify;
 
 pub use hash::{Hash, HashProfile};
+pub use store::{Ledger, LedgerError, LogInfo};

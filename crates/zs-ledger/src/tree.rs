@@ -356,14 +356,29 @@ impl Frontier {
         self.size
     }
 
+    /// Rebuild from the roots of the full subtrees of a tree of `size` leaves, largest first
+    /// (one per set bit of `size`).
+    pub fn from_parts(profile: HashProfile, size: u64, stack: Vec<Hash>) -> Option<Self> {
+        (stack.len() == size.count_ones() as usize).then_some(Self { profile, size, stack })
+    }
+
     /// Add a leaf hash.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_collect(leaf, &mut Vec::new());
+    }
+
+    /// Add a leaf hash and append to `completed` the leaf and every full subtree it completes, in
+    /// post-order (the order of the ledger's `tree.bin`).
+    pub fn push_collect(&mut self, leaf: Hash, completed: &mut Vec<Hash>) {
+        completed.push(leaf);
         self.stack.push(leaf);
         let mut s = self.size;
         while s & 1 == 1 {
             let right = self.stack.pop().unwrap_or_default();
             let left = self.stack.pop().unwrap_or_default();
-            self.stack.push(self.profile.node_hash(&left, &right));
+            let node = self.profile.node_hash(&left, &right);
+            completed.push(node);
+            self.stack.push(node);
             s >>= 1;
         }
         self.size += 1;
@@ -378,5 +393,40 @@ impl Frontier {
             acc = self.profile.node_hash(left, &acc);
         }
         acc
+    }
+}
+
+/// Position of the full subtree (`level`, `index`) in post-order over all full subtrees of the
+/// growing tree (the record number in `tree.bin`): `2s - popcount(s) + 2^(level+1) - 2` with
+/// `s = index << level` its first leaf.
+pub fn postorder_position(level: u32, index: u64) -> u64 {
+    let s = index << level;
+    2 * s - u64::from(s.count_ones()) + (1u64 << (level + 1)) - 2
+}
+
+/// Number of full-subtree hashes stored for a tree of `size` leaves: `2·size − popcount(size)`.
+pub fn stored_nodes(size: u64) -> u64 {
+    2 * size - u64::from(size.count_ones())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postorder_positions_match_the_append_order() {
+        let p = HashProfile::Sha256;
+        let mut f = Frontier::new(p);
+        let mut all = Vec::new();
+        for i in 0..100u32 {
+            f.push_collect(p.leaf_hash(&i.to_be_bytes()), &mut all);
+            assert_eq!(all.len() as u64, stored_nodes(u64::from(i) + 1));
+        }
+        let t = MemoryTree::from_leaf_hashes(p, (0..100u32).map(|i| p.leaf_hash(&i.to_be_bytes())));
+        for level in 0..7u32 {
+            for index in 0..(100u64 >> level) {
+                assert_eq!(all[postorder_position(level, index) as usize], t.node(level, index).unwrap_or_default());
+            }
+        }
     }
 }
