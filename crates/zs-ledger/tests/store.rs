@@ -180,7 +180,7 @@ fn verify_names_the_first_altered_removed_or_reordered_entry() {
 #[test]
 fn flipping_any_stored_byte_is_detected() {
     let dir = tempfile::tempdir().unwrap();
-    drop(make(dir.path(), 12, 3, Algorithm::Ed25519, HashProfile::Sha256));
+    drop(make(dir.path(), 6, 2, Algorithm::Ed25519, HashProfile::Sha256));
     let vk = zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
     for name in ["entries.bin", "entries.idx", "tree.bin", "checkpoint"] {
         let path = dir.path().join(name);
