@@ -1,0 +1,20 @@
+//! zs-ledger: the verifiable ledger (可验证账本) behind the audit trail.
+//!
+//! - [`hash`]: SM3 (default) or SHA-256 profile, RFC 6962 leaf/node prefixes.
+//! - [`tree`]: tree head, inclusion and consistency proofs and their verification (RFC 9162).
+//! - [`note`]: C2SP signed notes, checkpoints and cosignatures; SM2 (default) or Ed25519 keys.
+//! - [`store`]: the durable, group-committed log on disk.
+//! - [`verify`]: offline re-verification of a whole log directory.
+//! - [`witness`]: the cosigning witness and the node's k-of-n publication.
+//!
+//! The formats are documented in `docs/ledger.md`.
+
+pub mod commit;
+pub mod hash;
+pub mod note;
+pub mod store;
+pub mod tree;
+pub mod verify;
+
+pub use hash::{Hash, HashProfile};
+pub use store::{Ledger, LedgerError, LogInfo};
