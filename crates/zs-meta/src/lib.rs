@@ -10,6 +10,8 @@
 pub mod catalog;
 mod catalog_queries;
 mod error;
+pub mod govern;
+mod govern_queries;
 pub mod jobs;
 mod jobs_queries;
 mod postgres;
@@ -19,6 +21,7 @@ mod resources_queries;
 mod sqlite;
 
 pub use catalog::CatalogStore;
+pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
@@ -43,7 +46,7 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: CatalogStore + JobStore + ResourceStore + Send + Sync + 'static {
+pub trait MetaStore: CatalogStore + JobStore + ResourceStore + GovernStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.
