@@ -16,6 +16,12 @@
 
 pub mod column;
 pub mod engine;
+#[cfg(feature = "service")]
+pub mod hook;
+#[cfg(feature = "service")]
+pub mod incremental;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod rules;
 pub mod stats;
 pub mod validators;
@@ -23,3 +29,7 @@ pub mod validators;
 pub use engine::{Failure, FileStats, Plan, References, RuleCounts};
 pub use rules::{Check, Dimension, Rule, Severity, Target};
 pub use stats::{merge, RuleResult, Scores, VersionResult};
+#[cfg(feature = "service")]
+pub use hook::GovernHook;
+#[cfg(feature = "service")]
+pub use service::GovernService;

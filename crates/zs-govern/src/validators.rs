@@ -4,7 +4,7 @@
 //! arithmetic of `zs_types::codes` and its curated GB/T 2260 table.
 
 use time::{Date, Month};
-use zs_types::codes::{CreditCode, DivisionStatus, DivisionTable, IdNumber};
+use zs_types::codes::{CreditCode, DivisionTable, IdNumber};
 
 /// Why a value fails: a short bilingual message.
 pub type Reason = &'static str;
@@ -82,21 +82,43 @@ pub fn credit_code(v: &str) -> Result<(), Reason> {
 }
 
 /// GB/T 2260: structure, and where the curated table covers the code, that it exists now (or
-/// existed, with `historical`).
+/// existed, with `historical`). Allocation-free: the table is looked up by binary search.
 pub fn division_known(v: &str, historical: bool) -> Result<(), Reason> {
     let b = v.as_bytes();
     if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
         return Err("应为6位数字 (must be 6 digits)");
     }
-    if zs_types::codes::DivisionCode::parse(v).is_err() {
+    let province = u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0');
+    let structure_ok = PROVINCES.contains(&province) && !(&b[2..4] == b"00" && &b[4..6] != b"00");
+    if !structure_ok {
         return Err("不是有效的行政区划代码结构 (not a GB/T 2260 code)");
     }
-    match DivisionTable::status(v) {
-        DivisionStatus::Current(_) | DivisionStatus::NotCovered => Ok(()),
-        DivisionStatus::Historical(_) if historical => Ok(()),
-        DivisionStatus::Historical(_) => Err("已撤销的行政区划代码 (abolished division code)"),
-        DivisionStatus::Unknown => Err("行政区划代码不存在 (no such division)"),
+    let code = b.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let table = table();
+    match table.binary_search_by_key(&code, |r| r.0) {
+        Ok(i) if table[i].1 || historical => Ok(()),
+        Ok(_) => Err("已撤销的行政区划代码 (abolished division code)"),
+        Err(_) if DivisionTable::covers(v) => Err("行政区划代码不存在 (no such division)"),
+        Err(_) => Ok(()),
     }
+}
+
+const PROVINCES: &[u32] = &[
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
+];
+
+/// The curated table as (code, in use now), sorted.
+fn table() -> &'static [(u32, bool)] {
+    static TABLE: std::sync::OnceLock<Vec<(u32, bool)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: Vec<(u32, bool)> = DivisionTable::rows()
+            .iter()
+            .filter_map(|(code, _, _, until)| code.parse().ok().map(|c| (c, until.is_none())))
+            .collect();
+        t.sort_unstable();
+        t
+    })
 }
 
 /// Mainland mobile: 11 digits starting 13–19.
