@@ -29,7 +29,8 @@ use zs_govern::column::days_of_date;
 use zs_govern::validators::parse_date;
 use zs_govern::{merge, Check, Plan, References, Rule};
 
-const COLS: [&str; 9] = ["id_number", "name", "sex", "birth_date", "district", "phone", "email", "postcode", "employer_code"];
+const COLS: [&str; 9] =
+    ["id_number", "name", "sex", "birth_date", "district", "phone", "email", "postcode", "employer_code"];
 const BATCH: usize = 65_536;
 
 fn schema() -> Arc<Schema> {
@@ -46,7 +47,11 @@ fn schema() -> Arc<Schema> {
 
 fn rules() -> Vec<Rule> {
     vec![
-        Rule::item("id", "id_number", Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) }),
+        Rule::item(
+            "id",
+            "id_number",
+            Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) },
+        ),
         Rule::item("id_unique", "id_number", Check::Unique { with: vec![] }),
         Rule::item("name", "name", Check::NotBlank),
         Rule::item("name_len", "name", Check::Length { min: None, max: Some(50) }),
@@ -100,15 +105,17 @@ fn write_csv(path: &Path, rows: usize) -> Result<Vec<String>, Box<dyn Error>> {
 
 /// Parse the CSV into Arrow batches (birth date as Date32).
 fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, Box<dyn Error>> {
-    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(path)?,
-    ));
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?));
     let schema = schema();
     let mut out = Vec::new();
     let mut rec = csv::ByteRecord::new();
     let new_builders = || -> (Vec<StringBuilder>, Date32Builder) {
-        ((0..COLS.len()).map(|_| StringBuilder::with_capacity(BATCH, BATCH * 16)).collect(), Date32Builder::with_capacity(BATCH))
+        (
+            (0..COLS.len()).map(|_| StringBuilder::with_capacity(BATCH, BATCH * 16)).collect(),
+            Date32Builder::with_capacity(BATCH),
+        )
     };
     let (mut strings, mut dates) = new_builders();
     let mut n = 0;
@@ -202,16 +209,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let result = merge(&plan, &[&stats], day);
     let rules_s = t.elapsed().as_secs_f64();
     let end_to_end = parse_s + rules_s;
-    println!("rules: {} rules ({} checks of values)", plan.rules.len(), result.rules.iter().map(|r| r.checked).sum::<u64>());
+    println!(
+        "rules: {} rules ({} checks of values)",
+        plan.rules.len(),
+        result.rules.iter().map(|r| r.checked).sum::<u64>()
+    );
     for r in &result.rules {
         println!("  {:<16} {:>9} checked {:>7} failed", r.key, r.checked, r.failed);
     }
     println!("blocked rows: {}  scores: {:?}", result.blocked, result.scores(None));
-    println!(
-        "zs-govern engine over Arrow batches: {:.2} s, {:.0} rows/s",
-        rules_s,
-        rows as f64 / rules_s
-    );
+    println!("zs-govern engine over Arrow batches: {:.2} s, {:.0} rows/s", rules_s, rows as f64 / rules_s);
     println!(
         "zs-govern CSV parse + rules:         {:.2} s, {:.0} rows/s (parse {:.2} s)",
         end_to_end,
@@ -241,11 +248,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 v["rows"],
                 v["errors"]
             );
-            println!(
-                "speed-up: {:.0}x (CSV + rules), {:.0}x (rules over Arrow)",
-                secs / end_to_end,
-                secs / rules_s
-            );
+            println!("speed-up: {:.0}x (CSV + rules), {:.0}x (rules over Arrow)", secs / end_to_end, secs / rules_s);
         }
         Ok(o) => println!("frictionless failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => println!("frictionless not run ({python}: {e}); pip install frictionless"),

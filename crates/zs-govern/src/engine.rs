@@ -188,8 +188,7 @@ impl Plan {
                     vec![(r.id.clone(), item.clone())]
                 }
                 Target::Element(el) => {
-                    let mut items: Vec<&String> =
-                        element_of.iter().filter(|(_, e)| *e == el).map(|(i, _)| i).collect();
+                    let mut items: Vec<&String> = element_of.iter().filter(|(_, e)| *e == el).map(|(i, _)| i).collect();
                     items.sort();
                     items.into_iter().map(|i| (format!("{}@{i}", r.id), i.clone())).collect()
                 }
@@ -206,7 +205,8 @@ impl Plan {
                         (with.iter().map(|w| index(w, &r.id).map(Some)).collect::<Result<_, _>>()?, Compiled::None)
                     }
                     Check::Pattern { regex } => {
-                        let re = regex::Regex::new(&format!("^(?:{regex})$")).map_err(|e| format!("rule {}: {e}", r.id))?;
+                        let re =
+                            regex::Regex::new(&format!("^(?:{regex})$")).map_err(|e| format!("rule {}: {e}", r.id))?;
                         (vec![], Compiled::Regex(re))
                     }
                     Check::OneOf { values } => (vec![], Compiled::Codes(Arc::new(values.iter().cloned().collect()))),
@@ -217,10 +217,14 @@ impl Plan {
                         (vec![], Compiled::Set(set.clone()))
                     }
                     Check::SameAs { key, resource, remote_key, column } => {
-                        let map =
-                            refs.maps.get(&(resource.clone(), remote_key.clone(), column.clone())).ok_or_else(|| {
-                                format!("rule {}: resource {resource} (item {column}) holds no data to compare with", r.id)
-                            })?;
+                        let map = refs.maps.get(&(resource.clone(), remote_key.clone(), column.clone())).ok_or_else(
+                            || {
+                                format!(
+                                    "rule {}: resource {resource} (item {column}) holds no data to compare with",
+                                    r.id
+                                )
+                            },
+                        )?;
                         (vec![Some(index(key, &r.id)?)], Compiled::Map(map.clone()))
                     }
                     _ => (vec![], Compiled::None),
@@ -243,7 +247,8 @@ impl Plan {
     /// handed in (the latest plausible date).
     pub fn evaluate<'a>(&self, batches: impl IntoIterator<Item = &'a RecordBatch>, as_of: Date) -> FileStats {
         let mut st = FileStats::default();
-        let mut eval = Evaluator { plan: self, as_of, hasher: stable_hasher(), buf: String::new(), buf2: String::new() };
+        let mut eval =
+            Evaluator { plan: self, as_of, hasher: stable_hasher(), buf: String::new(), buf2: String::new() };
         for b in batches {
             eval.batch(b, &mut st);
         }
@@ -315,20 +320,21 @@ impl Evaluator<'_> {
                 _ => {}
             }
             let counts = st.rules.entry(br.key.clone()).or_default();
-            let mut fail = |i: usize, value: Option<&str>, other: Option<&str>, reason: &str, counts: &mut RuleCounts| {
-                counts.failed += 1;
-                if rule_error {
-                    blocked[i] = true;
-                }
-                if counts.samples.len() < MAX_SAMPLES {
-                    counts.samples.push(Failure {
-                        row: base + i as u64 + 1,
-                        value: value.map(|v| shown(v, br.sensitive)),
-                        other: other.map(|v| shown(v, br.sensitive)),
-                        reason: reason.to_owned(),
-                    });
-                }
-            };
+            let mut fail =
+                |i: usize, value: Option<&str>, other: Option<&str>, reason: &str, counts: &mut RuleCounts| {
+                    counts.failed += 1;
+                    if rule_error {
+                        blocked[i] = true;
+                    }
+                    if counts.samples.len() < MAX_SAMPLES {
+                        counts.samples.push(Failure {
+                            row: base + i as u64 + 1,
+                            value: value.map(|v| shown(v, br.sensitive)),
+                            other: other.map(|v| shown(v, br.sensitive)),
+                            reason: reason.to_owned(),
+                        });
+                    }
+                };
             match &br.rule.check {
                 Check::Required => {
                     counts.checked += n as u64;
@@ -369,7 +375,18 @@ impl Evaluator<'_> {
                         }
                         counts.checked += 1;
                         let value = c.text(i, &mut self.buf).trim();
-                        let res = value_check(check, &br.compiled, br, &cols, c, i, value, self.as_of, &self.hasher, &mut self.buf2);
+                        let res = value_check(
+                            check,
+                            &br.compiled,
+                            br,
+                            &cols,
+                            c,
+                            i,
+                            value,
+                            self.as_of,
+                            &self.hasher,
+                            &mut self.buf2,
+                        );
                         if let Err((reason, other)) = res {
                             let value = value.to_owned();
                             fail(i, Some(&value), other.as_deref(), &reason, counts);
@@ -408,10 +425,16 @@ fn value_check(
         Check::Length { min, max } => {
             let len = value.chars().count() as u32;
             if min.is_some_and(|m| len < m) {
-                return Err((format!("长度{len}小于{} (shorter than {})", min.unwrap_or(0), min.unwrap_or(0)).into(), None));
+                return Err((
+                    format!("长度{len}小于{} (shorter than {})", min.unwrap_or(0), min.unwrap_or(0)).into(),
+                    None,
+                ));
             }
             if max.is_some_and(|m| len > m) {
-                return Err((format!("长度{len}超过{} (longer than {})", max.unwrap_or(0), max.unwrap_or(0)).into(), None));
+                return Err((
+                    format!("长度{len}超过{} (longer than {})", max.unwrap_or(0), max.unwrap_or(0)).into(),
+                    None,
+                ));
             }
             Ok(())
         }

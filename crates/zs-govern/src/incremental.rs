@@ -19,7 +19,13 @@ fn io(e: impl std::fmt::Display) -> Error {
 
 /// The result of version `m` of the table in `dir`: each file's statistics from `cache` or, if
 /// missing, scanned and cached; merged in file order. Returns the result and the files scanned.
-pub fn version_result(plan: &Plan, dir: &Path, m: &Manifest, cache: &Path, day: time::Date) -> Result<(VersionResult, usize)> {
+pub fn version_result(
+    plan: &Plan,
+    dir: &Path,
+    m: &Manifest,
+    cache: &Path,
+    day: time::Date,
+) -> Result<(VersionResult, usize)> {
     let (stats, scanned) = file_stats(plan, dir, m, cache, day)?;
     let refs: Vec<&FileStats> = stats.iter().collect();
     Ok((merge(plan, &refs, day), scanned))
@@ -27,7 +33,13 @@ pub fn version_result(plan: &Plan, dir: &Path, m: &Manifest, cache: &Path, day: 
 
 /// The statistics of every file of a version: from the cache, or scanned and cached. Returns
 /// them in file order and how many were scanned.
-pub(crate) fn file_stats(plan: &Plan, dir: &Path, m: &Manifest, cache: &Path, day: time::Date) -> Result<(Vec<FileStats>, usize)> {
+pub(crate) fn file_stats(
+    plan: &Plan,
+    dir: &Path,
+    m: &Manifest,
+    cache: &Path,
+    day: time::Date,
+) -> Result<(Vec<FileStats>, usize)> {
     std::fs::create_dir_all(cache).map_err(io)?;
     // Statistics under other fingerprints are stale: remove them.
     // Only sibling folders named like a fingerprint (16 hex digits) are removed.
@@ -50,7 +62,8 @@ pub(crate) fn file_stats(plan: &Plan, dir: &Path, m: &Manifest, cache: &Path, da
             continue;
         }
         let file = File::open(dir.join(&f.path)).map_err(io)?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(io)?.with_batch_size(65_536).build().map_err(io)?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(io)?.with_batch_size(65_536).build().map_err(io)?;
         let batches: Vec<RecordBatch> = reader.collect::<std::result::Result<_, _>>().map_err(io)?;
         let st = plan.evaluate(batches.iter(), day);
         save(&st, &json, &keys)?;
@@ -80,4 +93,3 @@ fn save(st: &FileStats, json: &Path, keys: &Path) -> Result<()> {
     std::fs::rename(&tj, json).map_err(io)?;
     Ok(())
 }
-

@@ -20,16 +20,16 @@ pub mod engine;
 pub mod hook;
 #[cfg(feature = "service")]
 pub mod incremental;
+pub mod rules;
 #[cfg(feature = "service")]
 pub mod service;
-pub mod rules;
 pub mod stats;
 pub mod validators;
 
 pub use engine::{Failure, FileStats, Plan, References, RuleCounts};
-pub use rules::{Check, Dimension, Rule, Severity, Target};
-pub use stats::{merge, RuleResult, Scores, VersionResult};
 #[cfg(feature = "service")]
 pub use hook::GovernHook;
+pub use rules::{Check, Dimension, Rule, Severity, Target};
 #[cfg(feature = "service")]
 pub use service::GovernService;
+pub use stats::{merge, RuleResult, Scores, VersionResult};

@@ -388,7 +388,8 @@ mod tests {
         assert_eq!(rules[1].severity, Severity::Warning);
         assert_eq!(rules[1].target, Target::Element("DE0101".into()));
         assert_eq!(rules[2].check.dimension(), Dimension::Consistency);
-        let back: Vec<Rule> = serde_json::to_string(&rules).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let back: Vec<Rule> =
+            serde_json::to_string(&rules).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         assert_eq!(back, rules);
         assert!(validate_rules(&rules).is_ok());
     }

@@ -22,14 +22,14 @@ pub struct IdFacts {
 /// table covers it), a real birth date from 1850 on.
 pub fn id_number(v: &str) -> Result<IdFacts, Reason> {
     let b = v.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x') {
+    if b.len() != 18
+        || !b[..17].iter().all(u8::is_ascii_digit)
+        || !(b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x')
+    {
         return Err("格式错误：应为17位数字加校验码 (must be 17 digits and a check character)");
     }
-    let mut sum = 0u32;
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    for i in 0..17 {
-        sum += (b[i] - b'0') as u32 * W[i];
-    }
+    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
     let expected = b"10X98765432"[(sum % 11) as usize];
     if expected != b[17].to_ascii_uppercase() {
         return Err("校验码错误 (check character does not match, GB 11643)");

@@ -94,7 +94,11 @@ fn good(i: u32) -> Row<'static> {
 
 fn rules() -> Vec<Rule> {
     vec![
-        Rule::item("id_valid", "id_number", Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) }),
+        Rule::item(
+            "id_valid",
+            "id_number",
+            Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) },
+        ),
         Rule::item("id_unique", "id_number", Check::Unique { with: vec![] }),
         Rule::item("name_req", "name", Check::NotBlank),
         Rule::item("sex_code", "sex", Check::OneOf { values: vec!["1".into(), "2".into(), "9".into()] }),
@@ -112,7 +116,12 @@ fn rules() -> Vec<Rule> {
         Rule::item(
             "same_name",
             "name",
-            Check::SameAs { key: "id_number".into(), resource: "POP".into(), remote_key: "id_number".into(), column: "name".into() },
+            Check::SameAs {
+                key: "id_number".into(),
+                resource: "POP".into(),
+                remote_key: "id_number".into(),
+                column: "name".into(),
+            },
         )
         .warning(),
         Rule::item("fresh_births", "birth_date", Check::Fresh { max_age_days: 365 }),
@@ -130,7 +139,7 @@ fn refs(rows: &[Row<'_>]) -> References {
 fn every_rule_on_good_and_bad_rows() {
     let mut rows: Vec<Row<'static>> = (0..10).map(good).collect();
     let population: Vec<Row<'static>> = (0..9).map(good).collect(); // row 10's ID is not in the population
-    // Row 2: wrong check digit.
+                                                                    // Row 2: wrong check digit.
     rows[1].id = format!("{}0", &rows[1].id[..17]);
     if rows[1].id == good(1).id {
         rows[1].id = format!("{}1", &rows[1].id[..17]);

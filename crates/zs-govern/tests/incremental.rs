@@ -69,7 +69,11 @@ fn incremental_equals_full_rescan() {
     let schema = schema();
     let table = Table::open(dir.path().join("t"), schema.clone()).unwrap();
     let rules = vec![
-        Rule::item("id", "id_number", Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) }),
+        Rule::item(
+            "id",
+            "id_number",
+            Check::IdNumber { birth_date: Some("birth_date".into()), sex: Some("sex".into()) },
+        ),
         Rule::item("name", "name", Check::NotBlank),
         Rule::item("phone_unique", "phone", Check::Unique { with: vec![] }).warning(),
         Rule::item("phone", "phone", Check::Mobile),

@@ -481,7 +481,8 @@ async fn governance_rules_runs_and_tickets(s: DynStore) {
     assert_eq!((r1.validity, r1.uniqueness), (Some(97.25), None));
     s.put_run(&run("A/1", 2, Some(90.0))).await.unwrap();
     s.put_run(&run("B/1", 1, Some(80.0))).await.unwrap();
-    let again = s.put_run(&RunRow { trigger: "recheck".into(), hand_in_id: None, ..run("A/1", 2, Some(95.0)) }).await.unwrap();
+    let again =
+        s.put_run(&RunRow { trigger: "recheck".into(), hand_in_id: None, ..run("A/1", 2, Some(95.0)) }).await.unwrap();
     assert_eq!((again.trigger.as_str(), again.overall, again.hand_in_id), ("recheck", Some(95.0), Some(2)));
     let runs = s.list_runs("A/1", 10).await.unwrap();
     assert_eq!(runs.iter().map(|r| r.version).collect::<Vec<_>>(), vec![2, 1]);
@@ -549,14 +550,16 @@ async fn governance_rules_runs_and_tickets(s: DynStore) {
     assert_eq!((got.state.as_str(), got.closed_at, got.resolution.as_deref()), ("closed", Some(NOW + 1), Some("ok")));
     let events = s.ticket_events(created.id).await.unwrap();
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["open", "acknowledge", "close"]);
-    let other = s.create_ticket(&TicketRow { org_id: 8, code: "B/1".into(), ..t.clone() }, &ev("open", "open")).await.unwrap();
+    let other =
+        s.create_ticket(&TicketRow { org_id: 8, code: "B/1".into(), ..t.clone() }, &ev("open", "open")).await.unwrap();
     let all = s.list_tickets(&TicketQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(all.iter().map(|t| t.id).collect::<Vec<_>>(), vec![other.id, created.id]);
     let open = s.list_tickets(&TicketQuery { open_only: true, limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(open.len(), 1);
     let dept = s.list_tickets(&TicketQuery { org_ids: Some(vec![7]), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(dept.len(), 1);
-    let by_code = s.list_tickets(&TicketQuery { code: Some("B/1".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let by_code =
+        s.list_tickets(&TicketQuery { code: Some("B/1".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(by_code.len(), 1);
     assert!(s.schema_version().await.unwrap() >= 5);
 }

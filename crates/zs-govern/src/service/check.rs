@@ -83,7 +83,14 @@ impl GovernService {
             }
         }
         let json = serde_json::to_string(rules).map_err(io)?;
-        self.store.put_rule_set(&RuleSetRow { code: entry.code.clone(), rules: json, updated_by: by, updated_at: self.now_ms() }).await
+        self.store
+            .put_rule_set(&RuleSetRow {
+                code: entry.code.clone(),
+                rules: json,
+                updated_by: by,
+                updated_at: self.now_ms(),
+            })
+            .await
     }
 
     /// Check `version` of `entry`'s table: statistics (incremental), scores, the stored run, the
@@ -103,13 +110,10 @@ impl GovernService {
             .into_iter()
             .filter(|r| r.check.reference().is_none_or(|(code, _)| refs.versions.contains_key(code)))
             .collect();
-        let elements: HashMap<String, String> = entry
-            .body
-            .items
-            .iter()
-            .filter_map(|i| i.element.clone().map(|e| (i.name.clone(), e)))
-            .collect();
-        let plan = Plan::bind(&rules, table.schema().arrow(), &elements, &refs).map_err(|m| Error::invalid("rules", m))?;
+        let elements: HashMap<String, String> =
+            entry.body.items.iter().filter_map(|i| i.element.clone().map(|e| (i.name.clone(), e))).collect();
+        let plan =
+            Plan::bind(&rules, table.schema().arrow(), &elements, &refs).map_err(|m| Error::invalid("rules", m))?;
         let fingerprint = {
             let mut h = stable_hasher().build_hasher();
             ENGINE_VERSION.hash(&mut h);
@@ -218,7 +222,9 @@ impl GovernService {
                 .map_err(|_| Error::internal("reading a referenced resource"))??;
             match (read, &r.check) {
                 (None, _) => skipped.push(format!("{}: resource {code} holds no data yet", r.id)),
-                (Some((v, Reference::Set(s))), Check::Exists { resource, column }) => refs.add_set(resource, column, v, s),
+                (Some((v, Reference::Set(s))), Check::Exists { resource, column }) => {
+                    refs.add_set(resource, column, v, s)
+                }
                 (Some((v, Reference::Map(m))), Check::SameAs { resource, remote_key, column, .. }) => {
                     refs.add_map(resource, remote_key, column, v, m)
                 }
@@ -244,9 +250,13 @@ fn read_reference(
     let t = Table::open(dir, schema).map_err(zs_ingest::tables_error)?;
     let Some(m) = t.current().map_err(zs_ingest::tables_error)? else { return Ok(None) };
     let arrow = t.schema().arrow().clone();
-    let ci = arrow.index_of(column).map_err(|_| Error::invalid("rules", format!("the referenced resource has no item '{column}'")))?;
+    let ci = arrow
+        .index_of(column)
+        .map_err(|_| Error::invalid("rules", format!("the referenced resource has no item '{column}'")))?;
     let ki = key
-        .map(|k| arrow.index_of(k).map_err(|_| Error::invalid("rules", format!("the referenced resource has no item '{k}'"))))
+        .map(|k| {
+            arrow.index_of(k).map_err(|_| Error::invalid("rules", format!("the referenced resource has no item '{k}'")))
+        })
         .transpose()?;
     let h = stable_hasher();
     let mut buf = String::new();

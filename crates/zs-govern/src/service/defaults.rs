@@ -16,7 +16,11 @@ pub fn default_rules(entry: &Entry, all: &[Entry]) -> Vec<Rule> {
     let mut out = Vec::new();
     let keys: Vec<&str> = entry.body.items.iter().filter(|i| i.key).map(|i| i.name.as_str()).collect();
     if let Some((first, rest)) = keys.split_first() {
-        out.push(Rule::item("key_unique", first, Check::Unique { with: rest.iter().map(|s| (*s).to_owned()).collect() }));
+        out.push(Rule::item(
+            "key_unique",
+            first,
+            Check::Unique { with: rest.iter().map(|s| (*s).to_owned()).collect() },
+        ));
     }
     for it in &entry.body.items {
         let n = it.name.as_str();
@@ -53,17 +57,27 @@ pub fn default_rules(entry: &Entry, all: &[Entry]) -> Vec<Rule> {
             out.push(Rule::item(&id("plausible"), n, Check::PlausibleDate { earliest: None }).warning());
         }
     }
-    let code_of = |name: &str| all.iter().find(|e| e.body.name == name && e.published_version.is_some()).map(|e| e.code.clone());
+    let code_of =
+        |name: &str| all.iter().find(|e| e.body.name == name && e.published_version.is_some()).map(|e| e.code.clone());
     let person_licence = entry.body.name == "居民身份证电子证照";
     let enterprise_licence = has(entry, "holder_code") && entry.body.name.contains("证") && !person_licence;
     if person_licence {
         if let Some(pop) = code_of("人口基础信息") {
-            out.push(Rule::item("holder_in_population", "holder_code", Check::Exists { resource: pop.clone(), column: "id_number".into() }));
+            out.push(Rule::item(
+                "holder_in_population",
+                "holder_code",
+                Check::Exists { resource: pop.clone(), column: "id_number".into() },
+            ));
             out.push(
                 Rule::item(
                     "holder_name_matches",
                     "holder",
-                    Check::SameAs { key: "holder_code".into(), resource: pop, remote_key: "id_number".into(), column: "name".into() },
+                    Check::SameAs {
+                        key: "holder_code".into(),
+                        resource: pop,
+                        remote_key: "id_number".into(),
+                        column: "name".into(),
+                    },
                 )
                 .warning(),
             );
@@ -71,12 +85,21 @@ pub fn default_rules(entry: &Entry, all: &[Entry]) -> Vec<Rule> {
         out.push(Rule::item("holder_code_gb11643", "holder_code", Check::IdNumber { birth_date: None, sex: None }));
     } else if enterprise_licence {
         if let Some(lp) = code_of("法人单位基础信息") {
-            out.push(Rule::item("holder_in_legal_persons", "holder_code", Check::Exists { resource: lp.clone(), column: "credit_code".into() }));
+            out.push(Rule::item(
+                "holder_in_legal_persons",
+                "holder_code",
+                Check::Exists { resource: lp.clone(), column: "credit_code".into() },
+            ));
             out.push(
                 Rule::item(
                     "holder_name_matches",
                     "holder",
-                    Check::SameAs { key: "holder_code".into(), resource: lp, remote_key: "credit_code".into(), column: "org_name".into() },
+                    Check::SameAs {
+                        key: "holder_code".into(),
+                        resource: lp,
+                        remote_key: "credit_code".into(),
+                        column: "org_name".into(),
+                    },
                 )
                 .warning(),
             );
@@ -84,13 +107,19 @@ pub fn default_rules(entry: &Entry, all: &[Entry]) -> Vec<Rule> {
         out.push(Rule::item("holder_code_gb32100", "holder_code", Check::CreditCode));
     }
     if has(entry, "issued_on") && has(entry, "valid_until") {
-        out.push(Rule::item("valid_until_present", "valid_until", Check::RequiredIf { when: "issued_on".into() }).warning());
+        out.push(
+            Rule::item("valid_until_present", "valid_until", Check::RequiredIf { when: "issued_on".into() }).warning(),
+        );
     }
     if entry.body.name == "行政许可和行政处罚信用信息" && has(entry, "subject_code") {
         if let Some(lp) = code_of("法人单位基础信息") {
             out.push(
-                Rule::item("subject_in_legal_persons", "subject_code", Check::Exists { resource: lp, column: "credit_code".into() })
-                    .warning(),
+                Rule::item(
+                    "subject_in_legal_persons",
+                    "subject_code",
+                    Check::Exists { resource: lp, column: "credit_code".into() },
+                )
+                .warning(),
             );
         }
     }

@@ -33,14 +33,28 @@ impl GovernService {
         }
         let names = Names::load(self).await?;
         let runs: Vec<_> = self.store.latest_runs().await?.into_iter().filter(|r| r.org_id == org).collect();
-        let tickets =
-            self.store.list_tickets(&TicketQuery { org_ids: Some(vec![org]), limit: 1000, ..Default::default() }).await?;
+        let tickets = self
+            .store
+            .list_tickets(&TicketQuery { org_ids: Some(vec![org]), limit: 1000, ..Default::default() })
+            .await?;
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold();
         let pct = Format::new().set_num_format("0.0");
         {
             let ws = wb.add_worksheet().set_name("质量概况").map_err(xlsx)?;
-            let head = ["信息资源代码", "信息资源名称", "版本", "记录数", "阻断记录数", "完整性", "有效性", "唯一性", "一致性", "及时性", "综合得分"];
+            let head = [
+                "信息资源代码",
+                "信息资源名称",
+                "版本",
+                "记录数",
+                "阻断记录数",
+                "完整性",
+                "有效性",
+                "唯一性",
+                "一致性",
+                "及时性",
+                "综合得分",
+            ];
             for (c, h) in head.iter().enumerate() {
                 ws.write_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
             }
@@ -63,7 +77,18 @@ impl GovernService {
         }
         {
             let ws = wb.add_worksheet().set_name("规则结果").map_err(xlsx)?;
-            let head = ["信息资源代码", "规则", "信息项", "检查类型", "维度", "级别", "检查数", "未通过数", "通过率", "示例（已脱敏）"];
+            let head = [
+                "信息资源代码",
+                "规则",
+                "信息项",
+                "检查类型",
+                "维度",
+                "级别",
+                "检查数",
+                "未通过数",
+                "通过率",
+                "示例（已脱敏）",
+            ];
             for (c, h) in head.iter().enumerate() {
                 ws.write_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
             }

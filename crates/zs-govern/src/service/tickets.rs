@@ -174,7 +174,13 @@ impl GovernService {
     }
 
     /// Store a ticket change (state and fields already set on `t`) with its event.
-    async fn step(&self, mut t: TicketRow, who: Option<&Principal>, action: &str, note: Option<String>) -> Result<TicketRow> {
+    async fn step(
+        &self,
+        mut t: TicketRow,
+        who: Option<&Principal>,
+        action: &str,
+        note: Option<String>,
+    ) -> Result<TicketRow> {
         t.revision += 1;
         t.updated_at = self.now_ms();
         if t.state == "closed" {
@@ -243,7 +249,18 @@ impl GovernService {
                         latest_version: Some(version),
                         state: "open".into(),
                         severity: r.severity.as_str().into(),
-                        title: format!("{}：{} {} 未通过 {} 行", entry.body.name, r.field, r.kind, r.failed),
+                        title: format!(
+                            "{}：{}（规则 {}）未通过 {} 项",
+                            entry.body.name,
+                            entry
+                                .body
+                                .items
+                                .iter()
+                                .find(|i| i.name == r.field)
+                                .map_or(r.field.as_str(), |i| i.label.as_str()),
+                            r.key,
+                            r.failed
+                        ),
                         detail,
                         failed: r.failed as i64,
                         record_key: None,
@@ -276,7 +293,8 @@ impl GovernService {
             if t.kind != "rule" || t.state == "disputed" {
                 continue;
             }
-            let passing = result.rules.iter().find(|r| Some(&r.key) == t.rule_key.as_ref()).is_none_or(|r| r.failed == 0);
+            let passing =
+                result.rules.iter().find(|r| Some(&r.key) == t.rule_key.as_ref()).is_none_or(|r| r.failed == 0);
             if !passing {
                 continue;
             }
@@ -443,7 +461,12 @@ impl GovernService {
 
     /// A data user reports an error in a record of a resource they can see (纠错): a correction
     /// ticket for the providing department.
-    pub async fn report_error(&self, pass: &Authorized<TicketReport>, code: &str, req: &CorrectionRequest) -> Result<TicketView> {
+    pub async fn report_error(
+        &self,
+        pass: &Authorized<TicketReport>,
+        code: &str,
+        req: &CorrectionRequest,
+    ) -> Result<TicketView> {
         let entry = self.visible_entry(pass, code).await?;
         let key = req.record_key.trim();
         let desc = req.description.trim();

@@ -174,8 +174,10 @@ impl GovernService {
         let visible: std::collections::HashMap<String, zs_catalog::Entry> =
             self.catalog.visible_entries(p).await?.into_iter().map(|e| (e.code.clone(), e)).collect();
         let names = Names::load(self).await?;
-        let runs: Vec<RunRow> = self.store.latest_runs().await?.into_iter().filter(|r| visible.contains_key(&r.code)).collect();
-        let tickets = self.store.list_tickets(&TicketQuery { open_only: true, limit: 1000, ..Default::default() }).await?;
+        let runs: Vec<RunRow> =
+            self.store.latest_runs().await?.into_iter().filter(|r| visible.contains_key(&r.code)).collect();
+        let tickets =
+            self.store.list_tickets(&TicketQuery { open_only: true, limit: 1000, ..Default::default() }).await?;
         let today = zs_catalog::calendar::beijing_date(self.clock.now()).to_string();
         let tickets: Vec<_> = tickets.into_iter().filter(|t| visible.contains_key(&t.code)).collect();
         let mut by_dept: BTreeMap<i64, Vec<&RunRow>> = BTreeMap::new();
@@ -198,7 +200,8 @@ impl GovernService {
                 }
             })
             .collect();
-        departments.sort_by(|a, b| a.scores.overall.partial_cmp(&b.scores.overall).unwrap_or(std::cmp::Ordering::Equal));
+        departments
+            .sort_by(|a, b| a.scores.overall.partial_cmp(&b.scores.overall).unwrap_or(std::cmp::Ordering::Equal));
         let city = Scores::weighted(&runs.iter().map(|r| (scores_of(r), r.rows as f64)).collect::<Vec<_>>());
         let mut resources: Vec<ResourceScores> = runs
             .iter()

@@ -86,7 +86,10 @@ pub(crate) async fn report_error(
 /// score, open and overdue tickets.
 #[utoipa::path(get, path = "/api/v1/quality/dashboard", operation_id = "govern.read#dashboard", tag = "governance",
     responses((status = 200, body = QualityDashboard)))]
-pub(crate) async fn dashboard(State(s): State<AppState>, Auth(pass): Auth<GovernRead>) -> ApiResult<Json<QualityDashboard>> {
+pub(crate) async fn dashboard(
+    State(s): State<AppState>,
+    Auth(pass): Auth<GovernRead>,
+) -> ApiResult<Json<QualityDashboard>> {
     Ok(Json(s.govern.dashboard(&pass).await?))
 }
 

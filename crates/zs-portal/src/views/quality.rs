@@ -115,7 +115,12 @@ fn cards(c: &Ctx, s: &Scores) -> Vec<ScoreCard> {
             alert: s.get(*d).is_some_and(|v| v < 95.0),
         })
         .collect();
-    out.push(ScoreCard { id: "overall", label: c.t("q.overall"), value: fmt(s.overall), alert: s.overall.is_some_and(|v| v < 95.0) });
+    out.push(ScoreCard {
+        id: "overall",
+        label: c.t("q.overall"),
+        value: fmt(s.overall),
+        alert: s.overall.is_some_and(|v| v < 95.0),
+    });
     out
 }
 
@@ -140,6 +145,77 @@ fn trend(runs: &[RunView]) -> Option<Trend> {
         }
     }
     Some(Trend { points: points.join(" "), dots, labels })
+}
+
+/// A ticket as the lists show it (labels translated).
+pub struct TRow {
+    id: i64,
+    title: String,
+    provider: String,
+    kind: &'static str,
+    state: String,
+    state_label: &'static str,
+    severity: &'static str,
+    failed: i64,
+    deadline: String,
+    overdue: bool,
+}
+
+fn trow(ctx: &Ctx, t: &TicketView) -> TRow {
+    TRow {
+        id: t.id,
+        title: t.title.clone(),
+        provider: t.provider.clone(),
+        kind: ctx.t(&format!("q.kind.{}", t.kind)),
+        state: t.state.clone(),
+        state_label: ctx.t(&format!("q.state.{}", t.state)),
+        severity: ctx.t(&format!("q.sev.{}", t.severity)),
+        failed: t.failed,
+        deadline: t.deadline.clone(),
+        overdue: t.overdue,
+    }
+}
+
+/// A rule's result as the resource page shows it.
+pub struct RuleRow {
+    key: String,
+    field: String,
+    kind: String,
+    dimension: &'static str,
+    severity: &'static str,
+    checked: u64,
+    failed: u64,
+    samples: Vec<String>,
+}
+
+fn rule_rows(ctx: &Ctx, q: &QualityView) -> Vec<RuleRow> {
+    q.rules
+        .iter()
+        .map(|r| RuleRow {
+            key: r.key.clone(),
+            field: r.field.clone(),
+            kind: r.kind.clone(),
+            dimension: ctx.t(&format!("q.dim.{}", r.dimension.as_str())),
+            severity: ctx.t(&format!("q.sev.{}", r.severity.as_str())),
+            checked: r.checked,
+            failed: r.failed,
+            samples: r
+                .samples
+                .iter()
+                .map(|sm| {
+                    let mut t = if sm.row > 0 { format!("{} {}", ctx.t("q.row"), sm.row) } else { String::new() };
+                    if let Some(v) = &sm.value {
+                        t.push_str(&format!(" 「{v}」"));
+                    }
+                    if let Some(o) = &sm.other {
+                        t.push_str(&format!(" ↔ 「{o}」"));
+                    }
+                    t.push_str(&format!("：{}", sm.reason));
+                    t
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -233,6 +309,8 @@ pub async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> PageResult {
 struct ResourcePage {
     c: Chrome,
     q: QualityView,
+    rules: Vec<RuleRow>,
+    open: Vec<TRow>,
     base: String,
     cards: Vec<ScoreCard>,
     trend: Option<Trend>,
@@ -295,6 +373,8 @@ async fn resource_page(
         can_report: zs_identity::policy::role_allows("ticket.report", role),
         error: error.map(|e| FormError::new(ctx.lang, &e)),
         notice,
+        rules: rule_rows(ctx, &q),
+        open: q.open_tickets.iter().map(|t| trow(ctx, t)).collect(),
         q,
     };
     Ok(render(status, &page))
@@ -333,7 +413,9 @@ pub async fn check(
     let pass = ctx.authorize::<GovernManage>(&s).await?;
     match s.govern.recheck(&pass, &code).await {
         Ok(_) => Ok(redirect(&format!("/resources/{code}/quality?notice=checked"))),
-        Err(e) if form_error(&e) => resource_page(&s, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, Some(e), "", None).await,
+        Err(e) if form_error(&e) => {
+            resource_page(&s, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, Some(e), "", None).await
+        }
         Err(e) => Err(ctx.fail(e)),
     }
 }
@@ -355,8 +437,8 @@ pub async fn rules(
     ctx.check_csrf(&f.csrf)?;
     let code = code_of(&ctx, &class, &seq)?;
     let pass = ctx.authorize::<GovernManage>(&s).await?;
-    let parsed: Result<Vec<zs_govern::Rule>, Error> =
-        serde_json::from_str(&f.rules).map_err(|e| Error::invalid("rules", format!("the rules are not valid JSON: {e}")));
+    let parsed: Result<Vec<zs_govern::Rule>, Error> = serde_json::from_str(&f.rules)
+        .map_err(|e| Error::invalid("rules", format!("the rules are not valid JSON: {e}")));
     let result = match parsed {
         Ok(rules) => s.govern.set_rules(&pass, &code, &rules).await.map(|_| ()),
         Err(e) => Err(e),
@@ -397,7 +479,9 @@ pub async fn report_error(
     };
     match s.govern.report_error(&pass, &code, &req).await {
         Ok(t) => Ok(redirect(&format!("/tickets/{}?notice=reported", t.id))),
-        Err(e) if form_error(&e) => resource_page(&s, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, Some(e), "", None).await,
+        Err(e) if form_error(&e) => {
+            resource_page(&s, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, Some(e), "", None).await
+        }
         Err(e) => Err(ctx.fail(e)),
     }
 }
@@ -406,7 +490,7 @@ pub async fn report_error(
 #[template(path = "tickets.html")]
 struct TicketsPage {
     c: Chrome,
-    tickets: Vec<TicketView>,
+    tickets: Vec<TRow>,
     open_only: bool,
 }
 
@@ -422,6 +506,7 @@ pub async fn tickets(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): Portal
     let pass = ctx.authorize::<TicketRead>(&s).await?;
     let open_only = q.all.is_empty();
     let tickets = s.govern.tickets(&pass, None, open_only, 500).await.map_err(|e| ctx.fail(e))?;
+    let tickets = tickets.iter().map(|t| trow(&ctx, t)).collect();
     Ok(render(StatusCode::OK, &TicketsPage { c: ctx.chrome("tickets"), tickets, open_only }))
 }
 
@@ -430,13 +515,21 @@ pub async fn tickets(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): Portal
 struct TicketPage {
     c: Chrome,
     d: TicketDetail,
+    t: TRow,
     events: Vec<EventRow>,
     actions: Vec<(&'static str, &'static str)>,
     error: Option<FormError>,
     notice: String,
 }
 
-async fn ticket_page(s: &AppState, ctx: &Ctx, id: i64, status: StatusCode, error: Option<Error>, notice: &str) -> PageResult {
+async fn ticket_page(
+    s: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    status: StatusCode,
+    error: Option<Error>,
+    notice: &str,
+) -> PageResult {
     let pass = ctx.authorize::<TicketRead>(s).await?;
     let d = s.govern.ticket(&pass, id).await.map_err(|e| ctx.fail(e))?;
     let actions = d.actions.iter().map(|a| (a.as_str(), ctx.t(&format!("q.action.{}", a.as_str())))).collect();
@@ -452,12 +545,13 @@ async fn ticket_page(s: &AppState, ctx: &Ctx, id: i64, status: StatusCode, error
             when: zs_ingest::fmt_beijing_ms(e.at),
             actor: e.actor.clone(),
             action: e.action.clone(),
-            state: e.state.clone(),
+            state: ctx.t(&format!("q.state.{}", e.state)),
             note: e.note.clone(),
         })
         .collect();
     let page = TicketPage {
         c: ctx.chrome("tickets"),
+        t: trow(ctx, &d.ticket),
         d,
         events,
         actions,
@@ -472,7 +566,7 @@ pub struct EventRow {
     when: String,
     actor: String,
     action: String,
-    state: String,
+    state: &'static str,
     note: Option<String>,
 }
 
@@ -496,7 +590,12 @@ pub struct ActionForm {
 }
 
 /// `POST /tickets/{id}/action`.
-pub async fn act(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, PortalForm(f): PortalForm<ActionForm>) -> PageResult {
+pub async fn act(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    PortalForm(f): PortalForm<ActionForm>,
+) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let pass = ctx.authorize::<TicketHandle>(&s).await?;
     let result = match TicketAction::parse(&f.action) {
@@ -523,14 +622,31 @@ mod tests {
 
     #[test]
     fn bars_and_trend() {
-        let ch = bar_chart("x", "q.chart_dimensions", vec![("完整性".into(), Some(100.0)), ("有效性".into(), Some(50.0))]);
+        let ch =
+            bar_chart("x", "q.chart_dimensions", vec![("完整性".into(), Some(100.0)), ("有效性".into(), Some(50.0))]);
         assert_eq!(ch.bars[0].w, BAR_W);
         assert_eq!(ch.bars[1].w, BAR_W / 2);
         assert_eq!(ch.bars[1].class, "bar-bad");
         assert_eq!(fmt(None), "—");
         let runs = vec![
-            RunView { version: 1, trigger: "hand_in".into(), rows: 1, blocked: 0, files_scanned: 1, scores: Scores { overall: Some(90.0), ..Default::default() }, ran_at: 0 },
-            RunView { version: 2, trigger: "hand_in".into(), rows: 1, blocked: 0, files_scanned: 1, scores: Scores { overall: Some(100.0), ..Default::default() }, ran_at: 0 },
+            RunView {
+                version: 1,
+                trigger: "hand_in".into(),
+                rows: 1,
+                blocked: 0,
+                files_scanned: 1,
+                scores: Scores { overall: Some(90.0), ..Default::default() },
+                ran_at: 0,
+            },
+            RunView {
+                version: 2,
+                trigger: "hand_in".into(),
+                rows: 1,
+                blocked: 0,
+                files_scanned: 1,
+                scores: Scores { overall: Some(100.0), ..Default::default() },
+                ran_at: 0,
+            },
         ];
         let t = trend(&runs).map(|t| t.points).unwrap_or_default();
         assert_eq!(t.split(' ').count(), 2);

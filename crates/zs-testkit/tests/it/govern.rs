@@ -64,8 +64,8 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
         (id("630103", "19900215", 2), "李娜", "2", "1990-02-15", "13812345678"),
         (id("630122", "19751130", 3), "马强", "1", "1975-11-30", "13712345678"),
         (id("630104", "20010704", 4), "韩雪", "2", "2001-07-04", "13612345678"),
-        (id("630105", "19650320", 5), "祁明", "1", "1965-03-20", "1351234567"),
-        (id("630102", "19880808", 6), "鲁芳", "1", "1988-08-08", "13512345678"),
+        (id("630105", "19650320", 5), "祁明", "1", "1965-03-20", "13512345670"),
+        (id("630102", "19880808", 6), "鲁芳", "2", "1988-08-08", "13512345678"),
     ];
     let csv = |rows: &[(String, &str, &str, &str, &str)]| {
         let mut s = "公民身份号码,姓名,性别,出生日期,联系电话\n".to_owned();
@@ -76,6 +76,8 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     };
     let mut dirty: Vec<(String, &str, &str, &str, &str)> = people.to_vec();
     dirty[1].0 = wrong_check(&people[1].0);
+    dirty[4].4 = "1351234567";
+    dirty[5].2 = "1";
     let h = hand_in(&srv, &steward, POP, "", csv(&dirty)).await;
     assert_eq!(h["version"], 1, "{h}");
 
@@ -258,7 +260,15 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     assert!(recs.as_array().unwrap().len() >= 5, "{recs}");
     let (_, recs) = srv.get("/api/v1/audit?action=ticket.&limit=100", Some(&auditor)).await.unwrap();
     let actions: Vec<&str> = recs.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-    for a in ["ticket.open", "ticket.acknowledge", "ticket.dispute", "ticket.uphold", "ticket.close", "ticket.report", "ticket.verify"] {
+    for a in [
+        "ticket.open",
+        "ticket.acknowledge",
+        "ticket.dispute",
+        "ticket.uphold",
+        "ticket.close",
+        "ticket.report",
+        "ticket.verify",
+    ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
     assert!(!recs.to_string().contains(&people[1].0), "no ID number in the audit trail");
