@@ -117,6 +117,14 @@ impl LicenceKind {
     }
 }
 
+/// The demo files carry a few deliberate, deterministic faults so that governance has something
+/// to find (the generators' rows stay valid): in the population every 97th phone number is one
+/// digit short and every 211th sex contradicts the ID number; in the licence files every 89th
+/// holder's name differs from the base library's; in the legal persons every 149th founding
+/// date lies ten years after [`crate::DEMO_TODAY`]. Keys and codes are never touched, so joins and theme
+/// libraries are unchanged.
+pub const DIRTY: &str = "phone 1/97 short, sex 1/211 flipped, licence holder 1/89 renamed, founding 1/149 future";
+
 fn writer<W: Write>(w: W, file: &CsvFile) -> io::Result<::csv::Writer<W>> {
     let mut out = ::csv::WriterBuilder::new().from_writer(w);
     out.write_record(file.header).map_err(io::Error::other)?;
@@ -156,7 +164,10 @@ where
     let mut n = 0;
     for p in people {
         let p = p.borrow();
-        let sex = p.sex.to_string();
+        // Deliberate faults for governance (see [`DIRTY`]): a short phone number, a sex that
+        // contradicts the ID number.
+        let sex = if n % 211 == 17 { 3 - p.sex } else { p.sex }.to_string();
+        let phone = if n % 97 == 41 { p.phone[..10].to_owned() } else { p.phone.clone() };
         let born = date(p.birth_date);
         row(
             &mut out,
@@ -167,7 +178,7 @@ where
                 &born,
                 p.ethnicity,
                 &p.address,
-                &p.phone,
+                &phone,
                 &p.registered_address,
                 &p.household_no,
             ],
@@ -189,7 +200,9 @@ where
     for f in firms {
         let f = f.borrow();
         let capital = f.capital.to_string();
-        let established = date(f.established);
+        // Deliberate fault (see [`DIRTY`]): a founding date after the data's reference day.
+        let established =
+            if n % 149 == 60 { date(crate::DEMO_TODAY + time::Duration::days(3650)) } else { date(f.established) };
         let authority = f.registration_authority();
         row(
             &mut out,
@@ -218,7 +231,9 @@ where
         }
         let issued = date(l.issued_on);
         let until = opt_date(l.valid_until);
-        let mut record: Vec<&str> = vec![&l.licence_no, &l.holder, &l.holder_code, &issued, &until, &l.issuer];
+        // Deliberate fault (see [`DIRTY`]): a holder's name that differs from the base library.
+        let holder = if n % 89 == 23 { format!("{}某", l.holder) } else { l.holder.clone() };
+        let mut record: Vec<&str> = vec![&l.licence_no, &holder, &l.holder_code, &issued, &until, &l.issuer];
         record.extend(l.details.iter().map(String::as_str));
         debug_assert_eq!(record.len(), file.header.len());
         debug_assert_eq!(LICENCE_ITEMS, file.header[..6]);

@@ -38,7 +38,8 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "credentials", description = "API credentials for programs"),
         (name = "audit", description = "Audit trail (审计)"),
         (name = "stats", description = "Platform statistics"),
-        (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines")
+        (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines"),
+        (name = "governance", description = "Governance (数据治理): quality rules, scores, problem tickets, corrections")
     )
 )]
 pub(crate) struct ApiDoc;

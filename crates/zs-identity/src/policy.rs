@@ -91,6 +91,17 @@ actions! {
     ResourcePreview = "resource.preview" => &[Steward];
     /// Change a resource's hand-in settings, pull schedules and logical-access source.
     ResourceManage = "resource.manage" => &[Steward];
+    /// See quality scores, trends, failures (values masked) and the quality dashboard of resources
+    /// one may see in the catalogue; departments' Excel quality reports in scope.
+    GovernRead = "govern.read" => &[PlatformOperator, Steward, DataUser, AuditAdmin];
+    /// Write a resource's quality rules and re-check it now (its department's stewards, operators).
+    GovernManage = "govern.manage" => &[Steward, PlatformOperator];
+    /// See problem tickets: one's department's (stewards), one's area's (operators), one's own reports.
+    TicketRead = "ticket.read" => &[Steward, PlatformOperator, DataUser];
+    /// Act on a ticket: acknowledge, dispute, fix (provider); uphold, dismiss, verify (operator).
+    TicketHandle = "ticket.handle" => &[Steward, PlatformOperator, DataUser];
+    /// Report an error in a record one can see (纠错); it becomes a ticket for the provider.
+    TicketReport = "ticket.report" => &[DataUser, Steward, PlatformOperator];
     /// Read the aggregation report (归集通报).
     ReportAggregation = "report.aggregation" => &[PlatformOperator, Steward, SystemAdmin, AuditAdmin];
     /// Read the registry of standard data elements (数据元).

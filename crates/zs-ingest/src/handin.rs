@@ -244,6 +244,7 @@ impl IngestService {
             ..h
         };
         let recorded = self.finish_hand_in(who, request_id, &h).await?;
+        self.notify_committed(&entry, &table, &recorded).await;
         let keep = settings.keep_versions.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
         if let Some(keep) = keep.or(self.default_keep_versions) {
             tokio::task::spawn_blocking(move || table.vacuum(keep)).await.ok();

@@ -18,6 +18,7 @@
 
 mod error;
 mod handin;
+mod hook;
 mod jobs;
 mod live;
 mod preview;
@@ -33,6 +34,7 @@ mod theme;
 
 pub use error::tables_error;
 pub use handin::{HandInRequest, Mode};
+pub use hook::VersionHook;
 pub use jobs::{JobKind, Worker};
 pub use live::{LiveSpec, LiveStatus, LiveView, MAX_LIVE_ROWS};
 pub use preview::{Preview, MAX_PREVIEW_ROWS};

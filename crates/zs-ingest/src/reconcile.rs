@@ -95,6 +95,8 @@ impl IngestService {
                 })
                 .await?;
             tracing::warn!(resource = %entry.code, version = v.version, "version without a hand-in record recorded at start-up");
+            let table = self.open_table(entry)?;
+            self.notify_committed(entry, &table, &rec).await;
             found += 1;
         }
         Ok(found)

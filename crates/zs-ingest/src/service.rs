@@ -51,6 +51,8 @@ pub struct IngestService {
     pub(crate) wake: Arc<tokio::sync::Notify>,
     /// Versions kept when a resource sets no retention (operator setting); none keeps all.
     pub(crate) default_keep_versions: Option<usize>,
+    /// Told about every committed version (governance).
+    pub(crate) hook: crate::hook::HookSlot,
 }
 
 impl IngestService {
@@ -72,6 +74,7 @@ impl IngestService {
             data_dir: data_dir.to_path_buf(),
             wake: Arc::default(),
             default_keep_versions: None,
+            hook: crate::hook::HookSlot::default(),
         }
     }
 
@@ -79,6 +82,22 @@ impl IngestService {
     pub fn with_default_keep_versions(mut self, keep: u64) -> Self {
         self.default_keep_versions = (keep > 0).then(|| usize::try_from(keep).unwrap_or(usize::MAX));
         self
+    }
+
+    /// Register the hook told about every committed version (replaces any earlier one; every
+    /// clone of this service sees it).
+    pub fn set_version_hook(&self, hook: Arc<dyn crate::hook::VersionHook>) {
+        self.hook.set(hook);
+    }
+
+    /// Tell the registered hook that `h` committed a version of `entry`'s table.
+    pub(crate) async fn notify_committed(&self, entry: &Entry, table: &Table, h: &HandIn) {
+        if h.outcome != "committed" || h.version.is_none() {
+            return;
+        }
+        if let Some(hook) = self.hook.get() {
+            hook.version_committed(entry, table, h).await;
+        }
     }
 
     /// The folder of a resource's table.

@@ -62,7 +62,9 @@ impl IngestService {
                     lineage: Some(serde_json::Value::Array(lineage).to_string()),
                     ..base
                 };
-                self.finish_hand_in(&who, pass.request_id(), &h).await
+                let recorded = self.finish_hand_in(&who, pass.request_id(), &h).await?;
+                self.notify_committed(&entry, &target, &recorded).await;
+                Ok(recorded)
             }
             Err(e) => {
                 let err = match e {

@@ -11,6 +11,8 @@
 pub mod catalog;
 mod catalog_queries;
 mod error;
+pub mod govern;
+mod govern_queries;
 pub mod jobs;
 mod jobs_queries;
 mod postgres;
@@ -22,6 +24,7 @@ pub mod standards;
 mod standards_queries;
 
 pub use catalog::CatalogStore;
+pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
@@ -47,7 +50,9 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: CatalogStore + JobStore + ResourceStore + StandardsStore + Send + Sync + 'static {
+pub trait MetaStore:
+    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.

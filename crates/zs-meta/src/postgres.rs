@@ -60,3 +60,4 @@ crate::jobs_queries::impl_job_store!(
 crate::resources_queries::impl_resource_store!(PgStore, PgRow);
 
 crate::standards_queries::impl_standards_store!(PgStore, PgRow);
+crate::govern_queries::impl_govern_store!(PgStore, PgRow);

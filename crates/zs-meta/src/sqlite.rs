@@ -58,3 +58,4 @@ crate::jobs_queries::impl_job_store!(
 crate::resources_queries::impl_resource_store!(SqliteStore, SqliteRow);
 
 crate::standards_queries::impl_standards_store!(SqliteStore, SqliteRow);
+crate::govern_queries::impl_govern_store!(SqliteStore, SqliteRow);

@@ -40,6 +40,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    governance_rules_runs_and_tickets,
     catalog_entries_versions_and_conflicts,
     job_queue_claims_retries_and_recovery,
     hand_ins_settings_schedules_and_live_sources,
@@ -442,4 +443,123 @@ async fn hand_ins_settings_schedules_and_live_sources(s: DynStore) {
     assert!((st.mean_latency_ms - 20.0).abs() < 1e-9);
     assert_eq!(s.list_live_sources().await.unwrap().len(), 1);
     assert!(s.delete_live_source("C").await.unwrap());
+}
+
+async fn governance_rules_runs_and_tickets(s: DynStore) {
+    use zs_meta::govern::{RuleSetRow, RunRow, TicketEventRow, TicketQuery, TicketRow};
+    // Rule sets: insert, replace, list.
+    assert!(s.rule_set("A/1").await.unwrap().is_none());
+    let rs = RuleSetRow { code: "A/1".into(), rules: "[]".into(), updated_by: Some(3), updated_at: NOW };
+    s.put_rule_set(&rs).await.unwrap();
+    s.put_rule_set(&RuleSetRow { rules: "[{\"id\":\"x\"}]".into(), ..rs.clone() }).await.unwrap();
+    assert_eq!(s.rule_set("A/1").await.unwrap().unwrap().rules, "[{\"id\":\"x\"}]");
+    assert_eq!(s.list_rule_sets().await.unwrap().len(), 1);
+
+    // Runs: one per version, a re-check replaces it, latest per resource.
+    let run = |code: &str, version: i64, overall: Option<f64>| RunRow {
+        id: 0,
+        code: code.into(),
+        entry_id: 1,
+        org_id: 7,
+        version,
+        hand_in_id: Some(version),
+        trigger: "hand_in".into(),
+        rows: 100,
+        blocked: 2,
+        files_scanned: 1,
+        completeness: Some(99.5),
+        validity: Some(97.25),
+        uniqueness: None,
+        consistency: Some(100.0),
+        timeliness: None,
+        overall,
+        result: "{}".into(),
+        ran_at: NOW,
+    };
+    let r1 = s.put_run(&run("A/1", 1, Some(98.9))).await.unwrap();
+    assert!(r1.id > 0);
+    assert_eq!((r1.validity, r1.uniqueness), (Some(97.25), None));
+    s.put_run(&run("A/1", 2, Some(90.0))).await.unwrap();
+    s.put_run(&run("B/1", 1, Some(80.0))).await.unwrap();
+    let again =
+        s.put_run(&RunRow { trigger: "recheck".into(), hand_in_id: None, ..run("A/1", 2, Some(95.0)) }).await.unwrap();
+    assert_eq!((again.trigger.as_str(), again.overall, again.hand_in_id), ("recheck", Some(95.0), Some(2)));
+    let runs = s.list_runs("A/1", 10).await.unwrap();
+    assert_eq!(runs.iter().map(|r| r.version).collect::<Vec<_>>(), vec![2, 1]);
+    let latest = s.latest_runs().await.unwrap();
+    assert_eq!(latest.iter().map(|r| (r.code.as_str(), r.version)).collect::<Vec<_>>(), vec![("A/1", 2), ("B/1", 1)]);
+    assert_eq!(s.run_of("A/1", 1).await.unwrap().unwrap().overall, Some(98.9));
+
+    // Tickets: create with an event, find the open one of a rule, optimistic updates, list.
+    let t = TicketRow {
+        id: 0,
+        code: "A/1".into(),
+        entry_id: 1,
+        org_id: 7,
+        kind: "rule".into(),
+        rule_key: Some("id_gb11643".into()),
+        field: Some("id_number".into()),
+        version: Some(1),
+        latest_version: Some(1),
+        state: "open".into(),
+        severity: "error".into(),
+        title: "t".into(),
+        detail: "d".into(),
+        failed: 3,
+        record_key: None,
+        deadline: "2026-12-04".into(),
+        opened_by: None,
+        opened_at: NOW,
+        updated_at: NOW,
+        closed_at: None,
+        dispute_reason: None,
+        resolution: None,
+        revision: 1,
+    };
+    let ev = |action: &str, state: &str| TicketEventRow {
+        id: 0,
+        ticket_id: 0,
+        at: NOW,
+        actor_user: None,
+        actor_name: "platform".into(),
+        action: action.into(),
+        state: state.into(),
+        note: None,
+    };
+    let created = s.create_ticket(&t, &ev("open", "open")).await.unwrap();
+    assert_eq!(created.revision, 1);
+    let found = s.open_ticket_for_rule("A/1", "id_gb11643").await.unwrap().unwrap();
+    assert_eq!(found.id, created.id);
+    let mut next = found.clone();
+    next.state = "acknowledged".into();
+    next.revision = 2;
+    assert!(s.update_ticket(&next, &ev("acknowledge", "acknowledged")).await.unwrap());
+    // A stale writer loses.
+    let mut stale = found.clone();
+    stale.state = "disputed".into();
+    stale.revision = 2;
+    assert!(!s.update_ticket(&stale, &ev("dispute", "disputed")).await.unwrap());
+    let mut closed = next.clone();
+    closed.state = "closed".into();
+    closed.closed_at = Some(NOW + 1);
+    closed.resolution = Some("ok".into());
+    closed.revision = 3;
+    assert!(s.update_ticket(&closed, &ev("close", "closed")).await.unwrap());
+    assert!(s.open_ticket_for_rule("A/1", "id_gb11643").await.unwrap().is_none());
+    let got = s.get_ticket(created.id).await.unwrap().unwrap();
+    assert_eq!((got.state.as_str(), got.closed_at, got.resolution.as_deref()), ("closed", Some(NOW + 1), Some("ok")));
+    let events = s.ticket_events(created.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["open", "acknowledge", "close"]);
+    let other =
+        s.create_ticket(&TicketRow { org_id: 8, code: "B/1".into(), ..t.clone() }, &ev("open", "open")).await.unwrap();
+    let all = s.list_tickets(&TicketQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.iter().map(|t| t.id).collect::<Vec<_>>(), vec![other.id, created.id]);
+    let open = s.list_tickets(&TicketQuery { open_only: true, limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(open.len(), 1);
+    let dept = s.list_tickets(&TicketQuery { org_ids: Some(vec![7]), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(dept.len(), 1);
+    let by_code =
+        s.list_tickets(&TicketQuery { code: Some("B/1".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(by_code.len(), 1);
+    assert!(s.schema_version().await.unwrap() >= 5);
 }

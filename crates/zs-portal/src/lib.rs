@@ -30,7 +30,8 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, resource_pulls, users,
+        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, quality, report, resource, resource_pulls,
+        users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -86,6 +87,15 @@ pub fn router() -> Router<AppState> {
         .route("/hand-ins/{id}/rejects.csv", get(resource::rejects_csv))
         .route("/hand-ins/{id}/rejects.xlsx", get(resource::rejects_xlsx))
         .route("/jobs/{id}", get(resource::job))
+        .route("/quality", get(quality::dashboard))
+        .route("/quality/departments/{id}/report.xlsx", get(quality::department_report))
+        .route("/resources/{class}/{seq}/quality", get(quality::resource))
+        .route("/resources/{class}/{seq}/quality/check", post(quality::check))
+        .route("/resources/{class}/{seq}/quality/rules", post(quality::rules))
+        .route("/resources/{class}/{seq}/corrections", post(quality::report_error))
+        .route("/tickets", get(quality::tickets))
+        .route("/tickets/{id}", get(quality::ticket))
+        .route("/tickets/{id}/action", post(quality::act))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/static/{file}", get(assets::serve))

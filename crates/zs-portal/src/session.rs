@@ -201,6 +201,8 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("deadlines", "/catalog/deadlines", "nav.deadlines", "catalog.read"),
     ("ingest", "/ingest", "nav.ingest", "data.ingest"),
     ("report", "/reports/aggregation", "nav.report", "report.aggregation"),
+    ("quality", "/quality", "nav.quality", "govern.read"),
+    ("tickets", "/tickets", "nav.tickets", "ticket.read"),
     ("orgs", "/orgs", "nav.orgs", "org.read"),
     ("users", "/users", "nav.users", "user.read"),
     ("credentials", "/credentials", "nav.credentials", "credential.read"),

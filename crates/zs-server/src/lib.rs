@@ -56,13 +56,31 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         Some(Arc::new(search::Adapter(search.clone()))),
     );
-    let ingest =
-        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir)
-            .with_default_keep_versions(config.keep_versions);
+    let ingest = zs_ingest::IngestService::new(
+        store.clone(),
+        identity.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock.clone(),
+        &config.data_dir,
+    )
+    .with_default_keep_versions(config.keep_versions);
+    let govern = zs_govern::GovernService::new(
+        store,
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        audit.clone(),
+        clock,
+        &config.data_dir,
+    );
+    // Every committed version is checked (governance reached through the hand-in hook).
+    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     Ok(AppState {
         identity,
         catalog,
         ingest,
+        govern,
         search,
         audit,
         config: Arc::new(config),

@@ -8,6 +8,7 @@ mod catalog_exchange;
 mod catalog_history;
 mod catalog_search;
 mod credentials;
+mod govern;
 mod me;
 mod ops;
 mod orgs;
@@ -74,6 +75,15 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::materialise))
         .routes(routes!(resources::rows))
         .routes(routes!(reports::aggregation))
+        .routes(routes!(govern::quality))
+        .routes(routes!(govern::set_rules))
+        .routes(routes!(govern::check))
+        .routes(routes!(govern::report_error))
+        .routes(routes!(govern::dashboard))
+        .routes(routes!(govern::department_report))
+        .routes(routes!(govern::tickets))
+        .routes(routes!(govern::ticket))
+        .routes(routes!(govern::act))
         .split_for_parts()
 }
 

@@ -122,10 +122,21 @@ pub(super) async fn setup_catalogue() -> C {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let govern = zs_govern::GovernService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        &config.data_dir,
+    );
+    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         ingest: ingest.clone(),
+        govern,
         search,
         audit: sink,
         config: Arc::new(config),

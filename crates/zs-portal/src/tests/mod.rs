@@ -83,10 +83,21 @@ pub(super) async fn setup(demo: bool) -> T {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let govern = zs_govern::GovernService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        &config.data_dir,
+    );
+    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     let state = AppState {
         identity,
         catalog,
         ingest,
+        govern,
         search,
         audit: sink.clone(),
         config: Arc::new(config),

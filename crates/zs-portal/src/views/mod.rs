@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod dashboard;
 pub mod errors;
 pub mod orgs;
+pub mod quality;
 pub mod report;
 pub mod resource;
 pub mod resource_pulls;

@@ -9,6 +9,7 @@ mod catalog;
 mod catalog_exchange;
 mod catalog_search;
 mod credentials;
+mod govern;
 mod login;
 mod ops;
 mod pulls;

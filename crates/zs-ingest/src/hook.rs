@@ -1,0 +1,33 @@
+//! The hook later stages use to act on every committed version (governance runs its quality
+//! checks here) without hand-in depending on them: a stage implements [`VersionHook`] and the
+//! composition root registers it with [`crate::IngestService::set_version_hook`].
+
+use std::sync::Arc;
+
+use zs_catalog::Entry;
+use zs_meta::resources::HandIn;
+use zs_tables::Table;
+
+/// Told about each version a hand-in committed, after its hand-in record is stored.
+#[async_trait::async_trait]
+pub trait VersionHook: Send + Sync + 'static {
+    /// A hand-in committed `hand_in.version` of `entry`'s `table`. Failures are the hook's to
+    /// record: a hand-in that committed stays committed.
+    async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn);
+}
+
+/// The registered hook, shared by every clone of the service.
+#[derive(Clone, Default)]
+pub(crate) struct HookSlot(Arc<std::sync::RwLock<Option<Arc<dyn VersionHook>>>>);
+
+impl HookSlot {
+    pub(crate) fn set(&self, hook: Arc<dyn VersionHook>) {
+        if let Ok(mut g) = self.0.write() {
+            *g = Some(hook);
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<Arc<dyn VersionHook>> {
+        self.0.read().ok().and_then(|g| g.clone())
+    }
+}
