@@ -67,6 +67,9 @@ config! {
     /// Versions of each resource table kept by compaction after a hand-in, unless the resource
     /// sets its own; 0 keeps every version.
     keep_versions: u64 = 0;
+    /// Working days a providing department has to answer an application for conditionally
+    /// shared data (有条件共享); after that it is overdue and escalates to the platform operator.
+    share_review_working_days: u64 = 5;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.
@@ -149,6 +152,9 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             return Err(Error::invalid("max_body_bytes", "max_body_bytes must be at least 1024"));
+        }
+        if !(1..=60).contains(&self.share_review_working_days) {
+            return Err(Error::invalid("share_review_working_days", "share_review_working_days must be 1-60"));
         }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));

@@ -16,6 +16,8 @@ pub struct AppState {
     pub search: Arc<zs_catalog_search::CatalogIndex>,
     /// Hand-in (归集): uploads, push batches, versions, rejected rows.
     pub ingest: zs_ingest::IngestService,
+    /// Sharing (共享): applications, grants, the data API.
+    pub share: zs_share::ShareService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

@@ -16,12 +16,15 @@ mod postgres;
 mod queries;
 pub mod resources;
 mod resources_queries;
+pub mod share;
+mod share_queries;
 mod sqlite;
 
 pub use catalog::CatalogStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
+pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 
 use std::sync::Arc;
@@ -43,7 +46,7 @@ pub struct AuditQuery {
 
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
-pub trait MetaStore: CatalogStore + JobStore + ResourceStore + Send + Sync + 'static {
+pub trait MetaStore: CatalogStore + JobStore + ResourceStore + ShareStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Check that the store answers.

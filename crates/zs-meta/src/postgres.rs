@@ -58,3 +58,5 @@ crate::jobs_queries::impl_job_store!(
 );
 
 crate::resources_queries::impl_resource_store!(PgStore, PgRow);
+
+crate::share_queries::impl_share_store!(PgStore, PgRow);

@@ -56,3 +56,5 @@ crate::jobs_queries::impl_job_store!(
 );
 
 crate::resources_queries::impl_resource_store!(SqliteStore, SqliteRow);
+
+crate::share_queries::impl_share_store!(SqliteStore, SqliteRow);

@@ -56,13 +56,29 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         Some(Arc::new(search::Adapter(search.clone()))),
     );
-    let ingest =
-        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir)
-            .with_default_keep_versions(config.keep_versions);
+    let ingest = zs_ingest::IngestService::new(
+        store.clone(),
+        identity.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock.clone(),
+        &config.data_dir,
+    )
+    .with_default_keep_versions(config.keep_versions);
+    let share = zs_share::ShareService::new(
+        store,
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        audit.clone(),
+        clock,
+        u32::try_from(config.share_review_working_days).unwrap_or(5),
+    );
     Ok(AppState {
         identity,
         catalog,
         ingest,
+        share,
         search,
         audit,
         config: Arc::new(config),

@@ -14,6 +14,7 @@ mod orgs;
 pub mod pulls;
 pub mod reports;
 pub mod resources;
+mod share;
 mod stats;
 mod users;
 
@@ -74,6 +75,18 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::materialise))
         .routes(routes!(resources::rows))
         .routes(routes!(reports::aggregation))
+        .routes(routes!(share::apply, share::my_applications))
+        .routes(routes!(share::application))
+        .routes(routes!(share::review))
+        .routes(routes!(share::review_queue))
+        .routes(routes!(share::overdue))
+        .routes(routes!(share::grants))
+        .routes(routes!(share::grant))
+        .routes(routes!(share::revoke))
+        .routes(routes!(share::issue_credential))
+        .routes(routes!(share::rows))
+        .routes(routes!(share::lookup))
+        .routes(routes!(share::count))
         .split_for_parts()
 }
 

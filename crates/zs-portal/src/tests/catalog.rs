@@ -122,10 +122,20 @@ pub(super) async fn setup_catalogue() -> C {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let share = zs_share::ShareService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        5,
+    );
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         ingest: ingest.clone(),
+        share,
         search,
         audit: sink,
         config: Arc::new(config),

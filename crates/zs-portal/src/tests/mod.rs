@@ -82,10 +82,20 @@ pub(super) async fn setup(demo: bool) -> T {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let share = zs_share::ShareService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        5,
+    );
     let state = AppState {
         identity,
         catalog,
         ingest,
+        share,
         search,
         audit: sink.clone(),
         config: Arc::new(config),
