@@ -30,7 +30,7 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, users,
+        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, report, resource, share, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -79,6 +79,14 @@ pub fn router() -> Router<AppState> {
         .route("/hand-ins/{id}/rejects.csv", get(resource::rejects_csv))
         .route("/hand-ins/{id}/rejects.xlsx", get(resource::rejects_xlsx))
         .route("/jobs/{id}", get(resource::job))
+        .route("/share/apply", get(share::apply_form).post(share::apply))
+        .route("/share/applications", get(share::applications))
+        .route("/share/applications/{id}/review", post(share::review))
+        .route("/share/reviews", get(share::reviews))
+        .route("/share/overdue", get(share::overdue))
+        .route("/share/grants", get(share::grants))
+        .route("/share/grants/{id}/revoke", post(share::revoke))
+        .route("/share/grants/{id}/credential", post(share::issue))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/static/{file}", get(assets::serve))

@@ -201,7 +201,7 @@ impl ShareService {
             }
         }
         self.usable(&grant)?;
-        let entry = self.entry(pass, &grant.code).await.map_err(|e| {
+        let entry = self.entry_of_grant(&grant.code).await.map_err(|e| {
             if e.code == ErrorCode::NotFound {
                 Error::new(ErrorCode::ResourceWithdrawn, format!("{} is no longer in the catalogue", grant.code))
             } else {

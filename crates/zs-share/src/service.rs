@@ -23,6 +23,9 @@ pub struct ShareService {
     pub(crate) clock: Arc<dyn Clock>,
     /// Working days a provider has to answer a conditional application.
     pub(crate) review_days: u32,
+    /// The platform's own catalogue reader, for looking up a grant's entry whoever calls (the
+    /// grant, not the caller's catalogue view, decides what leaves).
+    reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
 }
 
 impl ShareService {
@@ -36,7 +39,7 @@ impl ShareService {
         clock: Arc<dyn Clock>,
         review_days: u32,
     ) -> Self {
-        Self { store, identity, catalog, ingest, audit, clock, review_days: review_days.max(1) }
+        Self { store, identity, catalog, ingest, audit, clock, review_days: review_days.max(1), reader: Arc::default() }
     }
 
     /// The answer deadline in working days.
@@ -57,6 +60,18 @@ impl ShareService {
     pub(crate) async fn entry<A: Action>(&self, pass: &Authorized<A>, code: &str) -> Result<Entry> {
         let read = self.identity.authorize::<CatalogRead>(&pass.principal_arc(), pass.request_id()).await?;
         self.catalog.get_by_code(&read, code).await
+    }
+
+    /// An entry as the platform knows it (withdrawn ones included), for serving a grant.
+    pub(crate) async fn entry_of_grant(&self, code: &str) -> Result<Entry> {
+        let pass = self
+            .reader
+            .get_or_try_init(|| async {
+                let machine = self.identity.machine_operator().await?;
+                self.identity.authorize::<CatalogRead>(&machine, Some("share-data")).await
+            })
+            .await?;
+        self.catalog.get_by_code(pass, code).await
     }
 
     pub(crate) async fn org(&self, cache: &mut HashMap<i64, Option<Org>>, id: i64) -> Result<Option<Org>> {

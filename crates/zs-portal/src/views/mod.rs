@@ -19,4 +19,5 @@ pub mod orgs;
 pub mod report;
 pub mod resource;
 pub mod secret;
+pub mod share;
 pub mod users;

@@ -15,3 +15,4 @@ mod pulls;
 mod report;
 mod resources;
 mod scope;
+mod share;
