@@ -273,7 +273,11 @@ async fn entry_page_elements_items_and_scope() {
     let du = t.session("datauser").await;
     let r = t.get(&format!("/catalog/entries/{}", own.id), &format!("{du}; zs_lang=en")).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Resource code") && r.body.contains("Data items") && !r.body.contains("id=\"workflow\""));
+    assert!(
+        r.body.contains("Resource code") && r.body.contains("Data items") && !r.body.contains("id=\"action-edit\"")
+    );
+    // …except applying for the data (共享申请).
+    assert!(r.body.contains("id=\"action-apply\"") && r.body.contains("Apply for this data"));
     for bad in ["abc", "0", "99999999"] {
         assert_eq!(t.get(&format!("/catalog/entries/{bad}"), &st).await.status, StatusCode::NOT_FOUND, "{bad}");
     }

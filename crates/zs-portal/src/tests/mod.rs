@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_files;
 mod catalog_workflow;
 mod resources;
+mod share;
 
 use super::router;
 use axum::body::Body;
