@@ -45,7 +45,7 @@ impl ShareService {
                     .list_grants(&GrantQuery { consumer_org: Some(p.org.id.0), limit: 1000, ..Default::default() })
                     .await?;
                 given.extend(held.into_iter().filter(|g| g.provider_org_id != p.org.id.0));
-                given.sort_by(|a, b| b.id.cmp(&a.id));
+                given.sort_by_key(|g| std::cmp::Reverse(g.id));
                 given
             }
             _ => {
