@@ -149,6 +149,7 @@ impl IdentityService {
         if let AuthVia::Session { token_hash } = &pass.principal().via {
             self.store.delete_session(token_hash).await?;
         }
+        self.forget_principals(pass.principal().user.id);
         self.done(pass, format!("user:{}", pass.principal().user.id), json!({})).await
     }
 
@@ -168,6 +169,7 @@ impl IdentityService {
         password::check_policy(new, &me.username)?;
         self.store.set_password(me.id, &password::hash(new)?, false).await?;
         self.store.delete_user_sessions(me.id).await?;
+        self.forget_principals(me.id);
         if let AuthVia::Session { token_hash } = &pass.principal().via {
             // Keep the session that made the change alive.
             self.store
@@ -264,6 +266,7 @@ impl IdentityService {
         let generated = password::generate();
         self.store.set_password(user.id, &password::hash(&generated)?, !self.settings.demo_mode).await?;
         self.store.delete_user_sessions(user.id).await?;
+        self.forget_principals(user.id);
         self.done(pass, format!("user:{}", user.id), json!({})).await?;
         Ok(generated)
     }
@@ -278,6 +281,7 @@ impl IdentityService {
         if disabled {
             self.store.delete_user_sessions(user.id).await?;
         }
+        self.forget_principals(user.id);
         self.done(pass, format!("user:{}", user.id), json!({ "disabled": disabled })).await?;
         Ok(User { disabled, ..user })
     }

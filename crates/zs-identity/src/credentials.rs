@@ -134,6 +134,7 @@ impl IdentityService {
             return Err(Error::new(ErrorCode::Conflict, "the credential is already revoked"));
         }
         self.store.revoke_credential(id, zs_types::clock::to_ms(self.clock.now())).await?;
+        self.forget_principals(cred.user_id);
         self.done(pass, format!("credential:{id}"), json!({})).await?;
         self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))
     }

@@ -12,6 +12,7 @@ mod orgs;
 pub mod password;
 pub mod policy;
 mod principal;
+pub mod principal_cache;
 pub mod seed;
 mod service;
 mod stats;

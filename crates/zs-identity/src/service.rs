@@ -2,6 +2,7 @@
 
 use crate::policy::{scope_covers, Action, Authorized};
 use crate::principal::{AuthVia, Principal};
+use crate::principal_cache::{PrincipalCache, PrincipalCacheStats};
 use crate::token;
 use serde_json::json;
 use std::sync::Arc;
@@ -40,12 +41,13 @@ pub struct IdentityService {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: IdentitySettings,
+    pub(crate) principals: Arc<PrincipalCache>,
 }
 
 impl IdentityService {
     /// Build the service.
     pub fn new(store: DynStore, audit: Arc<dyn AuditSink>, clock: Arc<dyn Clock>, settings: IdentitySettings) -> Self {
-        Self { store, audit, clock, settings }
+        Self { store, audit, clock, settings, principals: Arc::default() }
     }
 
     /// The settings in force.
@@ -63,11 +65,39 @@ impl IdentityService {
         &self.store
     }
 
-    /// Resolve a bearer token (session or API credential) to a principal.
+    /// Hits and misses of the principal cache (see [`crate::principal_cache`]).
+    pub fn principal_cache_stats(&self) -> PrincipalCacheStats {
+        self.principals.stats()
+    }
+
+    /// Forget the cached principals of an account: call after any change to the account, its
+    /// sessions or its credentials.
+    pub(crate) fn forget_principals(&self, user: zs_types::UserId) {
+        self.principals.forget_user(user);
+    }
+
+    /// Resolve a bearer token (session or API credential) to a principal. A principal read in
+    /// the last few seconds is served from an in-process cache (token expiry still checked).
     pub async fn authenticate(&self, bearer: &str) -> Result<Arc<Principal>> {
         let now = self.clock.now();
         let hash = token::hash(bearer);
-        let (user_id, via) = if bearer.starts_with(token::CREDENTIAL_PREFIX) {
+        if let Some(p) = self.principals.get(&hash, now) {
+            return Ok(p);
+        }
+        let generation = self.principals.generation();
+        let (principal, expires_at) = self.authenticate_from_store(&hash, bearer, now).await?;
+        self.principals.insert(hash, Arc::clone(&principal), expires_at, now, generation);
+        Ok(principal)
+    }
+
+    async fn authenticate_from_store(
+        &self,
+        hash: &str,
+        bearer: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(Arc<Principal>, Option<time::OffsetDateTime>)> {
+        let hash = hash.to_owned();
+        let (user_id, via, expires_at) = if bearer.starts_with(token::CREDENTIAL_PREFIX) {
             let cred = self
                 .store
                 .credential_by_hash(&hash)
@@ -79,7 +109,7 @@ impl IdentityService {
             if cred.expires_at.is_some_and(|e| e <= now) {
                 return Err(Error::new(ErrorCode::CredentialExpired, "this API credential has expired"));
             }
-            (cred.user_id, AuthVia::Credential { id: cred.id, scopes: cred.scopes })
+            (cred.user_id, AuthVia::Credential { id: cred.id, scopes: cred.scopes }, cred.expires_at)
         } else {
             let s =
                 self.store.session_by_hash(&hash).await?.ok_or_else(|| {
@@ -89,7 +119,7 @@ impl IdentityService {
                 self.store.delete_session(&hash).await?;
                 return Err(Error::new(ErrorCode::SessionExpired, "the session has expired; please log in again"));
             }
-            (s.user_id, AuthVia::Session { token_hash: hash })
+            (s.user_id, AuthVia::Session { token_hash: hash }, Some(s.expires_at))
         };
         let user = self
             .store
@@ -101,7 +131,7 @@ impl IdentityService {
         }
         let org =
             self.store.get_org(user.org_id).await?.ok_or_else(|| Error::internal("account without organisation"))?;
-        Ok(Arc::new(Principal::new(user, org, via)))
+        Ok((Arc::new(Principal::new(user, org, via)), expires_at))
     }
 
     /// Decide whether `principal` may perform `A`, record the decision, and hand out the pass.

@@ -394,17 +394,10 @@ pub fn shown_value(c: &Column, raw: &str) -> String {
     let chars: Vec<char> = raw.chars().take(MAX_REPORTED_VALUE + 1).collect();
     let cut = chars.len() > MAX_REPORTED_VALUE;
     let chars = &chars[..chars.len().min(MAX_REPORTED_VALUE)];
-    let mut s: String = if c.is_sensitive() { mask(chars) } else { chars.iter().collect() };
+    let shown: String = chars.iter().collect();
+    let mut s = if c.is_sensitive() { zs_masking::text::keep_ends(&shown, 2, 2) } else { shown };
     if cut {
         s.push('…');
     }
     s
-}
-
-fn mask(chars: &[char]) -> String {
-    let n = chars.len();
-    if n <= 4 {
-        return "*".repeat(n);
-    }
-    chars.iter().enumerate().map(|(i, &ch)| if i < 2 || i >= n - 2 { ch } else { '*' }).collect()
 }
