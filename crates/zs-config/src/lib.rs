@@ -71,6 +71,9 @@ config! {
     /// of each security level L1, L2, L3, L4, in that order; never lower for a higher level.
     classification_categories: Vec<String> =
         vec!["general".to_owned(), "general".to_owned(), "important".to_owned(), "core".to_owned()];
+    /// Working days a providing department has to answer an application for conditionally
+    /// shared data (有条件共享); after that it is overdue and escalates to the platform operator.
+    share_review_working_days: u64 = 5;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.
@@ -162,6 +165,9 @@ impl Config {
                 "classification_categories",
                 "classification_categories must name 4 categories (general, important or core) for L1..L4, never lower for a higher level",
             ));
+        }
+        if !(1..=60).contains(&self.share_review_working_days) {
+            return Err(Error::invalid("share_review_working_days", "share_review_working_days must be 1-60"));
         }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));

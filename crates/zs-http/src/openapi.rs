@@ -39,7 +39,8 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "audit", description = "Audit trail (审计)"),
         (name = "stats", description = "Platform statistics"),
         (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines"),
-        (name = "governance", description = "Governance (数据治理): quality rules, scores, problem tickets, corrections")
+        (name = "governance", description = "Governance (数据治理): quality rules, scores, problem tickets, corrections"),
+        (name = "share", description = "Sharing (共享): applications, review, grants, and the data API over a grant")
     )
 )]
 pub(crate) struct ApiDoc;

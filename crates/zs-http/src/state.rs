@@ -18,6 +18,8 @@ pub struct AppState {
     pub ingest: zs_ingest::IngestService,
     /// Governance (数据治理): quality checks, scores, tickets.
     pub govern: zs_govern::GovernService,
+    /// Sharing (共享): applications, grants, the data API.
+    pub share: zs_share::ShareService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

@@ -115,6 +115,29 @@ actions! {
     /// Change an item's security level, scan a resource's values for suggestions, accept or
     /// dismiss them (stewards: own department; security administrators: in scope).
     ClassificationChange = "classification.change" => &[Steward, SecurityAdmin];
+    /// Apply (共享申请) for a published resource's data on behalf of one's department.
+    ShareApply = "share.apply" => &[DataUser];
+    /// See applications and grants: one's department's (as applicant or provider), operators: their area's.
+    ShareRead = "share.read" => &[PlatformOperator, Steward, DataUser];
+    /// See overdue applications escalated to the platform operator (providers within one's area).
+    ShareOverdue = "share.overdue" => &[PlatformOperator];
+    /// Answer applications addressed to one's department: grant (possibly narrower) or refuse with reasons.
+    ShareReview = "share.review" => &[Steward];
+    /// Revoke a grant (the providing department, or an operator of its area).
+    ShareRevoke = "share.revoke" => &[Steward, PlatformOperator];
+    /// Issue an API credential bound to one of one's department's grants (shown once).
+    ShareCredential = "share.credential" => &[DataUser];
+    /// Read data through a grant (the data API); credentials need the grant's scope `share.grant:<id>`.
+    ShareData = "share.data" => &[DataUser];
+}
+
+/// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a
+/// scope covers the data API ([`ShareData`]) for that grant only.
+pub const GRANT_SCOPE_PREFIX: &str = "share.grant:";
+
+/// The grant a scope binds to, if it is a grant scope.
+pub fn grant_of_scope(scope: &str) -> Option<i64> {
+    scope.strip_prefix(GRANT_SCOPE_PREFIX).and_then(|id| id.parse().ok()).filter(|id: &i64| *id > 0)
 }
 
 /// Whether `role` may perform the named action (by the static rule table).
@@ -125,7 +148,8 @@ pub fn role_allows(action: &str, role: Role) -> bool {
 /// Whether a credential scope list covers an action: exact names or `prefix.*`.
 pub fn scope_covers(scopes: &[String], action: &str) -> bool {
     scopes.iter().any(|s| {
-        s == "*"
+        (action == ShareData::NAME && grant_of_scope(s).is_some())
+            || s == "*"
             || s == action
             || s.strip_suffix(".*").is_some_and(|p| action.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
     })
@@ -207,5 +231,8 @@ mod tests {
         assert!(scope_covers(&s, "org.read") && scope_covers(&s, "user.create"));
         assert!(!scope_covers(&s, "org.create") && !scope_covers(&s, "username.x"));
         assert!(!scope_covers(&[], "org.read"));
+        let bound = vec!["share.grant:7".to_owned()];
+        assert!(scope_covers(&bound, "share.data") && !scope_covers(&bound, "share.apply"));
+        assert_eq!((grant_of_scope("share.grant:7"), grant_of_scope("share.grant:x")), (Some(7), None));
     }
 }

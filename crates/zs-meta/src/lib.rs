@@ -19,6 +19,8 @@ mod postgres;
 mod queries;
 pub mod resources;
 mod resources_queries;
+pub mod share;
+mod share_queries;
 mod sqlite;
 pub mod standards;
 mod standards_queries;
@@ -28,6 +30,7 @@ pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
+pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 pub use standards::StandardsStore;
 
@@ -51,7 +54,7 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + Send + Sync + 'static
+    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

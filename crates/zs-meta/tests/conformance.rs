@@ -44,6 +44,7 @@ conformance!(
     catalog_entries_versions_and_conflicts,
     job_queue_claims_retries_and_recovery,
     hand_ins_settings_schedules_and_live_sources,
+    share_applications_grants_and_usage,
     migrations_are_idempotent,
     org_tree_and_paths,
     duplicate_codes_rejected,
@@ -562,4 +563,142 @@ async fn governance_rules_runs_and_tickets(s: DynStore) {
         s.list_tickets(&TicketQuery { code: Some("B/1".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(by_code.len(), 1);
     assert!(s.schema_version().await.unwrap() >= 5);
+}
+
+async fn share_applications_grants_and_usage(s: DynStore) {
+    use zs_meta::share::*;
+    let app = |org: i64, due: Option<&str>| Application {
+        id: 0,
+        code: "101001000/000001".into(),
+        entry_id: 7,
+        provider_org_id: 3,
+        provider_path: "/1/3/".into(),
+        applicant_user: 9,
+        applicant_org_id: org,
+        applicant_path: format!("/1/{org}/"),
+        fields: r#"["name","district"]"#.into(),
+        purpose: "核验低保资格".into(),
+        scenario: "社会救助审批".into(),
+        legal_basis: "《社会救助暂行办法》".into(),
+        until_date: "2027-06-30".into(),
+        calls_per_day: 1000,
+        rows_per_day: 50_000,
+        share_kind: "conditional".into(),
+        state: "ignored".into(),
+        due_date: due.map(str::to_owned),
+        escalated_at: None,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+        grant_id: None,
+        created_at: NOW,
+    };
+    let a = s.create_application(&app(5, Some("2026-12-04"))).await.unwrap();
+    assert!(a.id > 0 && a.state == "pending" && a.grant_id.is_none());
+    let b = s.create_application(&app(6, Some("2026-12-10"))).await.unwrap();
+    assert_eq!(s.get_application(a.id).await.unwrap().unwrap(), a);
+    assert!(s.get_application(987_654).await.unwrap().is_none());
+
+    // Listing by applicant, provider, path, state and overdue.
+    let q = |f: fn(&mut ApplicationQuery)| {
+        let mut q = ApplicationQuery { limit: 100, ..Default::default() };
+        f(&mut q);
+        q
+    };
+    assert_eq!(s.list_applications(&q(|q| q.applicant_org = Some(5))).await.unwrap(), vec![a.clone()]);
+    let by_provider = s.list_applications(&q(|q| q.provider_org = Some(3))).await.unwrap();
+    assert_eq!(by_provider.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b.id, a.id], "newest first");
+    assert_eq!(s.list_applications(&q(|q| q.provider_path = Some("/1/".into()))).await.unwrap().len(), 2);
+    assert!(s.list_applications(&q(|q| q.provider_path = Some("/2/".into()))).await.unwrap().is_empty());
+    let overdue = s.list_applications(&q(|q| q.due_before = Some("2026-12-05".into()))).await.unwrap();
+    assert_eq!(overdue.iter().map(|x| x.id).collect::<Vec<_>>(), vec![a.id]);
+
+    // Escalation marks each overdue application once.
+    let marked = s.escalate_overdue("2026-12-05", NOW + 10).await.unwrap();
+    assert_eq!(marked.iter().map(|x| (x.id, x.escalated_at)).collect::<Vec<_>>(), vec![(a.id, Some(NOW + 10))]);
+    assert!(s.escalate_overdue("2026-12-05", NOW + 20).await.unwrap().is_empty());
+
+    // A grant decision makes the grant in the same transaction; a second decision conflicts.
+    let g = Grant {
+        id: 0,
+        application_id: None,
+        code: a.code.clone(),
+        entry_id: 7,
+        provider_org_id: 3,
+        provider_path: "/1/3/".into(),
+        consumer_org_id: 5,
+        consumer_path: "/1/5/".into(),
+        fields: r#"["name"]"#.into(),
+        row_filter: r#"[{"item":"district","value":"630102"}]"#.into(),
+        masking: r#"{"name":"name"}"#.into(),
+        valid_from: NOW,
+        valid_until: NOW + 86_400_000,
+        calls_per_day: 2,
+        rows_per_day: 10,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+        created_by: Some(4),
+        created_at: NOW + 30,
+    };
+    let d = Decision {
+        state: "granted".into(),
+        decided_by: Some(4),
+        decided_at: NOW + 30,
+        note: Some("只给姓名".into()),
+        grant: Some(g.clone()),
+    };
+    let (decided, made) = s.decide_application(a.id, &d).await.unwrap();
+    let made = made.unwrap();
+    assert_eq!(decided.state, "granted");
+    assert_eq!(decided.grant_id, Some(made.id));
+    assert_eq!(made.application_id, Some(a.id));
+    assert_eq!((made.fields.as_str(), made.row_filter.as_str()), (g.fields.as_str(), g.row_filter.as_str()));
+    let again = s.decide_application(a.id, &d).await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict);
+    assert_eq!(
+        s.list_grants(&GrantQuery { limit: 10, ..Default::default() }).await.unwrap().len(),
+        1,
+        "the failed decision made no grant"
+    );
+    let refused = Decision {
+        state: "refused".into(),
+        decided_by: Some(4),
+        decided_at: NOW + 40,
+        note: Some("无依据".into()),
+        grant: None,
+    };
+    let (r, none) = s.decide_application(b.id, &refused).await.unwrap();
+    assert!(none.is_none() && r.state == "refused" && r.decision_note.as_deref() == Some("无依据"));
+    assert!(s.escalate_overdue("2027-01-01", NOW + 50).await.unwrap().is_empty(), "decided ones are not overdue");
+
+    // Grants: lookup, listing, revocation once.
+    assert_eq!(s.get_grant(made.id).await.unwrap().unwrap(), made);
+    assert_eq!(
+        s.list_grants(&GrantQuery { consumer_org: Some(5), limit: 10, ..Default::default() }).await.unwrap().len(),
+        1
+    );
+    assert!(s
+        .list_grants(&GrantQuery { consumer_org: Some(6), limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.list_grants(&GrantQuery { path: Some("/1/5/".into()), limit: 10, ..Default::default() }).await.unwrap().len(),
+        1
+    );
+    assert!(s.revoke_grant(made.id, NOW + 60, 4, "停止使用").await.unwrap());
+    assert!(!s.revoke_grant(made.id, NOW + 70, 4, "again").await.unwrap());
+    let revoked = s.get_grant(made.id).await.unwrap().unwrap();
+    assert_eq!((revoked.revoked_at, revoked.revoke_reason.as_deref()), (Some(NOW + 60), Some("停止使用")));
+
+    // Usage: calls counted up to the limit, rows added, days separate.
+    assert_eq!(s.usage(made.id, "2026-12-01").await.unwrap(), Usage::default());
+    assert_eq!(s.reserve_call(made.id, "2026-12-01", 2).await.unwrap(), Some(Usage { calls: 1, rows: 0 }));
+    s.add_rows(made.id, "2026-12-01", 7).await.unwrap();
+    assert_eq!(s.reserve_call(made.id, "2026-12-01", 2).await.unwrap(), Some(Usage { calls: 2, rows: 7 }));
+    assert_eq!(s.reserve_call(made.id, "2026-12-01", 2).await.unwrap(), None, "third call over the limit");
+    assert_eq!(s.usage(made.id, "2026-12-01").await.unwrap(), Usage { calls: 2, rows: 7 });
+    assert_eq!(s.reserve_call(made.id, "2026-12-02", 2).await.unwrap(), Some(Usage { calls: 1, rows: 0 }));
+    assert_eq!(s.reserve_call(made.id, "2026-12-03", 0).await.unwrap(), None, "a zero quota allows nothing");
 }

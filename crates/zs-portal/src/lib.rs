@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
         catalog_search, catalog_tree, credentials, dashboard, errors, orgs, quality, report, resource, resource_pulls,
-        users,
+        share, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -96,6 +96,14 @@ pub fn router() -> Router<AppState> {
         .route("/tickets", get(quality::tickets))
         .route("/tickets/{id}", get(quality::ticket))
         .route("/tickets/{id}/action", post(quality::act))
+        .route("/share/apply", get(share::apply_form).post(share::apply))
+        .route("/share/applications", get(share::applications))
+        .route("/share/applications/{id}/review", post(share::review))
+        .route("/share/reviews", get(share::reviews))
+        .route("/share/overdue", get(share::overdue))
+        .route("/share/grants", get(share::grants))
+        .route("/share/grants/{id}/revoke", post(share::revoke))
+        .route("/share/grants/{id}/credential", post(share::issue))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/static/{file}", get(assets::serve))

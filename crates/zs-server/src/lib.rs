@@ -66,21 +66,31 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     )
     .with_default_keep_versions(config.keep_versions);
     let govern = zs_govern::GovernService::new(
+        store.clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        audit.clone(),
+        clock.clone(),
+        &config.data_dir,
+    );
+    // Every committed version is checked (governance reached through the hand-in hook).
+    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
+    let share = zs_share::ShareService::new(
         store,
         identity.clone(),
         catalog.clone(),
         ingest.clone(),
         audit.clone(),
         clock,
-        &config.data_dir,
+        u32::try_from(config.share_review_working_days).unwrap_or(5),
     );
-    // Every committed version is checked (governance reached through the hand-in hook).
-    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     Ok(AppState {
         identity,
         catalog,
         ingest,
         govern,
+        share,
         search,
         audit,
         config: Arc::new(config),

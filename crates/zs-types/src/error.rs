@@ -75,6 +75,20 @@ error_codes! {
     Conflict = ("conflict", 409),
     /// Another writer holds the object (e.g. a hand-in to the same resource is running); retry later.
     ResourceBusy = ("resource_busy", 409),
+    /// 不予共享: the resource (or an item asked for) is not shared; the message gives the legal basis.
+    NotShareable = ("not_shareable", 403),
+    /// No grant with that id is held by the caller's department (or the credential is bound to another grant).
+    NoGrant = ("no_grant", 404),
+    /// The grant's period of use has ended (or not yet begun).
+    GrantExpired = ("grant_expired", 403),
+    /// The grant was revoked.
+    GrantRevoked = ("grant_revoked", 403),
+    /// The grant's daily quota of calls or rows is used up; it renews at midnight (Beijing).
+    QuotaExceeded = ("quota_exceeded", 429),
+    /// An item asked for (field, filter or key) is not among the grant's items.
+    FieldNotGranted = ("field_not_granted", 403),
+    /// The resource was withdrawn from the catalogue (下架); its grants give no data.
+    ResourceWithdrawn = ("resource_withdrawn", 410),
     /// The media type of the request is not supported.
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// The metadata store cannot be reached or failed.

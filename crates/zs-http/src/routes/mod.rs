@@ -15,6 +15,7 @@ mod orgs;
 pub mod pulls;
 pub mod reports;
 pub mod resources;
+mod share;
 mod stats;
 mod users;
 
@@ -84,6 +85,18 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(govern::tickets))
         .routes(routes!(govern::ticket))
         .routes(routes!(govern::act))
+        .routes(routes!(share::apply, share::my_applications))
+        .routes(routes!(share::application))
+        .routes(routes!(share::review))
+        .routes(routes!(share::review_queue))
+        .routes(routes!(share::overdue))
+        .routes(routes!(share::grants))
+        .routes(routes!(share::grant))
+        .routes(routes!(share::revoke))
+        .routes(routes!(share::issue_credential))
+        .routes(routes!(share::rows))
+        .routes(routes!(share::lookup))
+        .routes(routes!(share::count))
         .split_for_parts()
 }
 

@@ -132,11 +132,21 @@ pub(super) async fn setup_catalogue() -> C {
         &config.data_dir,
     );
     ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
+    let share = zs_share::ShareService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        5,
+    );
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         ingest: ingest.clone(),
         govern,
+        share,
         search,
         audit: sink,
         config: Arc::new(config),
@@ -274,7 +284,11 @@ async fn entry_page_elements_items_and_scope() {
     let du = t.session("datauser").await;
     let r = t.get(&format!("/catalog/entries/{}", own.id), &format!("{du}; zs_lang=en")).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Resource code") && r.body.contains("Data items") && !r.body.contains("id=\"workflow\""));
+    assert!(
+        r.body.contains("Resource code") && r.body.contains("Data items") && !r.body.contains("id=\"action-edit\"")
+    );
+    // …except applying for the data (共享申请).
+    assert!(r.body.contains("id=\"action-apply\"") && r.body.contains("Apply for this data"));
     for bad in ["abc", "0", "99999999"] {
         assert_eq!(t.get(&format!("/catalog/entries/{bad}"), &st).await.status, StatusCode::NOT_FOUND, "{bad}");
     }

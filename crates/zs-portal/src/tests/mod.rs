@@ -6,6 +6,7 @@ mod catalog_files;
 mod catalog_workflow;
 mod pulls;
 mod resources;
+mod share;
 
 use super::router;
 use axum::body::Body;
@@ -93,11 +94,21 @@ pub(super) async fn setup(demo: bool) -> T {
         &config.data_dir,
     );
     ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
+    let share = zs_share::ShareService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        ingest.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        5,
+    );
     let state = AppState {
         identity,
         catalog,
         ingest,
         govern,
+        share,
         search,
         audit: sink.clone(),
         config: Arc::new(config),

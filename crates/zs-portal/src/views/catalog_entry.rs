@@ -79,11 +79,13 @@ pub struct Actions {
     withdraw: bool,
     obligation: bool,
     review: bool,
+    /// A data user may apply for a published entry (共享申请).
+    apply: bool,
 }
 
 impl Actions {
     fn any(&self) -> bool {
-        self.edit || self.submit || self.withdraw || self.obligation || self.review
+        self.edit || self.submit || self.withdraw || self.obligation || self.review || self.apply
     }
 }
 
@@ -229,6 +231,7 @@ async fn page(
         withdraw: owner && e.status == EntryStatus::Published && e.pending_version.is_none(),
         obligation: ctx.allows("catalog.obligation") && in_scope && e.status != EntryStatus::Withdrawn,
         review: ctx.allows("catalog.review") && in_scope && pending_state == "submitted",
+        apply: ctx.allows("share.apply") && e.status == EntryStatus::Published,
     };
     let pending = match (e.published_version, e.pending_version) {
         (Some(_), Some(version)) => Some(Pending {

@@ -21,4 +21,5 @@ pub mod report;
 pub mod resource;
 pub mod resource_pulls;
 pub mod secret;
+pub mod share;
 pub mod users;

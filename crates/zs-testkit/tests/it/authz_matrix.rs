@@ -28,7 +28,11 @@ async fn every_route_every_role(backend: Backend) {
                 continue;
             }
             // A path id nobody has: allowed callers get past authorisation and find nothing.
-            let url = path.replace("{id}", "987654").replace("{class}", "999999999").replace("{seq}", "000001");
+            let url = path
+                .replace("{id}", "987654")
+                .replace("{class}", "999999999")
+                .replace("{seq}", "000001")
+                .replace("{key}", "k");
             let (status, body) = call(&srv, method, &url, None).await;
             assert_eq!(status, 401, "anonymous {method} {path}: {body}");
             assert_eq!(body["code"], "unauthenticated");

@@ -16,3 +16,4 @@ mod pulls;
 mod report;
 mod resources;
 mod scope;
+mod share;

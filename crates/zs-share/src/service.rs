@@ -1,0 +1,122 @@
+//! The share service: the shared plumbing (store, clock, calendar, audit) of applications,
+//! grants and the data API.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use zs_catalog::{CatalogService, Entry};
+use zs_identity::policy::{Action, Authorized, CatalogRead};
+use zs_identity::{IdentityService, Principal};
+use zs_ingest::IngestService;
+use zs_meta::DynStore;
+use zs_types::model::Org;
+use zs_types::{AuditEvent, AuditSink, Clock, Error, OrgId, Outcome, Result};
+
+/// Applications, reviews, grants and the data API.
+#[derive(Clone)]
+pub struct ShareService {
+    pub(crate) store: DynStore,
+    pub(crate) identity: IdentityService,
+    pub(crate) catalog: CatalogService,
+    pub(crate) ingest: IngestService,
+    pub(crate) audit: Arc<dyn AuditSink>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Working days a provider has to answer a conditional application.
+    pub(crate) review_days: u32,
+    /// The platform's own catalogue reader, for looking up a grant's entry whoever calls (the
+    /// grant, not the caller's catalogue view, decides what leaves).
+    reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
+}
+
+impl ShareService {
+    /// Build the service; `review_days` is the answer deadline in working days.
+    pub fn new(
+        store: DynStore,
+        identity: IdentityService,
+        catalog: CatalogService,
+        ingest: IngestService,
+        audit: Arc<dyn AuditSink>,
+        clock: Arc<dyn Clock>,
+        review_days: u32,
+    ) -> Self {
+        Self { store, identity, catalog, ingest, audit, clock, review_days: review_days.max(1), reader: Arc::default() }
+    }
+
+    /// The answer deadline in working days.
+    pub fn review_days(&self) -> u32 {
+        self.review_days
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        zs_types::clock::to_ms(self.clock.now())
+    }
+
+    /// Today in Beijing.
+    pub(crate) fn today(&self) -> time::Date {
+        zs_catalog::calendar::beijing_date(self.clock.now())
+    }
+
+    /// A published entry as the caller sees it in the catalogue.
+    pub(crate) async fn entry<A: Action>(&self, pass: &Authorized<A>, code: &str) -> Result<Entry> {
+        let read = self.identity.authorize::<CatalogRead>(&pass.principal_arc(), pass.request_id()).await?;
+        self.catalog.get_by_code(&read, code).await
+    }
+
+    /// An entry as the platform knows it (withdrawn ones included), for serving a grant.
+    pub(crate) async fn entry_of_grant(&self, code: &str) -> Result<Entry> {
+        let pass = self
+            .reader
+            .get_or_try_init(|| async {
+                let machine = self.identity.machine_operator().await?;
+                self.identity.authorize::<CatalogRead>(&machine, Some("share-data")).await
+            })
+            .await?;
+        self.catalog.get_by_code(pass, code).await
+    }
+
+    pub(crate) async fn org(&self, cache: &mut HashMap<i64, Option<Org>>, id: i64) -> Result<Option<Org>> {
+        if let Some(o) = cache.get(&id) {
+            return Ok(o.clone());
+        }
+        let o = self.store.get_org(OrgId(id)).await?;
+        cache.insert(id, o.clone());
+        Ok(o)
+    }
+
+    pub(crate) async fn org_name(&self, cache: &mut HashMap<i64, Option<Org>>, id: i64) -> Result<String> {
+        Ok(self.org(cache, id).await?.map(|o| o.name).unwrap_or_default())
+    }
+
+    /// Record an event about a share object (`application:7`, `grant:3`).
+    pub(crate) async fn record(
+        &self,
+        who: &Principal,
+        request_id: Option<&str>,
+        action: &str,
+        target: String,
+        outcome: Outcome,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.audit
+            .record(AuditEvent {
+                at: self.clock.now(),
+                request_id: request_id.map(str::to_owned),
+                actor_user: (who.user.id.0 != 0).then_some(who.user.id),
+                actor_org: Some(who.org.id),
+                action: action.to_owned(),
+                target: Some(target),
+                outcome,
+                detail,
+            })
+            .await
+    }
+}
+
+/// Parse a JSON list of names stored in a row.
+pub(crate) fn names(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|_| Error::internal("encoding a share record"))
+}
