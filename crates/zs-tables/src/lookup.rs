@@ -229,7 +229,7 @@ impl KeyIndex {
             hash_table.reserve(batch.num_rows(), |&(_, fp)| spread(fp));
             let cols: Vec<&ArrayRef> = key_cols.iter().map(|&i| batch.column(i)).collect();
             for r in 0..batch.num_rows() {
-                if row_id as usize % BLOCK_ROWS == 0 {
+                if (row_id as usize).is_multiple_of(BLOCK_ROWS) {
                     blocks.push(offset + buf.len() as u64);
                 }
                 encode_row(&batch, r, &mut buf)?;
