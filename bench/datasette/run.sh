@@ -62,6 +62,6 @@ echo "sample: GET /population-$rows/people/$sample.json"
 curl -fsS "http://127.0.0.1:$port/population-$rows/people/$sample.json" | head -c 400; echo
 
 echo "== Datasette $(nproc) cores, wrk ${ZS_WRK_CONNECTIONS:-64} connections =="
-"$repo/bench/wrk/lookup.sh" "http://127.0.0.1:$port" "/population-$rows/people/{id}.json" "$ids" | tee "$work/datasette-wrk.txt"
+ZS_WRK_SERVER_PIDS="$pid" "$repo/bench/wrk/lookup.sh" "http://127.0.0.1:$port" "/population-$rows/people/{id}.json" "$ids" | tee "$work/datasette-wrk.txt"
 rss=$(ps -o rss= -p "$pid" | tr -d ' ')
 echo "datasette RSS after the run: $((rss / 1024)) MB"
