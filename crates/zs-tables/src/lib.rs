@@ -72,6 +72,12 @@
 //!   or HTTP pull) and [`MapRows`] (JSON objects, e.g. a push API batch).
 //!
 //! Oversized uploads are refused before they get here (the HTTP layer's job).
+//!
+//! # Lookups
+//! [`KeyIndex`] answers `get(key)` on one version in microseconds and lists rows by a filter
+//! with cursor paging; [`KeyIndexCache`] builds them lazily per (table, version) within a memory
+//! budget. About 17 bytes of process memory per row; the rows themselves sit in an anonymous
+//! temporary file served from the page cache (see the `lookup` module).
 
 mod decode;
 mod error;
@@ -81,6 +87,7 @@ mod ingest;
 mod json;
 mod keys;
 mod lock;
+mod lookup;
 mod manifest;
 mod schema;
 mod source;
@@ -95,6 +102,7 @@ pub use ingest::{
     IngestReport, RejectedRow, DEFAULT_BATCH_ROWS, DEFAULT_MAX_UNCOMPRESSED_BYTES,
 };
 pub use json::{JsonLinesRows, JsonRows};
+pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROWS, MAX_SCAN_ROWS};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};
