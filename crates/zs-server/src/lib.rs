@@ -83,7 +83,10 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         ingest.clone(),
         audit.clone(),
         clock,
-        u32::try_from(config.share_review_working_days).unwrap_or(5),
+        zs_share::ShareSettings {
+            review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
+            masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
+        },
     );
     Ok(AppState {
         identity,

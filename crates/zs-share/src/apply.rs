@@ -356,7 +356,14 @@ impl ShareService {
                 .iter()
                 .find(|i| &i.name == f)
                 .ok_or_else(|| Error::invalid("fields", format!("'{f}' is not an item")))?;
-            techniques.insert(f.clone(), masking.get(f).cloned().unwrap_or_else(|| Technique::default_for(item)));
+            let t = match masking.get(f) {
+                Some(t) => {
+                    t.check_for(item).map_err(|why| Error::invalid("masking", format!("{f}: {why}")))?;
+                    *t
+                }
+                None => crate::masking::default_for(item),
+            };
+            techniques.insert(f.clone(), t);
         }
         for k in masking.keys() {
             if !fields.contains(k) {

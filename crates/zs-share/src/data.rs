@@ -348,9 +348,9 @@ impl ShareService {
 
     fn masked(&self, u: &Use, field: &str, v: Option<&str>) -> Option<String> {
         match u.masking.get(field) {
-            Some(t) => mask(t, v),
+            Some(t) => mask(&self.masker, t, v),
             // A granted item without a stored technique is never shown in clear.
-            None => mask(&Technique::Null, v),
+            None => None,
         }
     }
 

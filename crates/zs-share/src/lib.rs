@@ -27,6 +27,6 @@ mod service;
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
 pub use grants::api_base;
-pub use masking::Technique;
+pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};
-pub use service::ShareService;
+pub use service::{ShareService, ShareSettings};

@@ -12,6 +12,21 @@ use zs_meta::DynStore;
 use zs_types::model::Org;
 use zs_types::{AuditEvent, AuditSink, Clock, Error, OrgId, Outcome, Result};
 
+/// Tunables of the share service (from the configuration and the data directory).
+#[derive(Clone)]
+pub struct ShareSettings {
+    /// Working days a provider has to answer a conditional application.
+    pub review_days: u32,
+    /// The platform secret keying the keyed-hash masking.
+    pub masking_secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ShareSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShareSettings").field("review_days", &self.review_days).finish_non_exhaustive()
+    }
+}
+
 /// Applications, reviews, grants and the data API.
 #[derive(Clone)]
 pub struct ShareService {
@@ -26,10 +41,12 @@ pub struct ShareService {
     /// The platform's own catalogue reader, for looking up a grant's entry whoever calls (the
     /// grant, not the caller's catalogue view, decides what leaves).
     reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
+    /// Applies the grants' masking (keyed hashes under the platform secret).
+    pub(crate) masker: Arc<crate::masking::Masker>,
 }
 
 impl ShareService {
-    /// Build the service; `review_days` is the answer deadline in working days.
+    /// Build the service.
     pub fn new(
         store: DynStore,
         identity: IdentityService,
@@ -37,9 +54,19 @@ impl ShareService {
         ingest: IngestService,
         audit: Arc<dyn AuditSink>,
         clock: Arc<dyn Clock>,
-        review_days: u32,
+        settings: ShareSettings,
     ) -> Self {
-        Self { store, identity, catalog, ingest, audit, clock, review_days: review_days.max(1), reader: Arc::default() }
+        Self {
+            store,
+            identity,
+            catalog,
+            ingest,
+            audit,
+            clock,
+            review_days: settings.review_days.max(1),
+            reader: Arc::default(),
+            masker: Arc::new(crate::masking::Masker::new(&settings.masking_secret)),
+        }
     }
 
     /// The answer deadline in working days.

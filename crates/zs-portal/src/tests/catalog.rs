@@ -139,7 +139,7 @@ pub(super) async fn setup_catalogue() -> C {
         ingest.clone(),
         sink.clone(),
         Arc::new(zs_types::SystemClock),
-        5,
+        zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
     let state = AppState {
         identity: identity.clone(),

@@ -101,7 +101,7 @@ pub(super) async fn setup(demo: bool) -> T {
         ingest.clone(),
         sink.clone(),
         Arc::new(zs_types::SystemClock),
-        5,
+        zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
     let state = AppState {
         identity,

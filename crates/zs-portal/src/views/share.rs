@@ -352,7 +352,14 @@ pub async fn grants(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): PortalQ
             GrantRow {
                 until: fmt_time(zs_types::clock::from_ms(g.valid_until)),
                 filter: g.row_filter.iter().map(|c| format!("{} = {}", c.item, c.value)).collect::<Vec<_>>().join("; "),
-                masking: g.masking.iter().map(|(k, t)| format!("{k}: {}", t.label())).collect::<Vec<_>>().join("; "),
+                masking: g
+                    .masking
+                    .iter()
+                    .map(|(k, t)| {
+                        format!("{k}: {}", if ctx.lang == crate::i18n::Lang::En { t.label_en() } else { t.label_zh() })
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 can_revoke: revokes
                     && active
                     && (g.provider == me.org.name || me.role() == zs_types::Role::PlatformOperator),

@@ -320,4 +320,72 @@ async fn scheduled_pull_from_the_resource_page() {
     let _ = c.close().await;
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await.unwrap();
     result.unwrap();
+/// A data user applies from the entry page, the provider's steward grants fewer items, the data
+/// user issues a credential for the grant (token shown once) and a program calls the data API
+/// with it — all through the portal except the final call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_apply_approve_call() {
+    let srv = TestServer::start(Backend::Sqlite, "browser_share").await.unwrap();
+    let logins = srv.seed_demo_catalogue().await;
+    let Some((c, _driver)) = browser("share_apply_approve_call").await else { return };
+    let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
+    let token = srv.login("steward", &pw("steward")).await.unwrap();
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n";
+    let url = "/api/v1/resources/101001000/000001/uploads?file_name=p.csv";
+    let (s, job) = srv.post_raw(url, Some(&token), Some("text/csv"), csv.into()).await.unwrap();
+    assert_eq!(s, 202, "{job}");
+    for _ in 0..500 {
+        let (_, j) = srv.get(&format!("/api/v1/jobs/{}", job["id"]), Some(&token)).await.unwrap();
+        if j["job"]["state"] == "succeeded" {
+            break;
+        }
+        assert_ne!(j["job"]["state"], "failed", "{j}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let entry = srv.store.entry_by_code("101001000/000001").await.unwrap().unwrap().id;
+    let result = async {
+        // The data user applies from the entry page.
+        log_in(&c, &srv.url, "datauser", &pw("datauser")).await?;
+        c.goto(&format!("{}/catalog/entries/{entry}", srv.url)).await?;
+        c.find(Locator::Id("action-apply")).await?.click().await?;
+        c.wait().for_element(Locator::Id("apply-form")).await?;
+        for f in ["f_id_number", "f_name", "f_sex"] {
+            c.find(Locator::Id(f)).await?.click().await?;
+        }
+        c.find(Locator::Id("purpose")).await?.send_keys("核验低保申请人身份").await?;
+        c.find(Locator::Id("scenario")).await?.send_keys("社会救助审批").await?;
+        c.find(Locator::Id("legal_basis")).await?.send_keys("《社会救助暂行办法》").await?;
+        c.find(Locator::Id("apply-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("applications-table")).await?;
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(body.contains("待审核"), "{body}");
+        log_out(&c).await?;
+
+        // The steward grants without the name.
+        log_in(&c, &srv.url, "steward", &pw("steward")).await?;
+        c.find(Locator::Id("nav-share-reviews")).await?.click().await?;
+        c.wait().for_element(Locator::Css("button[value=grant]")).await?;
+        c.find(Locator::Css("input[name=f_name]")).await?.click().await?;
+        c.find(Locator::Css("button[value=grant]")).await?.click().await?;
+        c.wait().for_element(Locator::Id("reviews-empty")).await?;
+        log_out(&c).await?;
+
+        // The data user issues a credential for the grant; the token is shown once.
+        log_in(&c, &srv.url, "datauser", &pw("datauser")).await?;
+        c.find(Locator::Id("nav-share-grants")).await?.click().await?;
+        c.wait().for_element(Locator::Id("grants-table")).await?;
+        c.find(Locator::Css("button[id^=issue-]")).await?.click().await?;
+        c.wait().for_element(Locator::Id("secret-value")).await?;
+        let token = c.find(Locator::Id("secret-value")).await?.text().await?;
+        let facts = c.find(Locator::Id("secret")).await?.text().await?;
+        let api = facts.lines().find(|l| l.contains("/api/v1/share/grants/")).unwrap_or_default().trim().to_owned();
+        Ok::<(String, String), fantoccini::error::CmdError>((token, api))
+    }
+    .await;
+    let _ = c.close().await;
+    let (token, api) = result.unwrap();
+    let path = &api[api.find("/api/").unwrap_or_else(|| panic!("no API path in {api}"))..];
+    let (s, page) = srv.get(path, Some(&token)).await.unwrap();
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["rows"], serde_json::json!([{ "id_number": "630102********1234", "sex": "1" }]), "{page}");
 }
