@@ -320,6 +320,8 @@ async fn scheduled_pull_from_the_resource_page() {
     let _ = c.close().await;
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await.unwrap();
     result.unwrap();
+}
+
 /// A data user applies from the entry page, the provider's steward grants fewer items, the data
 /// user issues a credential for the grant (token shown once) and a program calls the data API
 /// with it — all through the portal except the final call.
