@@ -4,6 +4,7 @@ mod admin;
 mod catalog;
 mod catalog_files;
 mod catalog_workflow;
+mod quality;
 mod resources;
 
 use super::router;
