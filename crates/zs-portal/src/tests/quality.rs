@@ -86,7 +86,7 @@ async fn quality_pages_tickets_and_corrections() {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = t.post(&format!("/resources/{CODE}/corrections"), &du, &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let mine = t.get(&r.location(), &du).await;
+    let mine = t.get(r.location(), &du).await;
     assert!(mine.body.contains("id=\"notice\"") && mine.body.contains("data-state=\"open\""), "{}", mine.body);
 
     // The dashboard with its charts and the department's workbook.
