@@ -13,7 +13,7 @@
 //! then the speed-up. `cargo bench -p zs-govern --no-default-features --bench rules`
 //! (rows: `ZS_BENCH_ROWS`, default 1,000,000; Python: `ZS_BENCH_PYTHON`, default `python3`;
 //! `ZS_BENCH_SKIP_FRICTIONLESS=1` skips it).
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop, missing_docs)]
 
 use std::collections::HashMap;
 use std::error::Error;

@@ -420,7 +420,7 @@ fn value_check(
     hasher: &ahash::RandomState,
     buf: &mut String,
 ) -> Outcome {
-    let lift = |r: Result<(), v::Reason>| r.or_else(|e| bad(e));
+    let lift = |r: Result<(), v::Reason>| r.or_else(bad);
     match check {
         Check::Length { min, max } => {
             let len = value.chars().count() as u32;

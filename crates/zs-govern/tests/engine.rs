@@ -217,7 +217,7 @@ fn element_rules_follow_the_element() {
         note: None,
     };
     let elements: HashMap<String, String> = [("id_number".to_owned(), "DE0100".to_owned())].into();
-    let plan = Plan::bind(&[rule.clone()], &schema(), &elements, &References::default()).unwrap();
+    let plan = Plan::bind(std::slice::from_ref(&rule), &schema(), &elements, &References::default()).unwrap();
     assert_eq!(plan.rules.len(), 1);
     assert_eq!(plan.rules[0].key, "de_id@id_number");
     let st = plan.evaluate([&batch(&rows)], date!(2025 - 06 - 30));

@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_files;
 mod catalog_workflow;
 mod pulls;
+mod quality;
 mod resources;
 mod share;
 

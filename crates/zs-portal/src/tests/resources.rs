@@ -11,7 +11,7 @@ const CSV: &str = "公民身份号码,姓名,性别,出生日期\n63010219900101
 
 impl C {
     /// Post the upload form of a resource.
-    async fn upload_data(&self, cookie: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Resp {
+    pub(super) async fn upload_data(&self, cookie: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Resp {
         const B: &str = "zs-res-boundary-41c2";
         let mut body = Vec::new();
         for (k, v) in fields {
