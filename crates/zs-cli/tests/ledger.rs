@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use zs_ledger::note::{Algorithm, Role, Signer, Verifier};
+use zs_ledger::note::{Signer, Verifier};
 use zs_ledger::witness::{Publisher, WitnessPeer};
 use zs_ledger::{HashProfile, Ledger};
 
@@ -133,7 +133,8 @@ async fn witnesses_cosign_k_of_n_and_refuse_a_fork_and_verify_checks_it_all() {
     assert!(err.contains("422"), "{err}");
 
     // One witness down: 2-of-3 still publishes, 3-of-3 does not.
-    drop(w.into_iter().next());
+    let mut w = w;
+    drop(w.remove(0));
     ledger.lock().unwrap().append_batch(&[entry(31)]).unwrap();
     let e = Publisher::new(peers.clone(), 3).publish(&ledger).await.unwrap_err().to_string();
     assert!(e.contains("2 of 3"), "{e}");
