@@ -76,23 +76,33 @@ pub(crate) fn run_audit(cmd: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::Keygen(a) => {
             let vkey = keygen(&a)?;
             println!("{vkey}");
-            eprintln!("secret key written to {} (mode 0600); verifier key to {}", a.out.with_extension("key").display(), a.out.with_extension("pub").display());
+            eprintln!(
+                "secret key written to {} (mode 0600); verifier key to {}",
+                a.out.with_extension("key").display(),
+                a.out.with_extension("pub").display()
+            );
             Ok(())
         }
         AuditCommand::Verify(a) => {
             let key = match (&a.key, &a.key_file) {
                 (Some(k), _) => Some(k.clone()),
-                (None, Some(f)) => Some(std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?),
+                (None, Some(f)) => {
+                    Some(std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?)
+                }
                 _ => None,
             };
-            let key = key.map(|k| Verifier::from_key_string(k.trim())).transpose().map_err(|e| anyhow::anyhow!("log key: {e}"))?;
+            let key = key
+                .map(|k| Verifier::from_key_string(k.trim()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("log key: {e}"))?;
             let wk = a
                 .witness_keys
                 .iter()
                 .map(|k| Verifier::from_key_string(k))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| anyhow::anyhow!("witness key: {e}"))?;
-            let r = zs_ledger::verify::verify_dir(&a.dir, key.as_ref(), &wk, a.quorum).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r = zs_ledger::verify::verify_dir(&a.dir, key.as_ref(), &wk, a.quorum)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -149,7 +159,8 @@ pub(crate) async fn run_witness(a: WitnessArgs) -> anyhow::Result<()> {
     if !key_path.exists() {
         keygen(&KeygenArgs { name: a.name.clone(), alg: a.alg.clone(), witness: true, out: a.dir.join("witness") })?;
     }
-    let signer = Signer::from_key_string(&std::fs::read_to_string(&key_path)?).map_err(|e| anyhow::anyhow!("{}: {e}", key_path.display()))?;
+    let signer = Signer::from_key_string(&std::fs::read_to_string(&key_path)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", key_path.display()))?;
     let mut logs = Vec::new();
     for l in &a.logs {
         let (k, profile) = match l.rsplit_once('@') {

@@ -132,8 +132,9 @@ impl Witness {
                 }
             }
             Some(r) => {
-                tree::verify_consistency(log.profile, size, cp.size, &r, &cp.root, &proof)
-                    .map_err(|_| refuse(422, "consistency proof does not verify: not an extension of the cosigned tree\n"))?;
+                tree::verify_consistency(log.profile, size, cp.size, &r, &cp.root, &proof).map_err(|_| {
+                    refuse(422, "consistency proof does not verify: not an extension of the cosigned tree\n")
+                })?;
             }
         }
         // Persist before answering (atomic replace), then cosign.
@@ -156,11 +157,14 @@ pub async fn serve(witness: Arc<Witness>, listener: tokio::net::TcpListener) -> 
                 let res = tokio::task::spawn_blocking(move || w.add_checkpoint(&body)).await;
                 let (status, ctype, body) = match res {
                     Ok(Ok(lines)) => (200, "text/plain; charset=utf-8", lines),
-                    Ok(Err(r)) if r.status == 409 && r.body.trim().parse::<u64>().is_ok() => (409, "text/x.tlog.size", r.body),
+                    Ok(Err(r)) if r.status == 409 && r.body.trim().parse::<u64>().is_ok() => {
+                        (409, "text/x.tlog.size", r.body)
+                    }
                     Ok(Err(r)) => (r.status, "text/plain; charset=utf-8", r.body),
                     Err(_) => (500, "text/plain; charset=utf-8", "internal error\n".to_owned()),
                 };
-                let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+                let status =
+                    axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
                 (status, [(axum::http::header::CONTENT_TYPE, ctype)], body)
             }),
         )
@@ -226,7 +230,13 @@ impl Publisher {
         Ok(body)
     }
 
-    async fn ask(&self, ledger: &Arc<Mutex<Ledger>>, w: &WitnessPeer, note: &str, size: u64) -> Result<Signature, String> {
+    async fn ask(
+        &self,
+        ledger: &Arc<Mutex<Ledger>>,
+        w: &WitnessPeer,
+        note: &str,
+        size: u64,
+    ) -> Result<Signature, String> {
         let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
         let mut old = self.known.lock().map_err(|e| e.to_string())?.get(&w.url).copied().unwrap_or(0);
         for _ in 0..2 {
@@ -253,7 +263,8 @@ impl Publisher {
             let text_of_note = Note::parse(note).map_err(|e| e.to_string())?.text;
             for line in text.lines() {
                 if let Ok(sig) = Signature::parse_line(line) {
-                    if sig.name == w.key.name() && sig.id == w.key.key_id() && w.key.verify(&text_of_note, &sig).is_ok() {
+                    if sig.name == w.key.name() && sig.id == w.key.key_id() && w.key.verify(&text_of_note, &sig).is_ok()
+                    {
                         self.known.lock().map_err(|e| e.to_string())?.insert(w.url.clone(), size);
                         return Ok(sig);
                     }
