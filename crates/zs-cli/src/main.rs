@@ -1,5 +1,5 @@
 //! `zhengshu`: the one binary. `demo` runs the demo city, `serve` runs from configuration,
-//! `migrate` applies store migrations, `admin` manages organisations, accounts and credentials on
+//! `migrate` applies store migrations, `audit verify` re-checks a ledger offline, `witness` runs a cosigner, `admin` manages organisations, accounts and credentials on
 //! the server itself, `config example` prints the documented configuration.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -7,6 +7,7 @@ mod admin;
 mod catalogue;
 mod demo;
 mod ingest;
+mod ledger;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -59,6 +60,13 @@ enum Command {
         #[command(flatten)]
         args: ingest::IngestArgs,
     },
+    /// The verifiable ledger (可验证账本): verify a ledger offline, make keys.
+    Audit {
+        #[command(subcommand)]
+        action: ledger::AuditCommand,
+    },
+    /// Run an independent witness that cosigns ledger checkpoints (见证).
+    Witness(ledger::WitnessArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -198,6 +206,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { config, action } => admin::run(config, action).await,
         Command::Catalogue { config, action } => catalogue::run(config, action).await,
         Command::Ingest { config, args } => ingest::run(config, args).await,
+        Command::Audit { action } => ledger::run_audit(action),
+        Command::Witness(a) => ledger::run_witness(a).await,
         Command::Config { action: ConfigCommand::Example } => {
             print!("{}", Config::example());
             Ok(())

@@ -27,7 +27,9 @@ fn main() {
 
     // 1. Group commit through the writer thread.
     let dir = base.path().join("group");
-    let l = Ledger::create(&dir, "bench/group", p, Signer::generate("bench/group", Algorithm::Sm2, Role::Note).unwrap()).unwrap();
+    let l =
+        Ledger::create(&dir, "bench/group", p, Signer::generate("bench/group", Algorithm::Sm2, Role::Note).unwrap())
+            .unwrap();
     let w = GroupWriter::start(l, None);
     let producers = 8u64;
     let per = 25_000u64;
@@ -66,7 +68,9 @@ fn main() {
 
     // 2. A log of n entries, built in batches of 10,000.
     let dir = base.path().join("big");
-    let mut l = Ledger::create(&dir, "bench/big", p, Signer::generate("bench/big", Algorithm::Sm2, Role::Note).unwrap()).unwrap();
+    let mut l =
+        Ledger::create(&dir, "bench/big", p, Signer::generate("bench/big", Algorithm::Sm2, Role::Note).unwrap())
+            .unwrap();
     let t = Instant::now();
     let mut i = 0;
     while i < n {

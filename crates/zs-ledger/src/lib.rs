@@ -15,6 +15,7 @@ pub mod note;
 pub mod store;
 pub mod tree;
 pub mod verify;
+pub mod witness;
 
 pub use hash::{Hash, HashProfile};
 pub use store::{Ledger, LedgerError, LogInfo};

@@ -368,7 +368,9 @@ impl Verifier {
             PublicKind::Ed25519(k) => {
                 ed25519_dalek::Signature::from_slice(sig).map(|s| k.verify_strict(msg, &s).is_ok()).unwrap_or(false)
             }
-            PublicKind::Sm2(k) => sm2::dsa::Signature::from_slice(sig).map(|s| k.verify(msg, &s).is_ok()).unwrap_or(false),
+            PublicKind::Sm2(k) => {
+                sm2::dsa::Signature::from_slice(sig).map(|s| k.verify(msg, &s).is_ok()).unwrap_or(false)
+            }
         }
     }
 
@@ -532,11 +534,15 @@ impl Checkpoint {
         let mut lines = body.split('\n');
         let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("checkpoint origin"))?;
         let size_s = lines.next().ok_or_else(|| bad("checkpoint size"))?;
-        if size_s.is_empty() || (size_s.len() > 1 && size_s.starts_with('0')) || !size_s.bytes().all(|b| b.is_ascii_digit()) {
+        if size_s.is_empty()
+            || (size_s.len() > 1 && size_s.starts_with('0'))
+            || !size_s.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(bad("checkpoint size"));
         }
         let size = size_s.parse().map_err(|_| bad("checkpoint size"))?;
-        let root_b = B64.decode(lines.next().ok_or_else(|| bad("checkpoint root"))?).map_err(|_| bad("checkpoint root"))?;
+        let root_b =
+            B64.decode(lines.next().ok_or_else(|| bad("checkpoint root"))?).map_err(|_| bad("checkpoint root"))?;
         let root: Hash = root_b.as_slice().try_into().map_err(|_| bad("checkpoint root length"))?;
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
         if extensions.iter().any(String::is_empty) {

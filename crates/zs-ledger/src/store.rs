@@ -262,8 +262,8 @@ impl Ledger {
                 start += 1u64 << level;
             }
         }
-        let frontier = Frontier::from_parts(info.hash, n, stack)
-            .ok_or_else(|| LedgerError::Corrupt("tree frontier".into()))?;
+        let frontier =
+            Frontier::from_parts(info.hash, n, stack).ok_or_else(|| LedgerError::Corrupt("tree frontier".into()))?;
         if frontier.root() != checkpoint.root {
             return Err(LedgerError::Corrupt("tree.bin does not match the signed checkpoint".into()));
         }

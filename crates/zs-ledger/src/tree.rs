@@ -68,7 +68,7 @@ impl MemoryTree {
     pub fn push_leaf_hash(&mut self, leaf: Hash) {
         self.levels[0].push(leaf);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let n = self.levels[level].len();
             let h = self.profile.node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
             if self.levels.len() == level + 1 {
@@ -119,12 +119,7 @@ fn subtree<S: NodeSource + ?Sized>(p: HashProfile, src: &S, lo: u64, hi: u64) ->
 }
 
 /// The root hash of a tree of `size` leaves, where the source holds `available` leaves.
-pub fn root_at<S: NodeSource + ?Sized>(
-    p: HashProfile,
-    src: &S,
-    size: u64,
-    available: u64,
-) -> Result<Hash, ProofError> {
+pub fn root_at<S: NodeSource + ?Sized>(p: HashProfile, src: &S, size: u64, available: u64) -> Result<Hash, ProofError> {
     if size > available {
         return Err(ProofError::OutOfRange(format!("size {size} > {available}")));
     }

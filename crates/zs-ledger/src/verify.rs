@@ -126,7 +126,9 @@ pub fn verify_dir(
                     }
                     points.push(c);
                 }
-                _ => rep.problems.push(format!("checkpoints.jsonl line {}: not a valid signed checkpoint", line_no + 1)),
+                _ => {
+                    rep.problems.push(format!("checkpoints.jsonl line {}: not a valid signed checkpoint", line_no + 1))
+                }
             }
         }
     }
@@ -209,7 +211,10 @@ pub fn verify_dir(
         match idx.exact(&mut off) {
             Ok(true) if u64::from_be_bytes(off) == entries.pos => {}
             Ok(true) => {
-                fail(&mut rep, "its offset in entries.idx does not follow the previous entry (removed or inserted bytes)".into());
+                fail(
+                    &mut rep,
+                    "its offset in entries.idx does not follow the previous entry (removed or inserted bytes)".into(),
+                );
                 return Ok(rep);
             }
             _ => {

@@ -70,8 +70,7 @@ fn ed25519_rfc8032() {
 
 fn za(uid: &str, a: &str, b: &str, gx: &str, gy: &str, px: &str, py: &str) -> [u8; 32] {
     let entl = ((uid.len() * 8) as u16).to_be_bytes();
-    let parts: Vec<Vec<u8>> =
-        [a, b, gx, gy, px, py].iter().map(|h| hex::decode(h).unwrap()).collect::<Vec<_>>();
+    let parts: Vec<Vec<u8>> = [a, b, gx, gy, px, py].iter().map(|h| hex::decode(h).unwrap()).collect::<Vec<_>>();
     let mut all: Vec<&[u8]> = vec![&entl, uid.as_bytes()];
     all.extend(parts.iter().map(|p| p.as_slice()));
     HashProfile::Sm3.digest(&all)

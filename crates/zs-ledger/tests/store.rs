@@ -41,7 +41,8 @@ fn appends_prove_against_signed_checkpoints_and_survive_reopen() {
         assert!(cp.extensions[0].starts_with("time "));
         for i in [0u64, 1, 63, 64, 136] {
             let proof = l.inclusion_proof(i, 137).unwrap();
-            tree::verify_inclusion(profile, i, 137, &profile.leaf_hash(&l.entry(i).unwrap()), &proof, &cp.root).unwrap();
+            tree::verify_inclusion(profile, i, 137, &profile.leaf_hash(&l.entry(i).unwrap()), &proof, &cp.root)
+                .unwrap();
             assert_eq!(l.entry(i).unwrap(), entry(i));
         }
         for m in [1u64, 10, 64, 100, 136, 137] {
@@ -52,7 +53,8 @@ fn appends_prove_against_signed_checkpoints_and_survive_reopen() {
         let signer = Signer::from_key_string(&key_string_of(dir.path())).ok();
         assert!(signer.is_none(), "the private key is never written into the log directory");
         drop(l);
-        let vk = zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
+        let vk =
+            zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
         // Wrong key refused; the right key reopens at the same size and root.
         assert!(Ledger::open(dir.path(), key(alg)).is_err());
         let report = verify_dir(dir.path(), Some(&vk), &[], 0).unwrap();
@@ -82,7 +84,9 @@ fn a_crash_mid_batch_leaves_the_last_committed_size() {
     drop(l);
     // A batch that wrote (part of) its data but never replaced the checkpoint.
     use std::io::Write as _;
-    for (f, junk) in [("entries.bin", vec![0u8, 0, 0, 9, 1, 2]), ("entries.idx", vec![0u8; 8]), ("tree.bin", vec![7u8; 40])] {
+    for (f, junk) in
+        [("entries.bin", vec![0u8, 0, 0, 9, 1, 2]), ("entries.idx", vec![0u8; 8]), ("tree.bin", vec![7u8; 40])]
+    {
         std::fs::OpenOptions::new().append(true).open(dir.path().join(f)).unwrap().write_all(&junk).unwrap();
     }
     let report = verify_dir(dir.path(), None, &[], 0).unwrap();
@@ -169,9 +173,13 @@ fn verify_names_the_first_altered_removed_or_reordered_entry() {
 
     // A re-signed checkpoint by another key is refused when the key is pinned.
     let dir = fresh();
-    let vk = zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
+    let vk =
+        zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
     let other = key(Algorithm::Sm2);
-    let cp = Checkpoint::parse(&zs_ledger::note::Note::parse(&std::fs::read_to_string(dir.path().join("checkpoint")).unwrap()).unwrap().text).unwrap();
+    let cp = Checkpoint::parse(
+        &zs_ledger::note::Note::parse(&std::fs::read_to_string(dir.path().join("checkpoint")).unwrap()).unwrap().text,
+    )
+    .unwrap();
     std::fs::write(dir.path().join("checkpoint"), cp.sign(&other, 0).to_string()).unwrap();
     let r = verify_dir(dir.path(), Some(&vk), &[], 0).unwrap();
     assert!(!r.ok, "{r:?}");
@@ -181,7 +189,8 @@ fn verify_names_the_first_altered_removed_or_reordered_entry() {
 fn flipping_any_stored_byte_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     drop(make(dir.path(), 6, 2, Algorithm::Ed25519, HashProfile::Sha256));
-    let vk = zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
+    let vk =
+        zs_ledger::note::Verifier::from_key_string(&zs_ledger::LogInfo::read(dir.path()).unwrap().log_key).unwrap();
     for name in ["entries.bin", "entries.idx", "tree.bin", "checkpoint"] {
         let path = dir.path().join(name);
         let orig = std::fs::read(&path).unwrap();
@@ -205,7 +214,9 @@ fn the_group_writer_batches_concurrent_appends() {
     let mut threads = Vec::new();
     for t in 0..8u64 {
         let w = w.clone();
-        threads.push(std::thread::spawn(move || (0..50u64).map(|i| w.append(entry(t * 1000 + i)).unwrap()).collect::<Vec<_>>()));
+        threads.push(std::thread::spawn(move || {
+            (0..50u64).map(|i| w.append(entry(t * 1000 + i)).unwrap()).collect::<Vec<_>>()
+        }));
     }
     let mut idx: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
     idx.sort_unstable();

@@ -55,7 +55,8 @@ fn rfc6962_roots_nodes_and_generated_proofs() {
         if c["wantErr"].as_bool().unwrap() || c["treeSize"].as_u64().unwrap() > 8 {
             continue;
         }
-        let got = tree::inclusion_proof(p, &t, c["leafIdx"].as_u64().unwrap(), c["treeSize"].as_u64().unwrap()).unwrap();
+        let got =
+            tree::inclusion_proof(p, &t, c["leafIdx"].as_u64().unwrap(), c["treeSize"].as_u64().unwrap()).unwrap();
         assert_eq!(Some(got), proof(&c["proof"]), "{}", c["file"]);
     }
     for c in d["consistency"].as_array().unwrap() {
