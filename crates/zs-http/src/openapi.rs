@@ -38,7 +38,9 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "credentials", description = "API credentials for programs"),
         (name = "audit", description = "Audit trail (审计)"),
         (name = "stats", description = "Platform statistics"),
-        (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines")
+        (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines"),
+        (name = "standards", description = "Data standards (数据标准): standard data elements (数据元) and the conformance report"),
+        (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors")
     )
 )]
 pub(crate) struct ApiDoc;

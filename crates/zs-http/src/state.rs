@@ -16,6 +16,8 @@ pub struct AppState {
     pub search: Arc<zs_catalog_search::CatalogIndex>,
     /// Hand-in (归集): uploads, push batches, versions, rejected rows.
     pub ingest: zs_ingest::IngestService,
+    /// Data standards: data elements, conformance, classification and grading.
+    pub standards: zs_standards::StandardsService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

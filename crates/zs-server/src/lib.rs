@@ -56,13 +56,32 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         Some(Arc::new(search::Adapter(search.clone()))),
     );
-    let ingest =
-        zs_ingest::IngestService::new(store, identity.clone(), catalog.clone(), audit.clone(), clock, &config.data_dir)
-            .with_default_keep_versions(config.keep_versions);
+    let ingest = zs_ingest::IngestService::new(
+        store.clone(),
+        identity.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock.clone(),
+        &config.data_dir,
+    )
+    .with_default_keep_versions(config.keep_versions);
+    let grading = zs_standards::Grading::from_names(&config.classification_categories)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let tables = ingest.clone();
+    let standards = zs_standards::StandardsService::new(
+        store,
+        identity.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock,
+        grading,
+        Arc::new(move |e: &zs_catalog::Entry| tables.open_table(e)),
+    );
     Ok(AppState {
         identity,
         catalog,
         ingest,
+        standards,
         search,
         audit,
         config: Arc::new(config),
@@ -111,6 +130,8 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     search::rebuild(&state).await?;
     // Jobs that were running when the process stopped are queued again or failed with a reason.
     state.ingest.recover().await.map_err(|e| anyhow::anyhow!("recovering jobs: {}", e.message))?;
+    // The common standard data elements (数据元) in an empty registry.
+    state.standards.ensure_seeded().await.map_err(|e| anyhow::anyhow!("seeding data elements: {}", e.message))?;
     let mut workers: Vec<_> = (0..state.config.ingest_workers.max(1))
         .map(|i| {
             tokio::spawn(

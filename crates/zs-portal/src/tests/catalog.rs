@@ -122,10 +122,12 @@ pub(super) async fn setup_catalogue() -> C {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let standards = super::standards(&identity, &catalog, &ingest, sink.clone()).await;
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         ingest: ingest.clone(),
+        standards,
         search,
         audit: sink,
         config: Arc::new(config),

@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_files;
 mod catalog_workflow;
 mod resources;
+mod standards;
 
 use super::router;
 use axum::body::Body;
@@ -82,10 +83,12 @@ pub(super) async fn setup(demo: bool) -> T {
         Arc::new(zs_types::SystemClock),
         &config.data_dir,
     );
+    let standards = standards(&identity, &catalog, &ingest, sink.clone()).await;
     let state = AppState {
         identity,
         catalog,
         ingest,
+        standards,
         search,
         audit: sink.clone(),
         config: Arc::new(config),
@@ -94,6 +97,27 @@ pub(super) async fn setup(demo: bool) -> T {
     };
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
+}
+
+/// The standards service over the same store, with the registry seeded.
+pub(super) async fn standards(
+    identity: &IdentityService,
+    catalog: &zs_catalog::CatalogService,
+    ingest: &zs_ingest::IngestService,
+    sink: Arc<zs_audit::StoreSink>,
+) -> zs_standards::StandardsService {
+    let tables = ingest.clone();
+    let s = zs_standards::StandardsService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        sink,
+        Arc::new(zs_types::SystemClock),
+        zs_standards::Grading::default(),
+        Arc::new(move |e: &zs_catalog::Entry| tables.open_table(e)),
+    );
+    s.ensure_seeded().await.unwrap();
+    s
 }
 
 impl T {
