@@ -39,6 +39,11 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool, peopl
     if entries > 0 {
         tracing::info!(entries, "demo catalogue created");
     }
+    state
+        .standards
+        .ensure_seeded()
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the data elements failed: {}", e.message))?;
     // The base libraries (200,000 residents, 20,000 enterprises, e-licences, districts, credit),
     // handed in through the checked ingest; skipped when they already hold data.
     bar.set_length(bar.length().unwrap_or(0) + zs_demodata::csv::FILES.len() as u64);

@@ -282,8 +282,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.classification_categories[1], "important");
-        for bad in [r#"["general","core","important","core"]"#, r#"["general","general","core"]"#, r#"["a","b","c","d"]"#] {
-            let e = Config::load(None, [("ZS_CLASSIFICATION_CATEGORIES".into(), bad.into())], &[]).err().map(|e| e.field);
+        for bad in
+            [r#"["general","core","important","core"]"#, r#"["general","general","core"]"#, r#"["a","b","c","d"]"#]
+        {
+            let e =
+                Config::load(None, [("ZS_CLASSIFICATION_CATEGORIES".into(), bad.into())], &[]).err().map(|e| e.field);
             assert_eq!(e, Some(Some("classification_categories".into())), "{bad}");
         }
     }

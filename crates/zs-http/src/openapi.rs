@@ -40,7 +40,9 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "stats", description = "Platform statistics"),
         (name = "catalog", description = "Data catalogue (数据目录): entries, review workflow, history, deadlines"),
         (name = "governance", description = "Governance (数据治理): quality rules, scores, problem tickets, corrections"),
-        (name = "share", description = "Sharing (共享): applications, review, grants, and the data API over a grant")
+        (name = "share", description = "Sharing (共享): applications, review, grants, and the data API over a grant"),
+        (name = "standards", description = "Data standards (数据标准): standard data elements (数据元) and the conformance report"),
+        (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors")
     )
 )]
 pub(crate) struct ApiDoc;

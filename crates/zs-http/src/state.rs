@@ -20,6 +20,8 @@ pub struct AppState {
     pub govern: zs_govern::GovernService,
     /// Sharing (共享): applications, grants, the data API.
     pub share: zs_share::ShareService,
+    /// Data standards: data elements, conformance, classification and grading.
+    pub standards: zs_standards::StandardsService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

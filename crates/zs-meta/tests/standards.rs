@@ -114,10 +114,8 @@ fn suggestion(entry: i64, item: &str, detector: &str) -> SuggestionRow {
 }
 
 async fn suggestions_replaced_and_decided(s: DynStore) {
-    let made = s
-        .replace_suggestions(1, &[suggestion(1, "c1", "id_number"), suggestion(1, "c2", "mobile")])
-        .await
-        .unwrap();
+    let made =
+        s.replace_suggestions(1, &[suggestion(1, "c1", "id_number"), suggestion(1, "c2", "mobile")]).await.unwrap();
     assert_eq!(made.len(), 2);
     assert!(made.iter().all(|m| m.id > 0 && m.state == "open" && (m.ratio - 0.97).abs() < 1e-9));
     s.replace_suggestions(2, &[suggestion(2, "x", "email")]).await.unwrap();

@@ -30,8 +30,8 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, credentials, dashboard, errors, orgs, quality, report, resource, resource_pulls,
-        share, users,
+        catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality, report, resource,
+        resource_pulls, share, standards, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -106,6 +106,17 @@ pub fn router() -> Router<AppState> {
         .route("/share/grants/{id}/credential", post(share::issue))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
+        .route("/standards/elements", get(standards::list).post(standards::create))
+        .route("/standards/elements/new", get(standards::new_form))
+        .route("/standards/elements/{id}", get(standards::show).post(standards::edit))
+        .route("/standards/elements/{id}/status", post(standards::set_status))
+        .route("/standards/conformance", get(standards::conformance))
+        .route("/standards/conformance.xlsx", get(standards::conformance_xlsx))
+        .route("/classification", get(classification::overview))
+        .route("/classification/resources/{class}/{seq}", get(classification::resource))
+        .route("/classification/resources/{class}/{seq}/levels", post(classification::set_level))
+        .route("/classification/resources/{class}/{seq}/scan", post(classification::scan))
+        .route("/classification/resources/{class}/{seq}/suggestions/{id}/{decision}", post(classification::decide))
         .route("/static/{file}", get(assets::serve))
         .method_not_allowed_fallback(errors::method_not_allowed)
         .fallback(errors::not_found)

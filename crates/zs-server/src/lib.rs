@@ -77,16 +77,28 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     // Every committed version is checked (governance reached through the hand-in hook).
     ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     let share = zs_share::ShareService::new(
-        store,
+        store.clone(),
         identity.clone(),
         catalog.clone(),
         ingest.clone(),
         audit.clone(),
-        clock,
+        clock.clone(),
         zs_share::ShareSettings {
             review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
             masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
         },
+    );
+    let grading = zs_standards::Grading::from_names(&config.classification_categories)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let tables = ingest.clone();
+    let standards = zs_standards::StandardsService::new(
+        store,
+        identity.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock,
+        grading,
+        Arc::new(move |e: &zs_catalog::Entry| tables.open_table(e)),
     );
     Ok(AppState {
         identity,
@@ -94,6 +106,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         ingest,
         govern,
         share,
+        standards,
         search,
         audit,
         config: Arc::new(config),
@@ -142,6 +155,8 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     search::rebuild(&state).await?;
     // Jobs that were running when the process stopped are queued again or failed with a reason.
     state.ingest.recover().await.map_err(|e| anyhow::anyhow!("recovering jobs: {}", e.message))?;
+    // The common standard data elements (数据元) in an empty registry.
+    state.standards.ensure_seeded().await.map_err(|e| anyhow::anyhow!("seeding data elements: {}", e.message))?;
     let mut workers: Vec<_> = (0..state.config.ingest_workers.max(1))
         .map(|i| {
             tokio::spawn(

@@ -446,7 +446,8 @@ fn sample(table: &zs_tables::Table) -> Result<(Option<u64>, u64, Vec<(String, Co
         .filter(|(_, c)| !matches!(c.data_type, DataType::Binary | DataType::Geometry | DataType::Boolean))
         .map(|(i, c)| (i, c.name.clone()))
         .collect();
-    let mut tallies: Vec<(String, ColumnTally)> = columns.iter().map(|(_, n)| (n.clone(), ColumnTally::default())).collect();
+    let mut tallies: Vec<(String, ColumnTally)> =
+        columns.iter().map(|(_, n)| (n.clone(), ColumnTally::default())).collect();
     let mut rows = 0u64;
     let opts = FormatOptions::default();
     'batches: for batch in table.scan(Some(manifest.version)).map_err(tables_err)? {

@@ -115,20 +115,21 @@ pub fn report(org_id: i64, department: &str, entries: &[Entry], elements: &[Data
             if named.is_some() {
                 r.expected += 1;
             }
-            let problem = |kind: ProblemKind, el_id: &str, el_name: &str, expected: Option<String>, actual: Option<String>| {
-                Problem {
-                    entry_id: e.id,
-                    code: e.code.clone(),
-                    entry_name: e.body.name.clone(),
-                    item_name: item.name.clone(),
-                    item_label: item.label.clone(),
-                    kind,
-                    element_id: el_id.to_owned(),
-                    element_name: el_name.to_owned(),
-                    expected,
-                    actual,
-                }
-            };
+            let problem =
+                |kind: ProblemKind, el_id: &str, el_name: &str, expected: Option<String>, actual: Option<String>| {
+                    Problem {
+                        entry_id: e.id,
+                        code: e.code.clone(),
+                        entry_name: e.body.name.clone(),
+                        item_name: item.name.clone(),
+                        item_label: item.label.clone(),
+                        kind,
+                        element_id: el_id.to_owned(),
+                        element_name: el_name.to_owned(),
+                        expected,
+                        actual,
+                    }
+                };
             let Some(reference) = item.element.as_deref() else {
                 if let Some(el) = named {
                     r.problems.push(problem(ProblemKind::MissingReference, &el.id, &el.name_zh, None, None));

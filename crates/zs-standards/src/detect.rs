@@ -102,7 +102,17 @@ pub fn luhn(digits: &[u32]) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
         .sum();
     !digits.is_empty() && sum % 10 == 0
 }
@@ -141,7 +151,8 @@ fn is_han(c: char) -> bool {
 /// Common Chinese surnames (the hundred most frequent plus those frequent in Qinghai), and
 /// compound ones.
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝冶喇韩马海妥铁";
-const COMPOUND: &[&str] = &["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "令狐", "夏侯"];
+const COMPOUND: &[&str] =
+    &["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "令狐", "夏侯"];
 
 fn is_chinese_name(v: &str) -> bool {
     let chars: Vec<char> = v.chars().collect();
@@ -157,8 +168,10 @@ fn is_chinese_name(v: &str) -> bool {
 }
 
 /// Place markers of Chinese addresses.
-const ADDRESS_MARKS: &[&str] =
-    &["省", "市", "区", "县", "镇", "乡", "街道", "路", "街", "巷", "弄", "号", "村", "社区", "小区", "栋", "幢", "单元", "室", "楼"];
+const ADDRESS_MARKS: &[&str] = &[
+    "省", "市", "区", "县", "镇", "乡", "街道", "路", "街", "巷", "弄", "号", "村", "社区", "小区", "栋", "幢", "单元",
+    "室", "楼",
+];
 /// Markers of the street level (an address has one of these, a bare place name does not).
 const STREET_MARKS: &[&str] = &["路", "街", "巷", "弄", "号", "村", "道", "组", "栋", "幢"];
 
@@ -297,8 +310,7 @@ mod tests {
         let with_blanks: Vec<&str> = ids.iter().map(String::as_str).chain(["", "  "]).collect();
         assert_eq!(detect(with_blanks).unwrap().sampled, 50);
         // A mixed column: 70 % ID numbers, 30 % free text, stays below the threshold.
-        let mixed: Vec<String> =
-            ids.iter().take(35).cloned().chain((0..15).map(|i| format!("备注{i}"))).collect();
+        let mixed: Vec<String> = ids.iter().take(35).cloned().chain((0..15).map(|i| format!("备注{i}"))).collect();
         assert_eq!(detect(mixed.iter().map(String::as_str)), None);
         // Exactly at the threshold (80 %) counts.
         let at: Vec<String> = ids.iter().take(40).cloned().chain((0..10).map(|i| format!("x{i}"))).collect();

@@ -156,7 +156,10 @@ impl ElementInput {
             }
             if let Some(n) = self.length.filter(|_| self.data_type == DataType::String) {
                 if c.code.trim().chars().count() > n as usize {
-                    return Err(Error::invalid("code_list", format!("code '{}' is longer than the length {n}", c.code)));
+                    return Err(Error::invalid(
+                        "code_list",
+                        format!("code '{}' is longer than the length {n}", c.code),
+                    ));
                 }
             }
         }
@@ -167,7 +170,14 @@ impl ElementInput {
     }
 
     /// The stored row of version `version`.
-    pub(crate) fn to_row(&self, version: i64, status: ElementStatus, by: Option<i64>, created: i64, at: i64) -> Result<ElementRow> {
+    pub(crate) fn to_row(
+        &self,
+        version: i64,
+        status: ElementStatus,
+        by: Option<i64>,
+        created: i64,
+        at: i64,
+    ) -> Result<ElementRow> {
         Ok(ElementRow {
             id: self.id.trim().to_owned(),
             name_zh: self.name_zh.trim().to_owned(),

@@ -489,7 +489,8 @@ mod tests {
         }
         let sex = all.iter().find(|e| e.name_zh == "性别").unwrap();
         assert_eq!(sex.code_list.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["0", "1", "2", "9"]);
-        for n in ["公民身份号码", "统一社会信用代码", "行政区划代码", "手机号码", "电子邮箱", "邮政编码", "证照编号"] {
+        for n in ["公民身份号码", "统一社会信用代码", "行政区划代码", "手机号码", "电子邮箱", "邮政编码", "证照编号"]
+        {
             assert!(all.iter().any(|e| e.name_zh == n), "{n}");
         }
     }

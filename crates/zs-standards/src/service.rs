@@ -154,8 +154,8 @@ impl StandardsService {
     ) -> Result<DataElement> {
         input.id = id.to_owned();
         input.validate()?;
-        self.check_city_operator(pass).await?;
         let cur = self.store.get_element(id).await?.ok_or_else(|| Error::not_found("data element"))?;
+        self.check_city_operator(pass).await?;
         let base = expected_version.unwrap_or(cur.version);
         let status = DataElement::from_row(&cur)?.status;
         let p = pass.principal();
@@ -181,8 +181,8 @@ impl StandardsService {
         status: ElementStatus,
         expected_version: Option<i64>,
     ) -> Result<DataElement> {
-        self.check_city_operator(pass).await?;
         let cur = self.store.get_element(id).await?.ok_or_else(|| Error::not_found("data element"))?;
+        self.check_city_operator(pass).await?;
         let base = expected_version.unwrap_or(cur.version);
         let mut row = cur.clone();
         row.status = status.as_str().to_owned();
@@ -226,7 +226,11 @@ impl StandardsService {
 
     /// The conformance report of one department: a steward's own (the default), or for
     /// operators and security administrators any department in their area.
-    pub async fn conformance(&self, pass: &Authorized<ConformanceRead>, org_id: Option<i64>) -> Result<ConformanceReport> {
+    pub async fn conformance(
+        &self,
+        pass: &Authorized<ConformanceRead>,
+        org_id: Option<i64>,
+    ) -> Result<ConformanceReport> {
         let p = pass.principal();
         let org_id = match org_id {
             Some(id) => id,

@@ -33,7 +33,17 @@ impl ConformanceReport {
 
         let d = book.add_worksheet();
         d.set_name("问题清单").map_err(xl)?;
-        let head = ["信息资源代码", "信息资源名称", "信息项", "信息项名称", "问题", "数据元标识符", "数据元名称", "应为", "实为"];
+        let head = [
+            "信息资源代码",
+            "信息资源名称",
+            "信息项",
+            "信息项名称",
+            "问题",
+            "数据元标识符",
+            "数据元名称",
+            "应为",
+            "实为",
+        ];
         for (c, h) in head.iter().enumerate() {
             d.write_string_with_format(0, c as u16, *h, &bold).map_err(xl)?;
         }

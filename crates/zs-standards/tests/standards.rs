@@ -78,7 +78,12 @@ macro_rules! both {
     };
 }
 
-both!(elements_are_managed_by_city_operators, conformance_of_a_scripted_catalogue, levels_change_with_permission_and_audit, scan_suggests_and_steward_decides);
+both!(
+    elements_are_managed_by_city_operators,
+    conformance_of_a_scripted_catalogue,
+    levels_change_with_permission_and_audit,
+    scan_suggests_and_steward_decides
+);
 
 impl World {
     /// A session principal (so the role rules apply, unlike the machine operator).
@@ -128,7 +133,14 @@ impl World {
     }
 }
 
-fn item(name: &str, label: &str, t: DataType, len: Option<u32>, element: Option<&str>, level: SecurityLevel) -> DataItem {
+fn item(
+    name: &str,
+    label: &str,
+    t: DataType,
+    len: Option<u32>,
+    element: Option<&str>,
+    level: SecurityLevel,
+) -> DataItem {
     DataItem {
         name: name.into(),
         label: label.into(),
@@ -202,7 +214,10 @@ async fn elements_are_managed_by_city_operators(w: World) {
     assert_eq!(w.standards.create_element(&op, bad).await.unwrap_err().field.as_deref(), Some("length"));
     let created = w.standards.create_element(&op, input("DE09001", "户号")).await.unwrap();
     assert_eq!(created.version, 1);
-    assert_eq!(w.standards.create_element(&op, input("DE09001", "户号2")).await.unwrap_err().code, ErrorCode::AlreadyExists);
+    assert_eq!(
+        w.standards.create_element(&op, input("DE09001", "户号2")).await.unwrap_err().code,
+        ErrorCode::AlreadyExists
+    );
     let mut changed = input("ignored", "户号");
     changed.length = Some(30);
     let edited = w.standards.edit_element(&op, "DE09001", changed.clone(), Some(1)).await.unwrap();
@@ -225,14 +240,14 @@ async fn conformance_of_a_scripted_catalogue(w: World) {
         .publish(
             "测试人口信息",
             vec![
-                item("id_no", "身份证号", Str, Some(18), None, L3),                   // missing reference
-                item("name", "姓名", Str, Some(30), Some("DE01002"), L3),             // length 30 ≠ 50
-                item("sex", "性别", Str, Some(1), Some("DE01003"), L2),               // conforming
-                item("birth", "出生日期", Str, Some(10), Some("DE01004"), L3),        // string ≠ date
-                item("household", "户号", Str, Some(20), Some("DE09001"), L2),        // deprecated
-                item("other", "其他编号", Str, Some(20), Some("DE99999"), L1),        // unknown
-                item("remark", "备注", Str, Some(200), None, L1),                     // nothing expected
-                item("mobile", "手机号码", Str, Some(11), Some("DE03003"), L3),       // conforming
+                item("id_no", "身份证号", Str, Some(18), None, L3), // missing reference
+                item("name", "姓名", Str, Some(30), Some("DE01002"), L3), // length 30 ≠ 50
+                item("sex", "性别", Str, Some(1), Some("DE01003"), L2), // conforming
+                item("birth", "出生日期", Str, Some(10), Some("DE01004"), L3), // string ≠ date
+                item("household", "户号", Str, Some(20), Some("DE09001"), L2), // deprecated
+                item("other", "其他编号", Str, Some(20), Some("DE99999"), L1), // unknown
+                item("remark", "备注", Str, Some(200), None, L1),   // nothing expected
+                item("mobile", "手机号码", Str, Some(11), Some("DE03003"), L3), // conforming
             ],
         )
         .await;
@@ -310,10 +325,14 @@ async fn levels_change_with_permission_and_audit(w: World) {
     assert_eq!(ok.len(), 2, "{recs:?}");
     let details: Vec<(String, String)> = ok
         .iter()
-        .map(|r| (r.detail["old_level"].as_str().unwrap().to_owned(), r.detail["new_level"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (r.detail["old_level"].as_str().unwrap().to_owned(), r.detail["new_level"].as_str().unwrap().to_owned())
+        })
         .collect();
     assert!(details.contains(&("L1".into(), "L3".into())) && details.contains(&("L3".into(), "L2".into())));
-    assert!(recs.iter().any(|r| r.outcome == zs_types::Outcome::Denied && r.target.as_deref() == Some(&*format!("resource:{}", e.code))));
+    assert!(recs.iter().any(
+        |r| r.outcome == zs_types::Outcome::Denied && r.target.as_deref() == Some(&*format!("resource:{}", e.code))
+    ));
     // Reading: the steward's view says they may change; a security admin's overview counts it.
     let cr = w.pass::<ClassificationRead>("steward").await.unwrap();
     assert!(w.standards.resource_grading(&cr, &e.code).await.unwrap().can_change);
@@ -348,7 +367,8 @@ async fn scan_suggests_and_steward_decides(w: World) {
     // Write one version: c1 ID numbers, c2 phones, c3 names, c4 70 % IDs (below the threshold),
     // c5 IDs already at L3.
     let n = 40;
-    let ids: Vec<String> = (0..n).map(|i| id(&format!("630102198{}{:02}{:02}{:03}", i % 10, 1 + i % 12, 1 + i % 28, i))).collect();
+    let ids: Vec<String> =
+        (0..n).map(|i| id(&format!("630102198{}{:02}{:02}{:03}", i % 10, 1 + i % 12, 1 + i % 28, i))).collect();
     let col = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
     let seq: Vec<String> = (0..n).map(|i| format!("{i:04}")).collect();
     let phones: Vec<String> = (0..n).map(|i| format!("139{:08}", 9_710_000 + i)).collect();

@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_exchange;
 mod catalog_history;
 mod catalog_search;
+mod classification;
 mod credentials;
 mod govern;
 mod me;
@@ -16,6 +17,7 @@ pub mod pulls;
 pub mod reports;
 pub mod resources;
 mod share;
+mod standards;
 mod stats;
 mod users;
 
@@ -97,6 +99,18 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(share::rows))
         .routes(routes!(share::lookup))
         .routes(routes!(share::count))
+        .routes(routes!(standards::list, standards::create))
+        .routes(routes!(standards::get, standards::edit))
+        .routes(routes!(standards::deprecate))
+        .routes(routes!(standards::activate))
+        .routes(routes!(standards::conformance))
+        .routes(routes!(standards::summary))
+        .routes(routes!(classification::resource))
+        .routes(routes!(classification::set_level))
+        .routes(routes!(classification::scan))
+        .routes(routes!(classification::accept))
+        .routes(routes!(classification::dismiss))
+        .routes(routes!(classification::overview))
         .split_for_parts()
 }
 

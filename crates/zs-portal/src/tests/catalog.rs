@@ -141,12 +141,14 @@ pub(super) async fn setup_catalogue() -> C {
         Arc::new(zs_types::SystemClock),
         zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
+    let standards = super::standards(&identity, &catalog, &ingest, sink.clone()).await;
     let state = AppState {
         identity: identity.clone(),
         catalog: catalog.clone(),
         ingest: ingest.clone(),
         govern,
         share,
+        standards,
         search,
         audit: sink,
         config: Arc::new(config),

@@ -8,6 +8,7 @@ mod pulls;
 mod quality;
 mod resources;
 mod share;
+mod standards;
 
 use super::router;
 use axum::body::Body;
@@ -104,12 +105,14 @@ pub(super) async fn setup(demo: bool) -> T {
         Arc::new(zs_types::SystemClock),
         zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
+    let standards = standards(&identity, &catalog, &ingest, sink.clone()).await;
     let state = AppState {
         identity,
         catalog,
         ingest,
         govern,
         share,
+        standards,
         search,
         audit: sink.clone(),
         config: Arc::new(config),
@@ -118,6 +121,27 @@ pub(super) async fn setup(demo: bool) -> T {
     };
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
+}
+
+/// The standards service over the same store, with the registry seeded.
+pub(super) async fn standards(
+    identity: &IdentityService,
+    catalog: &zs_catalog::CatalogService,
+    ingest: &zs_ingest::IngestService,
+    sink: Arc<zs_audit::StoreSink>,
+) -> zs_standards::StandardsService {
+    let tables = ingest.clone();
+    let s = zs_standards::StandardsService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        catalog.clone(),
+        sink,
+        Arc::new(zs_types::SystemClock),
+        zs_standards::Grading::default(),
+        Arc::new(move |e: &zs_catalog::Entry| tables.open_table(e)),
+    );
+    s.ensure_seeded().await.unwrap();
+    s
 }
 
 impl T {
