@@ -221,12 +221,14 @@ fn name_bad_field(table: &toml::Table, whole: &toml::de::Error) -> Error {
     Error::invalid("config", format!("invalid configuration: {}", whole.message()))
 }
 
+/// An environment or flag value as TOML when it reads as a scalar or an array (list settings
+/// such as `classification_categories`), else as a plain string (`[::1]:8080` is a string).
 fn parse_value(v: &str) -> toml::Value {
     format!("x = {v}")
         .parse::<toml::Table>()
         .ok()
         .and_then(|mut t| t.remove("x"))
-        .filter(|x| !x.is_table() && !x.is_array())
+        .filter(|x| !x.is_table())
         .unwrap_or_else(|| toml::Value::String(v.to_owned()))
 }
 

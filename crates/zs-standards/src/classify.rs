@@ -432,8 +432,12 @@ impl StandardsService {
     }
 }
 
+/// What a sample found: the version read (none when the table is empty), rows read, and a
+/// tally per column.
+type Sample = (Option<u64>, u64, Vec<(String, ColumnTally)>);
+
 /// Read up to [`SAMPLE_ROWS`] rows of the current version and tally every text-like column.
-fn sample(table: &zs_tables::Table) -> Result<(Option<u64>, u64, Vec<(String, ColumnTally)>)> {
+fn sample(table: &zs_tables::Table) -> Result<Sample> {
     let tables_err = |e: zs_tables::TablesError| Error::internal(format!("reading the table: {e}"));
     let Some(manifest) = table.manifest(None).map_err(tables_err)? else {
         return Ok((None, 0, Vec::new()));

@@ -114,7 +114,7 @@ pub fn luhn(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 fn is_bank_card(v: &str) -> bool {
