@@ -105,7 +105,7 @@ impl ElementForm {
         };
         let aliases = self
             .aliases
-            .split(|c| c == ',' || c == '，' || c == '、' || c == '\n')
+            .split([',', '，', '、', '\n'])
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
