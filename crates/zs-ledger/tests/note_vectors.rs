@@ -1,4 +1,4 @@
-//! Signed notes, SM2 and Ed25519 against public vectors (shared/testdata/vectors/crypto_kat.json),
+//! Signed notes, SM2 and Ed25519 against public vectors (tests/vectors/crypto_kat.json),
 //! and round trips of the ledger's own key and checkpoint formats.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -31,8 +31,16 @@ pub fn load_or_create_secret(data_dir: &std::path::Path) -> std::io::Result<Vec<
     bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
     bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
     let key = hex::encode(bytes);
+    // Readable by the service account only, durable before it is used: a key lost after a crash
+    // would change every keyed hash already handed out.
     let tmp = dir.join("masking.key.tmp");
-    std::fs::write(&tmp, &key)?;
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let mut file = file.open(&tmp)?;
+    std::io::Write::write_all(&mut file, key.as_bytes())?;
+    file.sync_all()?;
     std::fs::rename(&tmp, &path)?;
     Ok(key.into_bytes())
 }
@@ -43,6 +51,14 @@ mod tests {
 
     #[test]
     fn secret_is_created_once() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = tempfile::tempdir().unwrap();
+            load_or_create_secret(dir.path()).unwrap();
+            let mode = std::fs::metadata(dir.path().join("keys/masking.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the masking key is private");
+        }
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let a = load_or_create_secret(dir.path()).unwrap_or_default();
         let b = load_or_create_secret(dir.path()).unwrap_or_default();
