@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use std::sync::Arc;
 use zs_catalog::{CatalogService, Entry, EntryStatus};
 use zs_catalog_search::CatalogIndex;
-use zs_http::AppState;
 use zs_identity::{IdentityService, IdentitySettings};
 
 /// Keeps the search index current, as the server's adapter does.
@@ -114,47 +113,8 @@ pub(super) async fn setup_catalogue() -> C {
     search.rebuild(&catalog.all_entries().await.unwrap()).unwrap();
     let config =
         zs_config::Config { mode: zs_config::Mode::Demo, data_dir: dir.path().to_path_buf(), ..Default::default() };
-    let ingest = zs_ingest::IngestService::new(
-        catalog.store().clone(),
-        identity.clone(),
-        catalog.clone(),
-        sink.clone(),
-        Arc::new(zs_types::SystemClock),
-        &config.data_dir,
-    );
-    let govern = zs_govern::GovernService::new(
-        catalog.store().clone(),
-        identity.clone(),
-        catalog.clone(),
-        ingest.clone(),
-        sink.clone(),
-        Arc::new(zs_types::SystemClock),
-        &config.data_dir,
-    );
-    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
-    let share = zs_share::ShareService::new(
-        catalog.store().clone(),
-        identity.clone(),
-        catalog.clone(),
-        ingest.clone(),
-        sink.clone(),
-        Arc::new(zs_types::SystemClock),
-        zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
-    );
-    let standards = super::standards(&identity, &catalog, &ingest, sink.clone()).await;
-    let state = AppState {
-        identity: identity.clone(),
-        catalog: catalog.clone(),
-        ingest: ingest.clone(),
-        govern,
-        share,
-        standards,
-        search,
-        audit: sink,
-        config: Arc::new(config),
-        metrics: Arc::default(),
-        audit_stats: None,
-    };
+    let state = super::app_state(identity.clone(), catalog.clone(), search, sink, config).await;
+    let ingest = state.ingest.clone();
     let app = super::router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     let t = T { app, passwords: seeded.logins.iter().cloned().collect(), _dir: dir };
     C { t, cat: catalog, identity, ingest }

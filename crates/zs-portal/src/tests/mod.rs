@@ -78,6 +78,21 @@ pub(super) async fn setup(demo: bool) -> T {
         config.mode = zs_config::Mode::Demo;
     }
     config.data_dir = dir.path().to_path_buf();
+    let state = app_state(identity, catalog, search, sink.clone(), config).await;
+    let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
+    T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
+}
+
+/// The standards service over the same store, with the registry seeded.
+/// The application state over the given identity, catalogue and search, with every later stage
+/// (hand-in, governance, sharing, standards) wired as `zs_server::state` wires them.
+pub(super) async fn app_state(
+    identity: IdentityService,
+    catalog: zs_catalog::CatalogService,
+    search: Arc<zs_catalog_search::CatalogIndex>,
+    sink: Arc<zs_audit::StoreSink>,
+    config: zs_config::Config,
+) -> AppState {
     let ingest = zs_ingest::IngestService::new(
         catalog.store().clone(),
         identity.clone(),
@@ -106,7 +121,7 @@ pub(super) async fn setup(demo: bool) -> T {
         zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
     let standards = standards(&identity, &catalog, &ingest, sink.clone()).await;
-    let state = AppState {
+    AppState {
         identity,
         catalog,
         ingest,
@@ -114,16 +129,13 @@ pub(super) async fn setup(demo: bool) -> T {
         share,
         standards,
         search,
-        audit: sink.clone(),
+        audit: sink,
         config: Arc::new(config),
         metrics: Arc::default(),
         audit_stats: None,
-    };
-    let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
-    T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
+    }
 }
 
-/// The standards service over the same store, with the registry seeded.
 pub(super) async fn standards(
     identity: &IdentityService,
     catalog: &zs_catalog::CatalogService,
