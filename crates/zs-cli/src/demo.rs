@@ -62,6 +62,20 @@ pub(crate) async fn run(data_dir: PathBuf, listen: String, no_serve: bool, peopl
     for s in seeded.iter().filter(|s| !s.skipped) {
         tracing::info!(entry = s.entry, code = %s.code, rows = s.rows, "base library handed in");
     }
+    // 一数一源: names are authoritative in the population library, enterprise names in the
+    // legal-person library; other resources carrying them are compared at every check.
+    for (element, library, key, note) in [
+        ("DE01002", "人口基础信息", "DE01001", "公安户籍登记为准"),
+        ("DE02003", "法人单位基础信息", "DE02001", "市场监管登记为准"),
+    ] {
+        if let Some(s) = seeded.iter().find(|s| s.entry == library) {
+            state
+                .govern
+                .seed_authority(element, &s.code, key, note)
+                .await
+                .map_err(|e| anyhow::anyhow!("designating authoritative sources failed: {}", e.message))?;
+        }
+    }
 
     if no_serve {
         print_logins(&format!("http://{}", config.listen), &logins);

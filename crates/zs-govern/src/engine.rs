@@ -247,13 +247,66 @@ impl Plan {
     /// handed in (the latest plausible date).
     pub fn evaluate<'a>(&self, batches: impl IntoIterator<Item = &'a RecordBatch>, as_of: Date) -> FileStats {
         let mut st = FileStats::default();
-        let mut eval =
-            Evaluator { plan: self, as_of, hasher: stable_hasher(), buf: String::new(), buf2: String::new() };
+        let mut eval = Evaluator {
+            plan: self,
+            as_of,
+            hasher: stable_hasher(),
+            buf: String::new(),
+            buf2: String::new(),
+            blocks: None,
+        };
         for b in batches {
             eval.batch(b, &mut st);
         }
         st
     }
+
+    /// The rules that block a row on their own: error severity and row-level (uniqueness and
+    /// freshness compare rows with each other, so they only report).
+    pub fn blocking(&self) -> Plan {
+        let rules = self
+            .rules
+            .iter()
+            .filter(|r| {
+                r.rule.severity == Severity::Error
+                    && !matches!(r.rule.check, Check::Unique { .. } | Check::Fresh { .. })
+            })
+            .cloned()
+            .collect();
+        Plan { rules }
+    }
+
+    /// Evaluate one batch and name every error-severity failure by row (batch index), for
+    /// blocking rows before they are committed. The statistics' samples are numbered from 1
+    /// within the batch.
+    pub fn evaluate_rows(&self, batch: &RecordBatch, as_of: Date) -> (FileStats, Vec<RowBlock>) {
+        let mut st = FileStats::default();
+        let mut eval = Evaluator {
+            plan: self,
+            as_of,
+            hasher: stable_hasher(),
+            buf: String::new(),
+            buf2: String::new(),
+            blocks: Some(Vec::new()),
+        };
+        eval.batch(batch, &mut st);
+        (st, eval.blocks.unwrap_or_default())
+    }
+}
+
+/// An error-severity failure of one row (see [`Plan::evaluate_rows`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowBlock {
+    /// Row index in the batch.
+    pub index: usize,
+    /// Bound rule key.
+    pub rule: String,
+    /// The item.
+    pub field: String,
+    /// The value (masked for items of level L3 and above); none for a missing value.
+    pub value: Option<String>,
+    /// Why it failed.
+    pub reason: String,
 }
 
 struct Evaluator<'p> {
@@ -262,6 +315,8 @@ struct Evaluator<'p> {
     hasher: ahash::RandomState,
     buf: String,
     buf2: String,
+    /// With `Some`, every error-severity failure is also listed by row.
+    blocks: Option<Vec<RowBlock>>,
 }
 
 fn shown(raw: &str, sensitive: bool) -> String {
@@ -320,11 +375,21 @@ impl Evaluator<'_> {
                 _ => {}
             }
             let counts = st.rules.entry(br.key.clone()).or_default();
+            let blocks = &mut self.blocks;
             let mut fail =
                 |i: usize, value: Option<&str>, other: Option<&str>, reason: &str, counts: &mut RuleCounts| {
                     counts.failed += 1;
                     if rule_error {
                         blocked[i] = true;
+                        if let Some(b) = blocks.as_mut() {
+                            b.push(RowBlock {
+                                index: i,
+                                rule: br.key.clone(),
+                                field: br.field.clone(),
+                                value: value.map(|v| shown(v, br.sensitive)),
+                                reason: reason.to_owned(),
+                            });
+                        }
                     }
                     if counts.samples.len() < MAX_SAMPLES {
                         counts.samples.push(Failure {

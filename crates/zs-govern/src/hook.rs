@@ -1,4 +1,5 @@
-//! The hand-in hook: every committed version is checked at once (incrementally).
+//! The hand-in hook: rows failing an error-severity rule are blocked before the commit, and every
+//! committed version is checked at once (incrementally).
 
 use zs_catalog::Entry;
 use zs_ingest::VersionHook;
@@ -14,6 +15,17 @@ pub struct GovernHook(pub GovernService);
 
 #[async_trait::async_trait]
 impl VersionHook for GovernHook {
+    async fn row_gate(&self, entry: &Entry, table: &Table) -> Option<zs_tables::Gate> {
+        match self.0.gate_for(entry, table).await {
+            Ok(g) => g.map(|g| zs_tables::Gate(g as std::sync::Arc<dyn zs_tables::RowGate>)),
+            Err(e) => {
+                // Without a gate the rows are still checked after the commit and reported.
+                tracing::error!(resource = %entry.code, error = %e.message, "quality gate not built");
+                None
+            }
+        }
+    }
+
     async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn) {
         let Some(version) = hand_in.version else { return };
         if let Err(e) = self.0.check_version(entry, table, version as u64, Some(hand_in), None, None).await {

@@ -26,7 +26,7 @@ pub mod service;
 pub mod stats;
 pub mod validators;
 
-pub use engine::{Failure, FileStats, Plan, References, RuleCounts};
+pub use engine::{Failure, FileStats, Plan, References, RowBlock, RuleCounts};
 #[cfg(feature = "service")]
 pub use hook::GovernHook;
 pub use rules::{Check, Dimension, Rule, Severity, Target};

@@ -198,6 +198,20 @@ fn every_rule_on_good_and_bad_rows() {
     // Blocked rows: errors only (rows 2, 3, 4, 5, 10; row 6's duplicate is set-level, its name
     // conflict a warning).
     assert_eq!(res.blocked, 5);
+    // The same rows, named one by one for blocking before a commit: only error rules of a row's
+    // own values (no uniqueness, no freshness, no warnings), with the value masked.
+    let gate = plan.blocking();
+    assert!(gate.rules.iter().all(|r| !matches!(r.key.as_str(), "id_unique" | "fresh_births" | "phone" | "same_name")));
+    let (gst, blocks) = gate.evaluate_rows(&b, date!(2025 - 06 - 30));
+    let mut blocked_rows: Vec<usize> = blocks.iter().map(|x| x.index + 1).collect();
+    blocked_rows.sort_unstable();
+    blocked_rows.dedup();
+    assert_eq!(blocked_rows, [2, 3, 4, 5, 10]);
+    assert_eq!(gst.blocked, 5);
+    let first = blocks.iter().find(|x| x.rule == "id_valid").unwrap();
+    assert_eq!((first.index, first.field.as_str()), (1, "id_number"));
+    assert!(first.value.as_deref().unwrap().contains("****") && first.reason.contains("校验码"), "{first:?}");
+    assert!(blocks.iter().all(|x| x.rule != "email"), "warnings never block");
     let scores = res.scores(None);
     assert!(scores.validity.unwrap() < 100.0 && scores.completeness.unwrap() < 100.0);
     assert_eq!(scores.uniqueness, Some(80.0));

@@ -96,6 +96,8 @@ actions! {
     GovernRead = "govern.read" => &[PlatformOperator, Steward, DataUser, AuditAdmin];
     /// Write a resource's quality rules and re-check it now (its department's stewards, operators).
     GovernManage = "govern.manage" => &[Steward, PlatformOperator];
+    /// Designate the authoritative source of a standard data element (一数一源).
+    AuthorityManage = "govern.authority" => &[PlatformOperator];
     /// See problem tickets: one's department's (stewards), one's area's (operators), one's own reports.
     TicketRead = "ticket.read" => &[Steward, PlatformOperator, DataUser];
     /// Act on a ticket: acknowledge, dispute, fix (provider); uphold, dismiss, verify (operator).

@@ -185,6 +185,9 @@ impl IngestService {
         opts.max_error_rate = req.max_error_rate.or(settings.max_error_rate);
         opts.mapping = remembered.iter().fold(ColumnMapping::default(), |m, (h, i)| m.map(h, i));
         let table = self.open_table(&entry)?;
+        if let Some(hook) = self.hook.get() {
+            opts.gate = hook.row_gate(&entry, &table).await;
+        }
         let rejects_rel = format!("rejects/{}/{}.csv", entry.code.replace('/', "_"), uuid::Uuid::now_v7());
         let rejects_path = self.data_dir.join(&rejects_rel);
         let (path, name) = (req.file.clone(), req.file_name.clone());

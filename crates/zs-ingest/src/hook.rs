@@ -11,6 +11,12 @@ use zs_tables::Table;
 /// Told about each version a hand-in committed, after its hand-in record is stored.
 #[async_trait::async_trait]
 pub trait VersionHook: Send + Sync + 'static {
+    /// A check over the rows of a coming hand-in into `entry`'s `table`, run before they are
+    /// written (rows it names are rejected); none by default.
+    async fn row_gate(&self, _entry: &Entry, _table: &Table) -> Option<zs_tables::Gate> {
+        None
+    }
+
     /// A hand-in committed `hand_in.version` of `entry`'s `table`. Failures are the hook's to
     /// record: a hand-in that committed stays committed.
     async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn);

@@ -142,6 +142,23 @@ pub struct TicketQuery {
     pub limit: i64,
 }
 
+/// The authoritative source (权威数据源) of a standard data element (一数一源).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorityRow {
+    /// The data element (数据元) identifier, e.g. `DE01002` (姓名).
+    pub element: String,
+    /// Code of the authoritative resource.
+    pub resource: String,
+    /// The element identifying a record in both resources, e.g. `DE01001` (公民身份号码).
+    pub key_element: String,
+    /// Why this source (e.g. the legal basis).
+    pub note: String,
+    /// Who designated it.
+    pub designated_by: Option<i64>,
+    /// When (Unix ms).
+    pub designated_at: i64,
+}
+
 /// Storage for governance.
 #[async_trait::async_trait]
 pub trait GovernStore: Send + Sync {
@@ -151,6 +168,13 @@ pub trait GovernStore: Send + Sync {
     async fn rule_set(&self, code: &str) -> Result<Option<RuleSetRow>>;
     /// Every rule set.
     async fn list_rule_sets(&self) -> Result<Vec<RuleSetRow>>;
+
+    /// Designate (or re-designate) the authoritative source of an element.
+    async fn put_authority(&self, a: &AuthorityRow) -> Result<()>;
+    /// Remove a designation; false if there was none.
+    async fn delete_authority(&self, element: &str) -> Result<bool>;
+    /// Every designation, by element.
+    async fn list_authorities(&self) -> Result<Vec<AuthorityRow>>;
 
     /// Record a run; a second run of the same version replaces the first (a re-check).
     async fn put_run(&self, r: &RunRow) -> Result<RunRow>;

@@ -101,6 +101,56 @@ macro_rules! impl_govern_store {
                     Ok(())
                 }
 
+                async fn put_authority(&self, a: &AuthorityRow) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO govern_authorities (element, resource, key_element, note, designated_by, designated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (element) DO UPDATE SET resource = excluded.resource, \
+                         key_element = excluded.key_element, note = excluded.note, designated_by = excluded.designated_by, \
+                         designated_at = excluded.designated_at",
+                    )
+                    .bind(&a.element)
+                    .bind(&a.resource)
+                    .bind(&a.key_element)
+                    .bind(&a.note)
+                    .bind(a.designated_by)
+                    .bind(a.designated_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map)?;
+                    Ok(())
+                }
+
+                async fn delete_authority(&self, element: &str) -> Result<bool> {
+                    let r = sqlx::query("DELETE FROM govern_authorities WHERE element = $1")
+                        .bind(element)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map)?;
+                    Ok(r.rows_affected() > 0)
+                }
+
+                async fn list_authorities(&self) -> Result<Vec<AuthorityRow>> {
+                    let rows = sqlx::query(
+                        "SELECT element, resource, key_element, note, designated_by, designated_at FROM govern_authorities \
+                         ORDER BY element",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(AuthorityRow {
+                                element: r.try_get("element").map_err(map)?,
+                                resource: r.try_get("resource").map_err(map)?,
+                                key_element: r.try_get("key_element").map_err(map)?,
+                                note: r.try_get("note").map_err(map)?,
+                                designated_by: r.try_get("designated_by").map_err(map)?,
+                                designated_at: r.try_get("designated_at").map_err(map)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn rule_set(&self, code: &str) -> Result<Option<RuleSetRow>> {
                     let r = sqlx::query("SELECT code, rules, updated_by, updated_at FROM govern_rule_sets WHERE code = $1")
                         .bind(code)

@@ -456,6 +456,30 @@ async fn governance_rules_runs_and_tickets(s: DynStore) {
     assert_eq!(s.rule_set("A/1").await.unwrap().unwrap().rules, "[{\"id\":\"x\"}]");
     assert_eq!(s.list_rule_sets().await.unwrap().len(), 1);
 
+    // Authoritative sources (一数一源): one per element, re-designation replaces, delete.
+    use zs_meta::govern::AuthorityRow;
+    let a = AuthorityRow {
+        element: "DE01002".into(),
+        resource: "A/1".into(),
+        key_element: "DE01001".into(),
+        note: "户籍登记".into(),
+        designated_by: Some(3),
+        designated_at: NOW,
+    };
+    s.put_authority(&a).await.unwrap();
+    s.put_authority(&AuthorityRow { resource: "B/2".into(), ..a.clone() }).await.unwrap();
+    s.put_authority(&AuthorityRow { element: "DE02003".into(), key_element: "DE02001".into(), ..a.clone() })
+        .await
+        .unwrap();
+    let all = s.list_authorities().await.unwrap();
+    assert_eq!(
+        all.iter().map(|x| (x.element.as_str(), x.resource.as_str())).collect::<Vec<_>>(),
+        [("DE01002", "B/2"), ("DE02003", "A/1")]
+    );
+    assert!(s.delete_authority("DE02003").await.unwrap());
+    assert!(!s.delete_authority("DE02003").await.unwrap());
+    assert_eq!(s.list_authorities().await.unwrap().len(), 1);
+
     // Runs: one per version, a re-check replaces it, latest per resource.
     let run = |code: &str, version: i64, overall: Option<f64>| RunRow {
         id: 0,

@@ -29,9 +29,9 @@ use zs_http::AppState;
 /// can name the request.
 pub fn router() -> Router<AppState> {
     use views::{
-        audit, auth, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form, catalog_review,
-        catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality, report, resource,
-        resource_pulls, share, standards, users,
+        audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
+        catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
+        report, resource, resource_pulls, share, standards, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -88,6 +88,8 @@ pub fn router() -> Router<AppState> {
         .route("/hand-ins/{id}/rejects.xlsx", get(resource::rejects_xlsx))
         .route("/jobs/{id}", get(resource::job))
         .route("/quality", get(quality::dashboard))
+        .route("/quality/authorities", get(authorities::list).post(authorities::designate))
+        .route("/quality/authorities/remove", post(authorities::remove))
         .route("/quality/departments/{id}/report.xlsx", get(quality::department_report))
         .route("/resources/{class}/{seq}/quality", get(quality::resource))
         .route("/resources/{class}/{seq}/quality/check", post(quality::check))

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::decode::Enc;
 use crate::error::{Result, TablesError};
+use crate::gate::Gate;
 use crate::keys::KeySet;
 use crate::schema::Column;
 use crate::source::{CsvRows, Format, RowSource};
@@ -63,6 +64,9 @@ pub struct IngestOptions {
     /// Most bytes the parts of an xlsx workbook (a zip archive) may expand to, declared and
     /// read; above it (or above a 500:1 compression ratio) the file is refused as a zip bomb.
     pub max_uncompressed_bytes: u64,
+    /// A check over each batch of schema-valid rows before it is written (quality rules of error
+    /// severity); the rows it names are rejected like rows failing the schema.
+    pub gate: Option<Gate>,
 }
 
 /// Default [`IngestOptions::max_uncompressed_bytes`]: 512 MiB.
@@ -81,6 +85,7 @@ impl IngestOptions {
             batch_rows: DEFAULT_BATCH_ROWS,
             sheet: None,
             max_uncompressed_bytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
+            gate: None,
         }
     }
 }
@@ -218,7 +223,7 @@ pub fn ingest_rows<S: RowSource + ?Sized>(
         });
         let mut send =
             |batch: RecordBatch| tx.send(batch).map_err(|_| TablesError::Internal("table writer stopped".into()));
-        let parsed = read_rows(rows, table, &source, &item_of, opts.batch_rows.max(1), &mut send, rejected);
+        let parsed = read_rows(rows, table, &source, &item_of, opts, &mut send, rejected);
         // Closing the channel lets the writer finish.
         drop(tx);
         let written = writer.join().unwrap_or_else(|_| Err(TablesError::Internal("table writer panicked".into())));
@@ -266,10 +271,12 @@ fn read_rows<S: RowSource + ?Sized>(
     table: &Table,
     source: &[Option<usize>],
     item_of: &[Option<usize>],
-    batch_rows: usize,
+    opts: &IngestOptions,
     sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
     rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
 ) -> Result<Parsed> {
+    let batch_rows = opts.batch_rows.max(1);
+    let mut out = Flush { table, gate: opts.gate.as_ref(), positions: Vec::new() };
     let columns = table.schema().columns();
     let mut builders: Vec<Builder> = columns.iter().map(|c| Builder::new(c, batch_rows)).collect::<Result<_>>()?;
     let key_indices = table.schema().key_indices();
@@ -320,9 +327,13 @@ fn read_rows<S: RowSource + ?Sized>(
             for (b, v) in builders.iter_mut().zip(vals.drain(..)) {
                 b.append(v);
             }
+            if out.gate.is_some() {
+                out.positions.push((rows_read, line));
+            }
             in_batch += 1;
             if in_batch >= batch_rows {
-                rows_written += flush(&mut builders, table, sink)?;
+                let (w, r) = out.flush(&mut builders, sink, rejected)?;
+                (rows_written, rows_rejected) = (rows_written + w, rows_rejected + r);
                 in_batch = 0;
             }
         } else {
@@ -343,17 +354,52 @@ fn read_rows<S: RowSource + ?Sized>(
         spare = vals.into_iter().map(|_| Val::Null).collect();
     }
     if in_batch > 0 {
-        rows_written += flush(&mut builders, table, sink)?;
+        let (w, r) = out.flush(&mut builders, sink, rejected)?;
+        (rows_written, rows_rejected) = (rows_written + w, rows_rejected + r);
     }
     Ok(Parsed { rows_read, rows_written, rows_rejected })
 }
 
-fn flush(builders: &mut [Builder], table: &Table, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<u64> {
-    let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
-    let batch = RecordBatch::try_new(table.schema().arrow().clone(), arrays)?;
-    let n = batch.num_rows() as u64;
-    sink(batch)?;
-    Ok(n)
+/// Turns the builders into a batch, passes it through the gate (if any) and on to the writer.
+struct Flush<'a> {
+    table: &'a Table,
+    gate: Option<&'a Gate>,
+    /// (data row, line) of each row in the builders, kept only with a gate.
+    positions: Vec<(u64, u64)>,
+}
+
+impl Flush<'_> {
+    /// Rows written and rows the gate rejected.
+    fn flush(
+        &mut self,
+        builders: &mut [Builder],
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+        rejected: &mut dyn FnMut(RejectedRow) -> Result<()>,
+    ) -> Result<(u64, u64)> {
+        let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+        let mut batch = RecordBatch::try_new(self.table.schema().arrow().clone(), arrays)?;
+        let mut blocked = 0;
+        if let Some(gate) = self.gate {
+            let rows: Vec<u64> = self.positions.iter().map(|p| p.0).collect();
+            let (kept, failures) = crate::gate::apply(gate.0.as_ref(), batch, &rows)?;
+            let mut last = None;
+            for f in failures {
+                let (row, line) = self.positions[f.index];
+                if last != Some(f.index) {
+                    blocked += 1;
+                    last = Some(f.index);
+                }
+                rejected(RejectedRow { row, line, field: f.field, value: f.value, reason: f.reason })?;
+            }
+            self.positions.clear();
+            batch = kept;
+        }
+        let n = batch.num_rows() as u64;
+        if n > 0 {
+            sink(batch)?;
+        }
+        Ok((n, blocked))
+    }
 }
 
 /// For each item, the file column feeding it; and for each header, the item it feeds.

@@ -83,6 +83,7 @@ mod decode;
 mod error;
 mod excel;
 mod format;
+mod gate;
 mod ingest;
 mod json;
 mod keys;
@@ -97,6 +98,7 @@ mod values;
 pub use decode::Enc;
 pub use error::{Result, TablesError};
 pub use format::{detect_format, ingest_file, ingest_file_with_sink, ingest_reader_with_sink, SNIFF_LEN};
+pub use gate::{Gate, GateFailure, RowGate};
 pub use ingest::{
     ingest_csv, ingest_csv_with_sink, ingest_rows, shown_value, ColumnMapping, IngestOptions, IngestOutcome,
     IngestReport, RejectedRow, DEFAULT_BATCH_ROWS, DEFAULT_MAX_UNCOMPRESSED_BYTES,

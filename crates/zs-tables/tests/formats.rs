@@ -482,3 +482,59 @@ fn detection_by_name_and_bytes() {
     assert_eq!(detect_format(Some("data"), "编号,名称\n".as_bytes()).unwrap(), Format::Csv);
     assert!(detect_format(Some("a.json"), b"hello").is_err());
 }
+
+/// Blocks rows whose district is not one of Xining's (a stand-in for a quality rule), naming the
+/// data rows it saw.
+struct DistrictGate(std::sync::Mutex<Vec<u64>>);
+
+impl zs_tables::RowGate for DistrictGate {
+    fn check(&self, batch: &arrow_array::RecordBatch, rows: &[u64]) -> Vec<zs_tables::GateFailure> {
+        self.0.lock().unwrap().extend_from_slice(rows);
+        let d = batch.column_by_name("district").unwrap().as_string::<i32>();
+        (0..batch.num_rows())
+            .filter(|&i| !d.is_null(i) && !d.value(i).starts_with("城"))
+            .map(|i| zs_tables::GateFailure {
+                index: i,
+                field: "district".into(),
+                value: d.value(i).into(),
+                reason: "not a district of the city".into(),
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn gate_blocks_rows_before_commit_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::open(dir.path().join("t"), licences()).unwrap();
+    // Row 2 fails the schema (name too long), rows 3 and 5 fail the gate; batches of two rows.
+    let csv = "许可证编号,持证人,所属区县\nXK-1,张三,城东区\nXK-2,名字实在是太长了,城西区\nXK-3,李四,外省\nXK-4,王五,城中区\nXK-5,赵六,某县\n";
+    let gate = std::sync::Arc::new(DistrictGate(Default::default()));
+    let mut o = opts();
+    o.batch_rows = 2;
+    o.gate = Some(zs_tables::Gate(gate.clone()));
+    let mut rejected = Vec::new();
+    let r = zs_tables::ingest_csv_with_sink(&t, csv.as_bytes(), &o, &mut |row| {
+        rejected.push(row);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((r.rows_read, r.rows_written, r.rows_rejected), (5, 2, 3));
+    assert_eq!(*gate.0.lock().unwrap(), [1, 3, 4, 5], "the gate sees only schema-valid rows, by data row number");
+    let by_gate: Vec<(u64, u64, &str, &str)> = rejected
+        .iter()
+        .filter(|x| x.reason.contains("district"))
+        .map(|x| (x.row, x.line, x.field.as_str(), x.value.as_str()))
+        .collect();
+    assert_eq!(by_gate, [(3, 4, "district", "外省"), (5, 6, "district", "某县")]);
+    let codes: Vec<String> = dump(&t).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(codes, ["XK-1", "XK-4"], "blocked rows never reach the version");
+
+    // With a limit, gate rejections count towards the error rate: nothing is committed.
+    let mut o = o.clone();
+    o.mode = CommitMode::Replace;
+    o.max_error_rate = Some(0.3);
+    let r = zs_tables::ingest_csv_with_sink(&t, csv.as_bytes(), &o, &mut |_| Ok(())).unwrap();
+    assert!(matches!(r.outcome, IngestOutcome::BatchRejected { .. }), "{:?}", r.outcome);
+    assert_eq!(dump(&t).len(), 2, "the previous version stays");
+}

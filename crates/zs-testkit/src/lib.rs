@@ -208,6 +208,16 @@ impl TestServer {
         Ok((resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null)))
     }
 
+    /// DELETE; returns (status, JSON body or Null).
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> anyhow::Result<(u16, Value)> {
+        let mut req = Self::client().delete(format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        Ok((resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null)))
+    }
+
     /// Start a server whose clock stands at `at`.
     pub async fn start_at(backend: Backend, test: &str, at: time::OffsetDateTime) -> Option<TestServer> {
         let srv = Self::start(backend, test).await?;

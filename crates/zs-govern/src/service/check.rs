@@ -53,18 +53,25 @@ fn io(e: impl std::fmt::Display) -> Error {
 
 impl GovernService {
     /// The rule set in force for `entry`: the steward's, or the default one (then `false`).
+    /// The comparisons with authoritative sources (一数一源) come on top of either.
     pub async fn rules_of(&self, entry: &Entry) -> Result<(Vec<Rule>, bool)> {
-        if let Some(row) = self.store.rule_set(&entry.code).await? {
-            let rules: Vec<Rule> = serde_json::from_str(&row.rules).map_err(io)?;
-            return Ok((rules, true));
-        }
         let all = self.catalog.all_entries().await?;
-        Ok((super::default_rules(entry, &all), false))
+        let (mut rules, custom) = match self.store.rule_set(&entry.code).await? {
+            Some(row) => (serde_json::from_str::<Vec<Rule>>(&row.rules).map_err(io)?, true),
+            None => (super::default_rules(entry, &all), false),
+        };
+        rules.retain(|r| !r.id.starts_with(super::AUTHORITY_RULE_PREFIX));
+        rules.extend(self.authority_rules(entry, &all).await?);
+        Ok((rules, custom))
     }
 
     /// Store a resource's rule set (validated, including against its items) without a caller
     /// check: for the demo seed and tests. Callers with a pass use [`GovernService::set_rules`].
+    /// Derived authority rules (`authority.*`) are not stored: the designations make them.
     pub async fn put_rules(&self, entry: &Entry, rules: &[Rule], by: Option<i64>) -> Result<()> {
+        let rules: Vec<Rule> =
+            rules.iter().filter(|r| !r.id.starts_with(super::AUTHORITY_RULE_PREFIX)).cloned().collect();
+        let rules = rules.as_slice();
         crate::rules::validate_rules(rules).map_err(|m| Error::invalid("rules", m))?;
         for r in rules {
             let mut names: Vec<&str> = Vec::new();
@@ -104,20 +111,13 @@ impl GovernService {
         who: Option<&Principal>,
         request_id: Option<&str>,
     ) -> Result<CheckOutcome> {
-        let (rules, _) = self.rules_of(entry).await?;
-        let (refs, skipped) = self.references(&rules).await?;
-        let rules: Vec<Rule> = rules
-            .into_iter()
-            .filter(|r| r.check.reference().is_none_or(|(code, _)| refs.versions.contains_key(code)))
-            .collect();
-        let elements: HashMap<String, String> =
-            entry.body.items.iter().filter_map(|i| i.element.clone().map(|e| (i.name.clone(), e))).collect();
-        let plan =
-            Plan::bind(&rules, table.schema().arrow(), &elements, &refs).map_err(|m| Error::invalid("rules", m))?;
+        let (plan, skipped) = self.plan_for(entry, table).await?;
+        let (rules, refs) = (&plan.1, &plan.2);
+        let plan = plan.0;
         let fingerprint = {
             let mut h = stable_hasher().build_hasher();
             ENGINE_VERSION.hash(&mut h);
-            serde_json::to_string(&rules).map_err(io)?.hash(&mut h);
+            serde_json::to_string(rules).map_err(io)?.hash(&mut h);
             refs.versions.hash(&mut h);
             h.finish()
         };
@@ -137,7 +137,12 @@ impl GovernService {
         })
         .await
         .map_err(|_| Error::internal("the quality check stopped unexpectedly"))??;
-        let (result, files_scanned, files_cached, manifest) = scanned;
+        let (mut result, files_scanned, files_cached, manifest) = scanned;
+        // What the hand-in's gate blocked counts in this version's result (the rows themselves
+        // are in the hand-in's rejected rows).
+        if let Some(gate) = hand_in.and_then(|_| self.take_gate(&entry.code)) {
+            gate.fold_into(&mut result);
+        }
         let handin_timeliness = self.handin_timeliness(entry, version as i64).await?;
         let scores = result.scores(handin_timeliness);
         let run = RunRow {
@@ -176,6 +181,26 @@ impl GovernService {
         .await?;
         tracing::info!(resource = %entry.code, version, rows = result.rows, blocked = result.blocked, files_scanned, files_cached, overall = ?scores.overall, "quality checked");
         Ok(CheckOutcome { run, result, scores, files_scanned, files_cached, skipped })
+    }
+
+    /// The rules in force for `entry` bound to its table (rules whose referenced resource holds
+    /// no data are left out and named), with the rules and references bound.
+    pub(crate) async fn plan_for(
+        &self,
+        entry: &Entry,
+        table: &Table,
+    ) -> Result<((Plan, Vec<Rule>, References), Vec<String>)> {
+        let (rules, _) = self.rules_of(entry).await?;
+        let (refs, skipped) = self.references(&rules).await?;
+        let rules: Vec<Rule> = rules
+            .into_iter()
+            .filter(|r| r.check.reference().is_none_or(|(code, _)| refs.versions.contains_key(code)))
+            .collect();
+        let elements: HashMap<String, String> =
+            entry.body.items.iter().filter_map(|i| i.element.clone().map(|e| (i.name.clone(), e))).collect();
+        let plan =
+            Plan::bind(&rules, table.schema().arrow(), &elements, &refs).map_err(|m| Error::invalid("rules", m))?;
+        Ok(((plan, rules, refs), skipped))
     }
 
     /// Hand-in timeliness of `version`: 100 when it came within the update cycle after the

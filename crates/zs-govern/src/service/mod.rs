@@ -3,8 +3,10 @@
 //! tickets and corrections, the dashboard and the Excel report. Shared by the API, the portal
 //! and the hook.
 
+mod authority;
 mod check;
 mod defaults;
+mod gate;
 mod report;
 mod tickets;
 mod views;
@@ -19,8 +21,10 @@ use zs_ingest::IngestService;
 use zs_meta::DynStore;
 use zs_types::{AuditEvent, AuditSink, Clock, Outcome, Result};
 
+pub use authority::{AuthorityRequest, AuthorityView, Comparison, AUTHORITY_RULE_PREFIX};
 pub use check::CheckOutcome;
 pub use defaults::default_rules;
+pub use gate::QualityGate;
 pub use tickets::{CorrectionRequest, TicketAction, TicketDetail, TicketEventView, TicketView};
 pub use views::{DeptScores, QualityDashboard, QualityView, ResourceScores, RunView};
 
@@ -38,6 +42,7 @@ pub struct GovernService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) data_dir: PathBuf,
     pub(crate) ticket_days: u32,
+    pub(crate) gates: gate::PendingGates,
 }
 
 impl GovernService {
@@ -60,6 +65,7 @@ impl GovernService {
             clock,
             data_dir: data_dir.to_path_buf(),
             ticket_days: DEFAULT_TICKET_DAYS,
+            gates: gate::PendingGates::default(),
         }
     }
 

@@ -10,9 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zs_govern::service::{CorrectionRequest, QualityDashboard, QualityView, TicketAction, TicketDetail, TicketView};
+use zs_govern::service::{
+    AuthorityRequest, AuthorityView, CorrectionRequest, QualityDashboard, QualityView, TicketAction, TicketDetail,
+    TicketView,
+};
 use zs_govern::Rule;
-use zs_identity::policy::{GovernManage, GovernRead, TicketHandle, TicketRead, TicketReport};
+use zs_identity::policy::{AuthorityManage, GovernManage, GovernRead, TicketHandle, TicketRead, TicketReport};
 
 fn code((class, seq): (String, String)) -> String {
     format!("{class}/{seq}")
@@ -173,4 +176,59 @@ pub(crate) async fn act(
     ApiJson(body): ApiJson<ActionBody>,
 ) -> ApiResult<Json<TicketDetail>> {
     Ok(Json(s.govern.ticket_action(&pass, id, body.action, body.note).await?))
+}
+
+/// One authoritative source as designated.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Designated {
+    element: String,
+    resource: String,
+    key_element: String,
+    note: String,
+    designated_at: i64,
+}
+
+/// The authoritative sources (一数一源): per data element the resource whose values are
+/// authoritative, and for each other resource carrying it the latest divergences (both values,
+/// masked when sensitive).
+#[utoipa::path(get, path = "/api/v1/govern/authorities", operation_id = "govern.read#authorities", tag = "governance",
+    responses((status = 200, body = Vec<AuthorityView>)))]
+pub(crate) async fn authorities(
+    State(s): State<AppState>,
+    Auth(pass): Auth<GovernRead>,
+) -> ApiResult<Json<Vec<AuthorityView>>> {
+    Ok(Json(s.govern.authorities(&pass).await?))
+}
+
+/// Designate (or re-designate) the authoritative source of a data element (platform operators).
+/// The next check of every resource carrying the element compares it with the source.
+#[utoipa::path(put, path = "/api/v1/govern/authorities", operation_id = "govern.authority", tag = "governance",
+    request_body = AuthorityRequest,
+    responses((status = 200, body = Designated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn designate_authority(
+    State(s): State<AppState>,
+    Auth(pass): Auth<AuthorityManage>,
+    ApiJson(body): ApiJson<AuthorityRequest>,
+) -> ApiResult<Json<Designated>> {
+    let r = s.govern.designate_authority(&pass, &body).await?;
+    Ok(Json(Designated {
+        element: r.element,
+        resource: r.resource,
+        key_element: r.key_element,
+        note: r.note,
+        designated_at: r.designated_at,
+    }))
+}
+
+/// Remove the designation of a data element's authoritative source (platform operators).
+#[utoipa::path(delete, path = "/api/v1/govern/authorities/{element}", operation_id = "govern.authority#remove", tag = "governance",
+    params(("element" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn remove_authority(
+    State(s): State<AppState>,
+    Auth(pass): Auth<AuthorityManage>,
+    ApiPath(element): ApiPath<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    s.govern.remove_authority(&pass, &element).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

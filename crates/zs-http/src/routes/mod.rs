@@ -87,6 +87,8 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(govern::tickets))
         .routes(routes!(govern::ticket))
         .routes(routes!(govern::act))
+        .routes(routes!(govern::authorities, govern::designate_authority))
+        .routes(routes!(govern::remove_authority))
         .routes(routes!(share::apply, share::my_applications))
         .routes(routes!(share::application))
         .routes(routes!(share::review))

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authorities;
 pub mod catalog_common;
 pub mod catalog_deadlines;
 pub mod catalog_diff;

@@ -230,7 +230,7 @@ async fn report_and_resource_pages() {
     let Some((c, _driver)) = browser("report_and_resource_pages").await else { return };
     let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
     let token = srv.login("steward", &pw("steward")).await.unwrap();
-    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n";
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n";
     let url = "/api/v1/resources/101001000/000001/uploads?file_name=p.csv";
     let (s, job) = srv.post_raw(url, Some(&token), Some("text/csv"), csv.into()).await.unwrap();
     assert_eq!(s, 202, "{job}");
@@ -273,8 +273,8 @@ async fn scheduled_pull_from_the_resource_page() {
         format!("CREATE SCHEMA {schema}"),
         format!("CREATE TABLE {schema}.people (id_number text PRIMARY KEY, name text, sex text, birth_date date)"),
         format!(
-            "INSERT INTO {schema}.people VALUES ('630102199001011234', '张三', '1', '1990-01-01'), \
-             ('630103198505051234', '王五', '1', '1985-05-05')"
+            "INSERT INTO {schema}.people VALUES ('630102199001011235', '张三', '1', '1990-01-01'), \
+             ('630103198505051232', '王五', '1', '1985-05-05')"
         ),
     ] {
         sqlx::query(&sql).execute(&pool).await.unwrap();
@@ -332,7 +332,7 @@ async fn share_apply_approve_call() {
     let Some((c, _driver)) = browser("share_apply_approve_call").await else { return };
     let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
     let token = srv.login("steward", &pw("steward")).await.unwrap();
-    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n";
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n";
     let url = "/api/v1/resources/101001000/000001/uploads?file_name=p.csv";
     let (s, job) = srv.post_raw(url, Some(&token), Some("text/csv"), csv.into()).await.unwrap();
     assert_eq!(s, 202, "{job}");
@@ -389,5 +389,5 @@ async fn share_apply_approve_call() {
     let path = &api[api.find("/api/").unwrap_or_else(|| panic!("no API path in {api}"))..];
     let (s, page) = srv.get(path, Some(&token)).await.unwrap();
     assert_eq!(s, 200, "{page}");
-    assert_eq!(page["rows"], serde_json::json!([{ "id_number": "630102********1234", "sex": "1" }]), "{page}");
+    assert_eq!(page["rows"], serde_json::json!([{ "id_number": "630102********1235", "sex": "1" }]), "{page}");
 }

@@ -80,11 +80,29 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     dirty[5].2 = "1";
     let h = hand_in(&srv, &steward, POP, "", csv(&dirty)).await;
     assert_eq!(h["version"], 1, "{h}");
+    // Rows failing an error-severity rule (the two ID numbers) are blocked before the commit and
+    // go to the rejected rows with the rule named; the warning (phone) only reports.
+    assert_eq!(
+        (h["rows_read"].as_i64(), h["rows_written"].as_i64(), h["rows_rejected"].as_i64()),
+        (Some(6), Some(4), Some(2)),
+        "{h}"
+    );
+    let r = TestServer::client()
+        .get(format!("{}/api/v1/hand-ins/{}/rejects", srv.url, h["id"]))
+        .bearer_auth(&steward)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let rejects = r.text().await.unwrap();
+    assert!(rejects.contains("id_number_gb11643") && rejects.contains("校验码"), "{rejects}");
+    assert!(!rejects.contains(&dirty[1].0), "the ID number is masked in the report: {rejects}");
 
     let (s, q) = srv.get(&format!("{POP}/quality"), Some(&steward)).await.unwrap();
     assert_eq!(s, 200, "{q}");
     assert_eq!(q["latest"]["version"], 1);
-    assert_eq!(q["latest"]["rows"], 6);
+    assert_eq!(q["latest"]["rows"], 4, "blocked rows are not in the version");
+    assert_eq!(q["latest"]["blocked"], 2, "{q}");
     assert_eq!(q["custom_rules"], false, "default rules from the catalogue items");
     // Row 2: a bad check digit; row 6: sequence 006 is a woman's number, the sex given is 1 (male).
     let idr = rule(&q, "id_number_gb11643");
@@ -153,7 +171,7 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     assert_eq!(q["open_tickets"].as_array().unwrap().len(), 0);
 
     // An append is checked incrementally: only the new file is scanned.
-    let more = vec![(id("630121", "19990909", 7), "冶青", "2", "1999-09-09", "13312345678")];
+    let more = vec![(id("630121", "19990909", 7), "冶青", "1", "1999-09-09", "13312345678")];
     let h = hand_in(&srv, &steward, POP, "&mode=append", csv(&more)).await;
     assert_eq!(h["version"], 3);
     let (_, q) = srv.get(&format!("{POP}/quality"), Some(&steward)).await.unwrap();
@@ -190,6 +208,48 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     assert_eq!(names["samples"][0]["row"], 2);
     assert!(names["samples"][0]["other"].is_string(), "the population's value is listed too: {names}");
     assert!(q["latest"]["scores"]["consistency"].as_f64().unwrap() < 100.0);
+
+    // 一数一源: the operator names the population the authoritative source of names (DE01002),
+    // matched by ID number (DE01001); the household register is then compared with it.
+    let (_, found) = srv.get("/api/v1/catalog/entries?q=户籍人口信息", Some(&steward)).await.unwrap();
+    let hh = format!("/api/v1/resources/{}", found["hits"][0]["code"].as_str().unwrap());
+    let designation = |element: &str, key: &str| json!({ "element": element, "resource": "101001000/000001", "key_element": key, "note": "户籍登记为准" });
+    let (s, e) =
+        srv.put("/api/v1/govern/authorities", Some(&steward), &designation("DE01002", "DE01001")).await.unwrap();
+    assert_eq!(s, 403, "only platform operators designate: {e}");
+    let (s, e) =
+        srv.put("/api/v1/govern/authorities", Some(&operator), &designation("DE01002", "DE04001")).await.unwrap();
+    assert_eq!((s, e["field"].as_str()), (422, Some("key_element")), "the population has no licence number: {e}");
+    let (s, d) =
+        srv.put("/api/v1/govern/authorities", Some(&operator), &designation("DE01002", "DE01001")).await.unwrap();
+    assert_eq!(s, 200, "{d}");
+    let household = format!(
+        "公民身份号码,姓名\n{},{}\n{},马刚\n{},不在册\n",
+        people[0].0,
+        people[0].1,
+        people[2].0,
+        id("630102", "19700101", 9)
+    );
+    hand_in(&srv, &steward, &hh, "", household).await;
+    let (_, q) = srv.get(&format!("{hh}/quality"), Some(&steward)).await.unwrap();
+    let auth = rule(&q, "authority.DE01002");
+    assert_eq!((auth["checked"].as_i64(), auth["failed"].as_i64()), (Some(3), Some(1)), "{auth}");
+    assert_eq!(auth["samples"][0]["row"], 2);
+    assert!(auth["samples"][0]["other"].is_string(), "both values listed: {auth}");
+    assert!(q["latest"]["scores"]["consistency"].as_f64().unwrap() < 100.0, "counted in consistency");
+    let (s, list) = srv.get("/api/v1/govern/authorities", Some(&steward)).await.unwrap();
+    assert_eq!(s, 200, "{list}");
+    let names = list.as_array().unwrap().iter().find(|a| a["element"] == "DE01002").unwrap();
+    let hh_code = hh.trim_start_matches("/api/v1/resources/");
+    let row = names["compared"].as_array().unwrap().iter().find(|c| c["resource"] == hh_code).unwrap();
+    assert_eq!(row["diverging"], 1, "{row}");
+    assert!(!list.to_string().contains("马刚"), "names are masked (L3): {list}");
+    let (s, _) = srv.delete("/api/v1/govern/authorities/DE01002", Some(&steward)).await.unwrap();
+    assert_eq!(s, 403);
+    let (s, _) = srv.delete("/api/v1/govern/authorities/DE01002", Some(&operator)).await.unwrap();
+    assert_eq!(s, 204);
+    let (_, c) = srv.post(&format!("{hh}/quality/check"), Some(&steward), &json!({})).await.unwrap();
+    assert!(c["result"]["rules"].as_array().unwrap().iter().all(|r| r["rule"] != "authority.DE01002"), "{c}");
 
     // Rules the steward writes replace the defaults; a rule on an unknown item is refused.
     let bad = json!({ "rules": [{ "id": "x", "target": { "item": "nope" }, "kind": "required" }] });
@@ -236,7 +296,7 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     assert_eq!(s, 200, "{dash}");
     assert!(dash["city"]["overall"].as_f64().is_some(), "{dash}");
     let police = dash["departments"].as_array().unwrap().iter().find(|d| d["name"] == "西宁市公安局").unwrap();
-    assert_eq!(police["resources"], 2);
+    assert_eq!(police["resources"], 3, "population, licences, household register");
     assert!(dash["open_tickets"].as_u64().unwrap() >= 1, "the licence's consistency tickets: {dash}");
     assert_eq!(dash["overdue_tickets"], 0);
 
@@ -258,6 +318,9 @@ async fn quality_scores_tickets_and_corrections(backend: Backend) {
     let auditor = srv.login("auditor", TestServer::password_of(&logins, "auditor")).await.unwrap();
     let (_, recs) = srv.get("/api/v1/audit?action=govern.check&limit=100", Some(&auditor)).await.unwrap();
     assert!(recs.as_array().unwrap().len() >= 5, "{recs}");
+    let (_, recs) = srv.get("/api/v1/audit?action=govern.authority&limit=10", Some(&auditor)).await.unwrap();
+    let done = recs.as_array().unwrap().iter().filter(|r| r["outcome"] == "succeeded").count();
+    assert_eq!(done, 2, "designation and removal: {recs}");
     let (_, recs) = srv.get("/api/v1/audit?action=ticket.&limit=100", Some(&auditor)).await.unwrap();
     let actions: Vec<&str> = recs.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
     for a in [

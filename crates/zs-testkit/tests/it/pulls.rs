@@ -102,8 +102,8 @@ async fn database_pulls(backend: Backend) {
             ),
             format!(
                 "INSERT INTO {schema}.people VALUES \
-                 ('630102199001011234', '张三', '1', '1990-01-01', 'x', '2024-01-01 10:00:00.123456+08'), \
-                 ('630103198505051234', '王五', '1', '1985-05-05', NULL, '2024-01-02 10:00:00+08')"
+                 ('630102199001011235', '张三', '1', '1990-01-01', 'x', '2024-01-01 10:00:00.123456+08'), \
+                 ('630103198505051232', '王五', '1', '1985-05-05', NULL, '2024-01-02 10:00:00+08')"
             ),
         ] {
             sqlx::query(&sql).execute(&pool).await.unwrap();
@@ -149,8 +149,8 @@ async fn database_pulls(backend: Backend) {
         let wm = run["watermark"].as_str().unwrap().to_owned();
         assert!(wm.starts_with("2024-01-02"), "{run}");
         for sql in [
-            format!("INSERT INTO {schema}.people VALUES ('630104200001011234', '赵六', '1', '2000-01-01', NULL, '2024-01-03 10:00:00+08')"),
-            format!("UPDATE {schema}.people SET name = '张三丰', updated_at = '2024-01-04 10:00:00+08' WHERE id_number = '630102199001011234'"),
+            format!("INSERT INTO {schema}.people VALUES ('630104200001011233', '赵六', '1', '2000-01-01', NULL, '2024-01-03 10:00:00+08')"),
+            format!("UPDATE {schema}.people SET name = '张三丰', updated_at = '2024-01-04 10:00:00+08' WHERE id_number = '630102199001011235'"),
         ] {
             sqlx::query(&sql).execute(&pool).await.unwrap();
         }
@@ -183,7 +183,7 @@ async fn database_pulls(backend: Backend) {
             .unwrap();
         assert_eq!(s, 200, "{v}");
         let (s, rows) =
-            srv.get(&format!("/api/v1/resources/{C}/live?id_number=630104200001011234"), Some(&steward)).await.unwrap();
+            srv.get(&format!("/api/v1/resources/{C}/live?id_number=630104200001011233"), Some(&steward)).await.unwrap();
         assert_eq!(s, 200, "{rows}");
         assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
         assert_eq!(rows[0]["name"], "赵六");
@@ -220,8 +220,8 @@ async fn database_pulls(backend: Backend) {
                  birth_date DATE, updated_at DATETIME NOT NULL) CHARACTER SET utf8mb4"
             ),
             format!(
-                "INSERT INTO `{table}` VALUES ('630102199001011234', '张三', '1', '1990-01-01', '2024-01-01 10:00:00'), \
-                 ('630103198505051234', '王五', '1', '1985-05-05', '2024-01-02 10:00:00')"
+                "INSERT INTO `{table}` VALUES ('630102199001011235', '张三', '1', '1990-01-01', '2024-01-01 10:00:00'), \
+                 ('630103198505051232', '王五', '1', '1985-05-05', '2024-01-02 10:00:00')"
             ),
         ] {
             sqlx::query(&sql).execute(&my).await.unwrap();
@@ -246,7 +246,7 @@ async fn database_pulls(backend: Backend) {
             "{run}"
         );
         sqlx::query(&format!(
-            "INSERT INTO `{table}` VALUES ('630104200001011234', '赵六', '1', '2000-01-01', '2024-01-03 10:00:00')"
+            "INSERT INTO `{table}` VALUES ('630104200001011233', '赵六', '1', '2000-01-01', '2024-01-03 10:00:00')"
         ))
         .execute(&my)
         .await
@@ -348,9 +348,9 @@ async fn department_api(slow: Arc<AtomicBool>) -> String {
     use axum::routing::get;
     let people = || {
         vec![
-            json!({"id_number": "630102199001011234", "name": "张三", "sex": "1", "birth_date": "1990-01-01"}),
-            json!({"公民身份号码": "630103198505051234", "姓名": "王五", "性别": "1", "出生日期": "1985-05-05"}),
-            json!({"id_number": "630104200001011234", "name": "赵六", "sex": "1", "birth_date": "2000-01-01"}),
+            json!({"id_number": "630102199001011235", "name": "张三", "sex": "1", "birth_date": "1990-01-01"}),
+            json!({"公民身份号码": "630103198505051232", "姓名": "王五", "性别": "1", "出生日期": "1985-05-05"}),
+            json!({"id_number": "630104200001011233", "name": "赵六", "sex": "1", "birth_date": "2000-01-01"}),
         ]
     };
     let app = axum::Router::new()
@@ -432,7 +432,7 @@ async fn http_pull_and_live(backend: Backend) {
     let (s, v) = srv.put(&format!("/api/v1/resources/{B}/live"), Some(&steward), &live).await.unwrap();
     assert_eq!(s, 200, "{v}");
     let (s, rows) =
-        srv.get(&format!("/api/v1/resources/{B}/live?id_number=630104200001011234"), Some(&steward)).await.unwrap();
+        srv.get(&format!("/api/v1/resources/{B}/live?id_number=630104200001011233"), Some(&steward)).await.unwrap();
     assert_eq!(s, 200, "{rows}");
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
     assert_eq!(rows[0]["name"], "赵六");

@@ -67,7 +67,7 @@ async fn aggregation_report_figures(backend: Backend) {
     let month = before["month"].as_str().unwrap().to_owned();
 
     // One hand-in with one rejected row (GB18030 is detected; UTF-8 here).
-    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-13-01\n630103198505051234,王五,1,1985-05-05\n";
+    let csv = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021232,李四,2,1990-13-01\n630103198505051232,王五,1,1985-05-05\n";
     let (s, job) = srv
         .post_raw(
             &format!("/api/v1/resources/{CODE}/uploads?file_name=p.csv"),

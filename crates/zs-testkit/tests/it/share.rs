@@ -11,7 +11,7 @@ use zs_types::Role;
 on_backends!(apply_review_and_call, share_types_quotas_expiry_and_withdrawal);
 
 const CODE: &str = "101001000/000001";
-const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-02-02\n630103198505051234,欧阳修文,1,1985-05-05\n";
+const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
 
 async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
     for _ in 0..500 {
@@ -153,7 +153,7 @@ async fn apply_review_and_call(backend: Backend) {
     assert_eq!(page["version"], 1);
     let rows = page["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "only sex=1: {page}");
-    assert_eq!(rows[0], json!({ "id_number": "630102********1234", "name": "张*", "sex": "1" }));
+    assert_eq!(rows[0], json!({ "id_number": "630102********1235", "name": "张*", "sex": "1" }));
     assert_eq!(rows[1]["name"], "欧阳**");
     assert!(!page.to_string().contains("1990-01-01") && !page.to_string().contains("张三"));
     assert_eq!(page["digest"].as_str().unwrap().len(), 64);
@@ -166,15 +166,15 @@ async fn apply_review_and_call(backend: Backend) {
     let cursor = one["next_cursor"].as_str().unwrap().to_owned();
     let (_, two) = srv.get(&format!("{api}/rows?fields=name&limit=1&cursor={cursor}"), Some(&datauser)).await.unwrap();
     assert_eq!(two["rows"], json!([{ "name": "欧阳**" }]), "{two}");
-    let (s, row) = srv.get(&format!("{api}/rows/630102199001011234"), Some(&datauser)).await.unwrap();
+    let (s, row) = srv.get(&format!("{api}/rows/630102199001011235"), Some(&datauser)).await.unwrap();
     assert_eq!((s, row["row"]["name"].as_str()), (200, Some("张*")), "{row}");
-    let (s, _) = srv.get(&format!("{api}/rows/630102199002021234"), Some(&datauser)).await.unwrap();
+    let (s, _) = srv.get(&format!("{api}/rows/630102199002021240"), Some(&datauser)).await.unwrap();
     assert_eq!(s, 404, "a row outside the restriction does not exist for the consumer");
     let (s, n) = srv.get(&format!("{api}/count"), Some(&datauser)).await.unwrap();
     assert_eq!((s, n["count"].as_u64()), (200, Some(2)), "{n}");
     let (s, csv) = get_text(&srv, &format!("{api}/rows?format=csv"), &datauser).await;
     assert_eq!(s, 200);
-    assert!(csv.starts_with("id_number,name,sex\n630102********1234,张*,1\n"), "{csv}");
+    assert!(csv.starts_with("id_number,name,sex\n630102********1235,张*,1\n"), "{csv}");
 
     // Not usable by another department, nor by the provider, nor without a grant.
     let other = other_data_user(&srv).await;
@@ -190,7 +190,7 @@ async fn apply_review_and_call(backend: Backend) {
     assert_eq!(s, 201, "{issued}");
     assert_eq!(issued["credential"]["scopes"], json!([format!("share.grant:{grant}")]));
     let token = issued["token"].as_str().unwrap().to_owned();
-    let (s, by_program) = srv.get(&format!("{api}/rows/630103198505051234"), Some(&token)).await.unwrap();
+    let (s, by_program) = srv.get(&format!("{api}/rows/630103198505051232"), Some(&token)).await.unwrap();
     assert_eq!((s, by_program["row"]["name"].as_str()), (200, Some("欧阳**")), "{by_program}");
     let (s, e) = srv.get("/api/v1/share/grants", Some(&token)).await.unwrap();
     assert_eq!((s, e["code"].as_str()), (403, Some("scope_not_granted")));
@@ -214,7 +214,7 @@ async fn apply_review_and_call(backend: Backend) {
     assert_eq!(first["target"], format!("grant:{grant}"));
     assert!(calls.iter().any(|c| c["outcome"] == "failed" && c["detail"]["code"] == "field_not_granted"));
     let all = serde_json::to_string(calls).unwrap();
-    assert!(!all.contains("张") && !all.contains("630102199001011234"), "no personal data in the audit trail");
+    assert!(!all.contains("张") && !all.contains("630102199001011235"), "no personal data in the audit trail");
 
     // Revocation takes effect on the next call, for sessions and credentials alike.
     let (s, e) = srv.post(&format!("{api}/revoke"), Some(&datauser), &json!({ "reason": "x" })).await.unwrap();
@@ -223,7 +223,7 @@ async fn apply_review_and_call(backend: Backend) {
     assert_eq!((s, g["state"].as_str()), (200, Some("revoked")), "{g}");
     let (s, e) = srv.get(&format!("{api}/rows"), Some(&datauser)).await.unwrap();
     assert_eq!((s, e["code"].as_str()), (403, Some("grant_revoked")));
-    let (s, e) = srv.get(&format!("{api}/rows/630103198505051234"), Some(&token)).await.unwrap();
+    let (s, e) = srv.get(&format!("{api}/rows/630103198505051232"), Some(&token)).await.unwrap();
     assert_eq!((s, e["code"].as_str()), (403, Some("grant_revoked")));
 }
 
