@@ -103,3 +103,55 @@ async fn quality_pages_tickets_and_corrections() {
     assert_eq!(x.status, StatusCode::OK, "{link}");
     assert!(x.body.starts_with("PK"));
 }
+
+/// The authoritative sources page (一数一源): operators designate with a clear error on bad
+/// input (CSRF checked), everyone with governance access sees the list, stewards get no form.
+#[tokio::test]
+async fn authoritative_sources_page() {
+    let t = setup_catalogue().await;
+    let st = t.session("steward").await;
+    let op = t.session("operator").await;
+
+    let page = t.get("/quality/authorities", &op).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"no-authorities\"") && page.body.contains("id=\"designate-form\""), "{}", page.body);
+    let csrf = page.csrf();
+    let form = |element: &str, key: &str, csrf: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("element", element.to_owned()),
+            ("resource", CODE.to_owned()),
+            ("key_element", key.to_owned()),
+            ("note", "户籍登记为准".to_owned()),
+        ]
+    };
+    let (bad_csrf, bad_key, good) =
+        (form("DE01002", "DE01001", "00"), form("DE01002", "DE04001", &csrf), form("DE01002", "DE01001", &csrf));
+    let r = t.post("/quality/authorities", &op, &refs(&bad_csrf)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF checked");
+    let r = t.post("/quality/authorities", &op, &refs(&bad_key)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"form-error\"") && r.body.contains("data-field=\"key_element\""), "{}", r.body);
+    assert!(r.body.contains("value=\"DE04001\""), "the form keeps what was typed");
+    let r = t.post("/quality/authorities", &op, &refs(&good)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = t.get(r.location(), &op).await;
+    assert!(list.body.contains("id=\"notice\"") && list.body.contains("id=\"authority-DE01002\""), "{}", list.body);
+    assert!(list.body.contains("户籍登记为准"));
+
+    let sp = t.get("/quality/authorities", &st).await;
+    assert_eq!(sp.status, StatusCode::OK);
+    assert!(sp.body.contains("id=\"authority-DE01002\"") && !sp.body.contains("id=\"designate-form\""), "{}", sp.body);
+    let sc = sp.csrf();
+    let r = t.post("/quality/authorities/remove", &st, &[("csrf", sc.as_str()), ("element", "DE01002")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "stewards do not designate");
+    let r = t.post("/quality/authorities/remove", &op, &[("csrf", csrf.as_str()), ("element", "DE01002")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let en = t.get("/quality/authorities", &format!("{op}; zs_lang=en")).await;
+    assert!(en.body.contains("Authoritative sources") && en.body.contains("No authoritative source"), "{}", en.body);
+}
+
+/// Form pairs as the test client takes them.
+fn refs<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    f.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
