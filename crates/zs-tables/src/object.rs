@@ -42,10 +42,11 @@ use crate::store::{Batches, Created, DataSink, Listed, Store, DATA_DIR};
 /// Default age an unreferenced data file must reach before `vacuum` removes it from a bucket.
 pub const DEFAULT_DEBRIS_GRACE: Duration = Duration::from_secs(24 * 3600);
 
-/// Bytes handed to the uploader at a time (a multipart part is 10 MiB).
+/// Bytes handed to the uploader at a time.
 const UPLOAD_CHUNK: usize = 1 << 20;
-/// Size of one multipart upload part; smaller files go up in one PUT.
-const PART_BYTES: usize = 10 << 20;
+/// Size of one multipart upload part (S3's minimum); smaller files go up in one PUT. A data file
+/// holds at most about a million rows, far below S3's 10,000 parts.
+const PART_BYTES: usize = 5 << 20;
 /// Bytes of a data file's tail read first (footer and, usually, the whole metadata).
 const FOOTER_HINT: usize = 64 * 1024;
 
@@ -166,6 +167,7 @@ impl ObjectRoot {
         };
         Ok(ObjectTable {
             store: Arc::clone(&self.store),
+            store_url: self.base_url(),
             location: format!("{}/{name}", self.url),
             base,
             grace: self.grace,
@@ -177,6 +179,7 @@ impl ObjectRoot {
 /// One table in an object store.
 pub(crate) struct ObjectTable {
     store: Arc<dyn ObjectStore>,
+    store_url: String,
     base: String,
     location: String,
     grace: Duration,
@@ -198,9 +201,9 @@ impl ObjectTable {
         TablesError::Object { location: format!("{}/{rel}", self.location), message: e.to_string() }
     }
 
-    /// The store and key of a data file, for readers outside this crate (SQL).
-    pub(crate) fn object(&self, rel: &str) -> (Arc<dyn ObjectStore>, ObjectPath) {
-        (Arc::clone(&self.store), self.key(rel))
+    /// The store, its URL and the key of a data file, for readers outside this crate (SQL).
+    pub(crate) fn object(&self, rel: &str) -> (Arc<dyn ObjectStore>, String, ObjectPath) {
+        (Arc::clone(&self.store), self.store_url.clone(), self.key(rel))
     }
 }
 

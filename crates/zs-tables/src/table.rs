@@ -90,8 +90,17 @@ impl std::fmt::Debug for Table {
 pub struct ObjectFile {
     /// The store holding it.
     pub store: Arc<dyn object_store::ObjectStore>,
+    /// The URL the store answers to, e.g. `s3://bucket` (register the store under it).
+    pub store_url: String,
     /// Its key.
     pub path: object_store::path::Path,
+}
+
+impl ObjectFile {
+    /// The file's full URL, e.g. `s3://bucket/prefix/table/data/….parquet`.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.store_url.trim_end_matches('/'), self.path)
+    }
 }
 
 impl Table {
@@ -142,8 +151,8 @@ impl Table {
         match &*self.backend {
             Backend::Local(_) => None,
             Backend::Object(t) => {
-                let (store, path) = t.object(rel);
-                Some(ObjectFile { store, path })
+                let (store, store_url, path) = t.object(rel);
+                Some(ObjectFile { store, store_url, path })
             }
         }
     }

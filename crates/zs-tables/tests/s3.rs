@@ -293,9 +293,14 @@ fn an_interrupted_upload_leaves_the_last_version_and_vacuum_clears_it() {
         .unwrap();
     assert_eq!(t.current().unwrap().unwrap().version, 1);
     assert_eq!(t.vacuum(10).unwrap().damaged_manifests_removed, 1);
+    // With no grace at all a commit cannot outrun vacuum, so it refuses; with the default it commits.
+    let e = t.commit(CommitMode::Append, "a", "upload", &[batch(&s, &[2], &["乙"])]).unwrap_err();
+    assert!(matches!(e, TablesError::Conflict(_)) && e.to_string().contains("debris grace"), "{e}");
+    let t = Table::open_object(&root, "t", s.clone(), Arc::new(SystemClock)).unwrap();
     let v = t.commit(CommitMode::Append, "a", "upload", &[batch(&s, &[2], &["乙"])]).unwrap();
     assert_eq!(v.version, 2);
     assert_eq!(rows(&t, None), pairs(&[(1, "甲"), (2, "乙")]));
+    assert_eq!(srv.files("crash/t/data").len(), 2, "the refused commit left no file");
 }
 
 #[test]
@@ -307,7 +312,13 @@ fn a_file_of_several_row_groups_streams_back_by_ranged_reads() {
     let mut txn = t.begin(CommitMode::Append, "a", "upload").unwrap();
     for start in (0..n).step_by(50_000) {
         let ids: Vec<i64> = (start..start + 50_000).collect();
-        let names: Vec<String> = ids.iter().map(|i| format!("{:x}", (*i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))).collect();
+        let names: Vec<String> = ids
+            .iter()
+            .map(|i| {
+                let h = (*i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x5DEE_CE66)
+            })
+            .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         txn.write(&batch(&s, &ids, &names)).unwrap();
     }
@@ -315,7 +326,8 @@ fn a_file_of_several_row_groups_streams_back_by_ranged_reads() {
     assert_eq!(v.rows, n as u64);
     let m = t.current().unwrap().unwrap();
     assert_eq!(m.files.len(), 1);
-    assert!(m.files[0].bytes > 1 << 20, "{} bytes", m.files[0].bytes);
+    // Larger than one 5 MiB part: it went up as a multipart upload.
+    assert!(m.files[0].bytes > 5 << 20, "{} bytes", m.files[0].bytes);
     let (mut count, mut sum, mut batches) = (0i64, 0i64, 0usize);
     for b in t.scan(None).unwrap() {
         let b = b.unwrap();
