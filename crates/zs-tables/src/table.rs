@@ -188,7 +188,16 @@ impl Table {
 
     /// The current version's manifest: the highest complete one.
     pub fn current(&self) -> Result<Option<Manifest>> {
-        Ok(self.manifests()?.into_values().next_back())
+        // Newest first, stopping at the first that parses: one read, not one per version (each
+        // read is a request on an object store).
+        for (version, rel) in self.manifest_paths()?.into_iter().rev() {
+            if let Ok(m) = read_manifest(self.store(), &rel) {
+                if m.version == version {
+                    return Ok(Some(m));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The manifest of a version, or the current one.

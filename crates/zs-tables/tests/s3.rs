@@ -1,16 +1,12 @@
 //! Integration tests: versioned tables in an S3-compatible bucket, against a real S3 server
-//! (`s3s-fs`, a file-system-backed S3 server, started per test on a loopback port).
-//!
-//! The server binary is found through `ZS_S3S_FS`, then `$HOME/.cache/s3s-fs/bin/s3s-fs` (where
-//! `.ci/run` installs it), then `PATH`. Without it the tests fail under CI=true and are reported
-//! as not run otherwise.
+//! (`s3s-fs`, started per test on a loopback port; see `support/s3_server.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+#[path = "support/s3_server.rs"]
+mod s3_server;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -21,91 +17,7 @@ use zs_catalog::{DataItem, DataType, OpenKind, SecurityLevel, SharingKind};
 use zs_tables::{CommitMode, ObjectRoot, S3Settings, Table, TableRoot, TableSchema, TablesError};
 use zs_types::{ErrorCode, ManualClock, SystemClock};
 
-const BUCKET: &str = "zs-tables";
-const KEY_ID: &str = "zs-test-key";
-const SECRET: &str = "zs-test-secret-0123456789";
-
-/// A running `s3s-fs` server with one bucket, stopped on drop.
-struct S3Server {
-    child: Child,
-    port: u16,
-    root: tempfile::TempDir,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn s3s_fs_binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ZS_S3S_FS").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/s3s-fs/bin/s3s-fs"));
-    if let Some(p) = home.filter(|p| p.is_file()) {
-        return Some(p);
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("s3s-fs")).find(|p| p.is_file()))
-}
-
-/// Start a server, or `None` (test not run) when the binary is missing outside CI.
-fn server(test: &str) -> Option<S3Server> {
-    let Some(bin) = s3s_fs_binary() else {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(!ci, "CI=true but the s3s-fs S3 server is not installed: {test} must run against it");
-        eprintln!("note: s3s-fs not found (set ZS_S3S_FS or run .ci/run's install step); {test} NOT RUN");
-        return None;
-    };
-    let root = tempfile::tempdir().unwrap();
-    std::fs::create_dir(root.path().join(BUCKET)).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(&bin)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", KEY_ID, "--secret-key", SECRET])
-        .arg(root.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
-    let s = S3Server { child, port, root };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "s3s-fs did not start listening on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(s)
-}
-
-impl S3Server {
-    fn settings(&self, prefix: &str) -> S3Settings {
-        S3Settings {
-            bucket: BUCKET.into(),
-            endpoint: format!("http://127.0.0.1:{}", self.port),
-            region: String::new(),
-            prefix: prefix.into(),
-            allow_http: true,
-            access_key_id: KEY_ID.into(),
-            secret_access_key: SECRET.into(),
-        }
-    }
-
-    fn root(&self, prefix: &str) -> ObjectRoot {
-        ObjectRoot::s3(&self.settings(prefix)).unwrap()
-    }
-
-    /// Names under `<prefix>/<table>/<sub>/` as the server stores them (the bucket's folder).
-    fn files(&self, rel: &str) -> Vec<String> {
-        let dir = self.root.path().join(BUCKET).join(rel);
-        let mut out: Vec<String> = match std::fs::read_dir(&dir) {
-            Ok(d) => d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
-            Err(_) => Vec::new(),
-        };
-        out.sort();
-        out
-    }
-}
+use s3_server::{server, BUCKET};
 
 fn item(name: &str, label: &str, data_type: DataType, length: Option<u32>, key: bool) -> DataItem {
     DataItem {

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::path::Path;
 
 use serde::Serialize;
 use zs_catalog::calendar::beijing_date;
