@@ -203,7 +203,10 @@ impl Config {
                 }
             }
             other => {
-                return Err(Error::invalid("tables_store", format!("tables_store must be 'local' or 's3', not '{other}'")))
+                return Err(Error::invalid(
+                    "tables_store",
+                    format!("tables_store must be 'local' or 's3', not '{other}'"),
+                ))
             }
         }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
@@ -327,7 +330,10 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!((ok.tables_store.as_str(), ok.tables_s3_bucket.as_str(), ok.tables_s3_allow_http), ("s3", "zs", true));
+        assert_eq!(
+            (ok.tables_store.as_str(), ok.tables_s3_bucket.as_str(), ok.tables_s3_allow_http),
+            ("s3", "zs", true)
+        );
         let field = |pairs: &[(&str, &str)]| Config::load(None, env(pairs), &[]).err().and_then(|e| e.field);
         assert_eq!(field(&[("ZS_TABLES_STORE", "ftp")]), Some("tables_store".into()));
         assert_eq!(field(&[("ZS_TABLES_STORE", "s3")]), Some("tables_s3_bucket".into()));

@@ -340,7 +340,9 @@ impl DataSink for ObjectSink {
         let location = self.location.clone();
         let io = |e: std::io::Error| TablesError::Object { location: location.clone(), message: e.to_string() };
         self.push().map_err(io)?;
-        let Some(mut w) = self.writer.take() else { return Err(TablesError::Internal("data file finished twice".into())) };
+        let Some(mut w) = self.writer.take() else {
+            return Err(TablesError::Internal("data file finished twice".into()));
+        };
         block_on(tokio::io::AsyncWriteExt::shutdown(&mut w))?.map_err(io)?;
         Ok(self.bytes)
     }
@@ -525,4 +527,3 @@ fn block_on<F: Future>(f: F) -> Result<F::Output> {
     let _context = rt.enter();
     Ok(futures::executor::block_on(f))
 }
-

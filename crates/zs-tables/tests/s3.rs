@@ -201,8 +201,7 @@ fn an_interrupted_upload_leaves_the_last_version_and_vacuum_clears_it() {
     assert_eq!(srv.files("crash/t/data"), vec![good.trim_start_matches("data/").to_owned()]);
 
     // A damaged manifest (written outside the protocol) is skipped by readers and vacuumed.
-    rt.block_on(store.put(&"crash/t/_versions/00000000000000000002.json".into(), b"{\"trunc".to_vec().into()))
-        .unwrap();
+    rt.block_on(store.put(&"crash/t/_versions/00000000000000000002.json".into(), b"{\"trunc".to_vec().into())).unwrap();
     assert_eq!(t.current().unwrap().unwrap().version, 1);
     assert_eq!(t.vacuum(10).unwrap().damaged_manifests_removed, 1);
     // With no grace at all a commit cannot outrun vacuum, so it refuses; with the default it commits.
