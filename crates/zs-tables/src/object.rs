@@ -50,8 +50,9 @@ const PART_BYTES: usize = 5 << 20;
 /// Bytes of a data file's tail read first (footer and, usually, the whole metadata).
 const FOOTER_HINT: usize = 64 * 1024;
 
-/// Where the tables of a bucket are: an S3-compatible bucket and a key prefix.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where the tables of a bucket are: an S3-compatible bucket and a key prefix. Its `Debug`
+/// output never shows the secret key.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Settings {
     /// Bucket name.
     pub bucket: String,
@@ -67,6 +68,20 @@ pub struct S3Settings {
     pub access_key_id: String,
     /// Secret access key; empty: from the environment (`AWS_SECRET_ACCESS_KEY`).
     pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .field("allow_http", &self.allow_http)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &if self.secret_access_key.is_empty() { "" } else { "***" })
+            .finish()
+    }
 }
 
 /// The tables of a bucket (or of a store given by the caller), each under `<prefix>/<name>/`.

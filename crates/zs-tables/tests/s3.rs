@@ -259,7 +259,10 @@ fn bad_storage_settings_are_refused() {
     let e = ObjectRoot::s3(&S3Settings::default()).unwrap_err();
     assert!(matches!(e, TablesError::Config(_)), "{e:?}");
     assert!(e.to_string().contains("bucket"), "{e}");
-    let root = ObjectRoot::s3(&S3Settings { bucket: "b".into(), ..S3Settings::default() }).unwrap();
+    let settings = S3Settings { bucket: "b".into(), secret_access_key: "s3cr3t-value".into(), ..S3Settings::default() };
+    assert!(!format!("{settings:?}").contains("s3cr3t"), "the secret never shows in Debug output");
+    let root = ObjectRoot::s3(&settings).unwrap();
+    assert!(!format!("{root:?}").contains("s3cr3t"));
     for bad in ["", "a/b", "..", ".hidden"] {
         let e = Table::open_object(&root, bad, people(), Arc::new(SystemClock)).unwrap_err();
         assert!(matches!(e, TablesError::Config(_)), "{bad}: {e:?}");
