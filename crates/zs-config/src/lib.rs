@@ -62,6 +62,22 @@ config! {
     max_body_bytes: u64 = 2 * 1024 * 1024;
     /// Largest accepted data upload or pushed batch in bytes (streamed to disk, not held in memory).
     max_upload_bytes: u64 = 1024 * 1024 * 1024;
+    /// Where resource tables (versioned Parquet data) are kept: `local` (the default: the folder
+    /// `tables` in the data directory) or `s3` (an S3-compatible bucket, set below). S3
+    /// credentials are never put here: they come from the environment (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, optionally `AWS_SESSION_TOKEN`).
+    tables_store: String = "local".to_owned();
+    /// S3 bucket of the resource tables (with `tables_store = "s3"`).
+    tables_s3_bucket: String = String::new();
+    /// Endpoint URL of an S3-compatible service, e.g. `https://oss.example.gov.cn`; empty: AWS.
+    /// The service must support conditional writes (`If-None-Match: *`), the commit point.
+    tables_s3_endpoint: String = String::new();
+    /// Region of the bucket; empty: `us-east-1` (what most S3-compatible services accept).
+    tables_s3_region: String = String::new();
+    /// Key prefix under which each resource table has its folder.
+    tables_s3_prefix: String = "zhengshu/tables".to_owned();
+    /// Allow a plain `http://` endpoint (a service on the same host or a trusted network only).
+    tables_s3_allow_http: bool = false;
     /// Hand-in jobs run at the same time.
     ingest_workers: u64 = 2;
     /// Versions of each resource table kept by compaction after a hand-in, unless the resource
@@ -169,6 +185,30 @@ impl Config {
         if !(1..=60).contains(&self.share_review_working_days) {
             return Err(Error::invalid("share_review_working_days", "share_review_working_days must be 1-60"));
         }
+        match self.tables_store.as_str() {
+            "local" => {}
+            "s3" => {
+                if self.tables_s3_bucket.is_empty() {
+                    return Err(Error::invalid("tables_s3_bucket", "tables_store = \"s3\" needs tables_s3_bucket"));
+                }
+                let e = &self.tables_s3_endpoint;
+                if !(e.is_empty() || e.starts_with("https://") || e.starts_with("http://")) {
+                    return Err(Error::invalid("tables_s3_endpoint", "tables_s3_endpoint must be an http(s):// URL"));
+                }
+                if e.starts_with("http://") && !self.tables_s3_allow_http {
+                    return Err(Error::invalid(
+                        "tables_s3_endpoint",
+                        "tables_s3_endpoint is plain http: set tables_s3_allow_http = true to allow it",
+                    ));
+                }
+            }
+            other => {
+                return Err(Error::invalid(
+                    "tables_store",
+                    format!("tables_store must be 'local' or 's3', not '{other}'"),
+                ))
+            }
+        }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));
         }
@@ -271,6 +311,44 @@ mod tests {
         assert_eq!(e, Some(Some("listen".into())));
         let e = Config::load(None, [("ZS_MAX_BODY_BYTES".into(), "many".into())], &[]).err();
         assert!(e.as_ref().is_some_and(|e| e.message.contains("max_body_bytes")), "{e:?}");
+    }
+
+    #[test]
+    fn table_store_settings_checked() {
+        assert_eq!(Config::default().tables_store, "local");
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        };
+        let ok = Config::load(
+            None,
+            env(&[
+                ("ZS_TABLES_STORE", "s3"),
+                ("ZS_TABLES_S3_BUCKET", "zs"),
+                ("ZS_TABLES_S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("ZS_TABLES_S3_ALLOW_HTTP", "true"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.tables_store.as_str(), ok.tables_s3_bucket.as_str(), ok.tables_s3_allow_http),
+            ("s3", "zs", true)
+        );
+        let field = |pairs: &[(&str, &str)]| Config::load(None, env(pairs), &[]).err().and_then(|e| e.field);
+        assert_eq!(field(&[("ZS_TABLES_STORE", "ftp")]), Some("tables_store".into()));
+        assert_eq!(field(&[("ZS_TABLES_STORE", "s3")]), Some("tables_s3_bucket".into()));
+        assert_eq!(
+            field(&[("ZS_TABLES_STORE", "s3"), ("ZS_TABLES_S3_BUCKET", "b"), ("ZS_TABLES_S3_ENDPOINT", "127.0.0.1")]),
+            Some("tables_s3_endpoint".into())
+        );
+        assert_eq!(
+            field(&[
+                ("ZS_TABLES_STORE", "s3"),
+                ("ZS_TABLES_S3_BUCKET", "b"),
+                ("ZS_TABLES_S3_ENDPOINT", "http://127.0.0.1:9000")
+            ]),
+            Some("tables_s3_endpoint".into())
+        );
     }
 
     #[test]

@@ -5,8 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use zs_tables::Manifest;
+use zs_tables::{Manifest, Table};
 use zs_types::{Error, Result};
 
 use crate::engine::{FileStats, Plan};
@@ -17,16 +16,16 @@ fn io(e: impl std::fmt::Display) -> Error {
     Error::internal("the quality statistics could not be read or written")
 }
 
-/// The result of version `m` of the table in `dir`: each file's statistics from `cache` or, if
+/// The result of version `m` of `table`: each file's statistics from `cache` or, if
 /// missing, scanned and cached; merged in file order. Returns the result and the files scanned.
 pub fn version_result(
     plan: &Plan,
-    dir: &Path,
+    table: &Table,
     m: &Manifest,
     cache: &Path,
     day: time::Date,
 ) -> Result<(VersionResult, usize)> {
-    let (stats, scanned) = file_stats(plan, dir, m, cache, day)?;
+    let (stats, scanned) = file_stats(plan, table, m, cache, day)?;
     let refs: Vec<&FileStats> = stats.iter().collect();
     Ok((merge(plan, &refs, day), scanned))
 }
@@ -35,7 +34,7 @@ pub fn version_result(
 /// them in file order and how many were scanned.
 pub(crate) fn file_stats(
     plan: &Plan,
-    dir: &Path,
+    table: &Table,
     m: &Manifest,
     cache: &Path,
     day: time::Date,
@@ -61,10 +60,8 @@ pub(crate) fn file_stats(
             out.push(st);
             continue;
         }
-        let file = File::open(dir.join(&f.path)).map_err(io)?;
-        let reader =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(io)?.with_batch_size(65_536).build().map_err(io)?;
-        let batches: Vec<RecordBatch> = reader.collect::<std::result::Result<_, _>>().map_err(io)?;
+        let batches: Vec<RecordBatch> =
+            table.read_file(&f.path).map_err(io)?.collect::<std::result::Result<_, _>>().map_err(io)?;
         let st = plan.evaluate(batches.iter(), day);
         save(&st, &json, &keys)?;
         scanned += 1;

@@ -93,7 +93,7 @@ fn incremental_equals_full_rescan() {
     for (mode, batch) in steps {
         let v = table.commit(mode, "tester", "test", &[batch]).unwrap();
         let m = table.manifest(Some(v.version)).unwrap().unwrap();
-        let (incremental, scanned) = version_result(&plan, table.dir(), &m, &cache, day).unwrap();
+        let (incremental, scanned) = version_result(&plan, &table, &m, &cache, day).unwrap();
         let all: Vec<RecordBatch> = table.scan(Some(v.version)).unwrap().map(Result::unwrap).collect();
         let whole = plan.evaluate(all.iter(), day);
         let full = merge(&plan, &[&whole], day);
@@ -109,6 +109,6 @@ fn incremental_equals_full_rescan() {
     assert_eq!(scanned_per_version[3].0, 1);
     // Checking a version again scans nothing.
     let m = table.current().unwrap().unwrap();
-    let (_, scanned) = version_result(&plan, table.dir(), &m, &cache, day).unwrap();
+    let (_, scanned) = version_result(&plan, &table, &m, &cache, day).unwrap();
     assert_eq!(scanned, 0);
 }

@@ -16,6 +16,10 @@ pub fn tables_error(e: TablesError) -> Error {
         TablesError::Locked(_) => {
             Error::new(ErrorCode::ResourceBusy, "another hand-in to this resource is running; try again when it ends")
         }
+        TablesError::Conflict(_) => Error::new(
+            ErrorCode::ResourceBusy,
+            "another hand-in to this resource committed first; nothing of this one was kept, hand it in again",
+        ),
         TablesError::VersionNotFound(v) => {
             Error::new(ErrorCode::NotFound, format!("version {v} does not exist or was compacted away"))
         }

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use zs_meta::resources::HandIn;
-use zs_tables::{CommitMode, VersionInfo};
+use zs_tables::{CommitMode, TableRoot, VersionInfo};
 use zs_types::{AuditEvent, Outcome, Result};
 
 use crate::error::tables_error;
@@ -25,9 +25,10 @@ fn mode_name(m: CommitMode) -> &'static str {
 impl IngestService {
     /// Record every committed table version that has no hand-in record; returns how many.
     pub async fn reconcile(&self) -> Result<usize> {
-        let root = self.data_dir.join("tables");
-        if !root.exists() {
-            return Ok(0);
+        if let TableRoot::Local(root) = &self.tables {
+            if !root.exists() {
+                return Ok(0);
+            }
         }
         let mut found = 0;
         for entry in self.catalog.all_entries().await? {
@@ -39,10 +40,18 @@ impl IngestService {
     /// [`Self::reconcile`] for one resource.
     pub(crate) async fn reconcile_entry(&self, entry: &zs_catalog::Entry) -> Result<usize> {
         let mut found = 0;
-        if !self.table_dir(&entry.code).join("_versions").exists() {
-            return Ok(0);
+        if let TableRoot::Local(root) = &self.tables {
+            if !root.join(entry.code.replace('/', "_")).join("_versions").exists() {
+                return Ok(0);
+            }
         }
-        let table = self.open_table(entry)?;
+        let table = match self.open_table(entry) {
+            Ok(t) => t,
+            // In an object store there is no cheap "has a table" check: an entry whose items
+            // cannot form a table never held data.
+            Err(_) if matches!(self.tables, TableRoot::Object(_)) => return Ok(0),
+            Err(e) => return Err(e),
+        };
         let history: Vec<VersionInfo> = tokio::task::spawn_blocking(move || table.history())
             .await
             .map_err(|_| zs_types::Error::internal("reading versions"))?

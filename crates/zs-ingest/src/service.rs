@@ -10,7 +10,7 @@ use zs_identity::policy::{Authorized, CatalogRead, ResourceManage, ResourceRead,
 use zs_identity::{IdentityService, Principal};
 use zs_meta::resources::{HandIn, ResourceSettings, Schedule};
 use zs_meta::DynStore;
-use zs_tables::{Table, TableSchema, VersionInfo};
+use zs_tables::{Table, TableRoot, TableSchema, VersionInfo};
 use zs_types::{AuditEvent, AuditSink, Clock, Error, ErrorCode, Outcome, Result};
 
 use crate::error::tables_error;
@@ -48,11 +48,18 @@ pub struct IngestService {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) data_dir: PathBuf,
+    /// Where resource tables live: `<data_dir>/tables` by default, or an object store.
+    pub(crate) tables: TableRoot,
     pub(crate) wake: Arc<tokio::sync::Notify>,
     /// Versions kept when a resource sets no retention (operator setting); none keeps all.
     pub(crate) default_keep_versions: Option<usize>,
     /// Told about every committed version (governance).
     pub(crate) hook: crate::hook::HookSlot,
+}
+
+/// The folder (or object prefix) name of a resource's table.
+fn table_name(code: &str) -> String {
+    code.replace('/', "_")
 }
 
 impl IngestService {
@@ -72,10 +79,23 @@ impl IngestService {
             audit,
             clock,
             data_dir: data_dir.to_path_buf(),
+            tables: TableRoot::Local(data_dir.join("tables")),
             wake: Arc::default(),
             default_keep_versions: None,
             hook: crate::hook::HookSlot::default(),
         }
+    }
+
+    /// Keep resource tables in `root` instead of the data directory's `tables` folder (e.g. an
+    /// S3-compatible bucket, from the `tables_store` settings).
+    pub fn with_table_root(mut self, root: TableRoot) -> Self {
+        self.tables = root;
+        self
+    }
+
+    /// Where resource tables live.
+    pub fn table_root(&self) -> &TableRoot {
+        &self.tables
     }
 
     /// Keep this many versions of a resource whose steward set no retention (0 keeps all).
@@ -100,15 +120,15 @@ impl IngestService {
         }
     }
 
-    /// The folder of a resource's table.
+    /// The folder of a resource's table (with the default local table root).
     pub fn table_dir(&self, code: &str) -> PathBuf {
-        self.data_dir.join("tables").join(code.replace('/', "_"))
+        self.data_dir.join("tables").join(table_name(code))
     }
 
     /// Open a resource's table with the schema of its catalogue entry.
     pub fn open_table(&self, entry: &Entry) -> Result<Table> {
         let schema = TableSchema::from_items(&entry.body.items).map_err(tables_error)?;
-        Table::open_with_clock(self.table_dir(&entry.code), schema, self.clock.clone()).map_err(tables_error)
+        self.tables.open(&table_name(&entry.code), schema, self.clock.clone()).map_err(tables_error)
     }
 
     pub(crate) fn now_ms(&self) -> i64 {

@@ -92,10 +92,20 @@ impl QueryEngine {
                 .files
                 .iter()
                 .map(|f| {
-                    if f.path.ends_with(".parquet") {
-                        Ok(table.dir().join(&f.path).to_string_lossy().into_owned())
-                    } else {
-                        Err(QueryError::UnsupportedFile(f.path.clone()))
+                    if !f.path.ends_with(".parquet") {
+                        return Err(QueryError::UnsupportedFile(f.path.clone()));
+                    }
+                    match (table.object_file(&f.path), table.local_dir()) {
+                        // A table in an object store: DataFusion reads it through the same store.
+                        (Some(obj), _) => {
+                            let url = url::Url::parse(&obj.store_url).map_err(|e| {
+                                zs_tables::TablesError::Config(format!("store URL {}: {e}", obj.store_url))
+                            })?;
+                            self.ctx.register_object_store(&url, obj.store.clone());
+                            Ok(obj.url())
+                        }
+                        (None, Some(dir)) => Ok(dir.join(&f.path).to_string_lossy().into_owned()),
+                        (None, None) => Err(QueryError::UnsupportedFile(f.path.clone())),
                     }
                 })
                 .collect::<Result<_>>()?,

@@ -67,7 +67,7 @@ pub async fn materialise(
         write_blocking(&mut txn, &aligned)?;
     }
     let version = commit_blocking(txn)?;
-    tracing::info!(target = %target.dir().display(), version = version.version, rows, lineage = %lineage_channel(&lineage), "materialised");
+    tracing::info!(target = %target.location(), version = version.version, rows, lineage = %lineage_channel(&lineage), "materialised");
     Ok(Materialised { version, lineage, rows })
 }
 

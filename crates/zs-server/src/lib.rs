@@ -36,6 +36,29 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
+/// Where resource tables live, from the `tables_*` settings (credentials from the environment).
+pub fn table_root(config: &Config) -> anyhow::Result<zs_tables::TableRoot> {
+    Ok(match config.tables_store.as_str() {
+        "s3" => {
+            let settings = zs_tables::S3Settings {
+                bucket: config.tables_s3_bucket.clone(),
+                endpoint: config.tables_s3_endpoint.clone(),
+                region: config.tables_s3_region.clone(),
+                prefix: config.tables_s3_prefix.clone(),
+                allow_http: config.tables_s3_allow_http,
+                access_key_id: String::new(),
+                secret_access_key: String::new(),
+            };
+            let root = zs_tables::ObjectRoot::s3(&settings).context("the tables_s3_* settings")?;
+            tracing::info!(tables = %root.url(), "resource tables in an S3-compatible bucket");
+            let scratch = config.data_dir.join("tmp");
+            std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+            zs_tables::TableRoot::Object(root.with_scratch_dir(scratch))
+        }
+        _ => zs_tables::TableRoot::Local(config.data_dir.join("tables")),
+    })
+}
+
 /// Build the shared state: audit writer, identity and catalogue services, search index.
 pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let sink = StoreSink::start(store.clone());
@@ -64,7 +87,8 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         &config.data_dir,
     )
-    .with_default_keep_versions(config.keep_versions);
+    .with_default_keep_versions(config.keep_versions)
+    .with_table_root(table_root(&config)?);
     let govern = zs_govern::GovernService::new(
         store.clone(),
         identity.clone(),

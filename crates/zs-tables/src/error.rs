@@ -22,6 +22,22 @@ pub enum TablesError {
     /// The catalogue items cannot form a table schema, or a batch does not match it.
     #[error("schema: {0}")]
     Schema(String),
+    /// The version this commit was building was committed by another writer first (tables in an
+    /// object store), or the commit ran longer than the store's debris grace allows. Nothing of
+    /// this commit is visible; hand the data in again.
+    #[error("{0}")]
+    Conflict(String),
+    /// An object store request failed.
+    #[error("{location}: {message}")]
+    Object {
+        /// The object or table involved (`s3://…`).
+        location: String,
+        /// What the store said.
+        message: String,
+    },
+    /// The table storage settings are unusable (e.g. no bucket).
+    #[error("table storage: {0}")]
+    Config(String),
     /// Another writer holds the table's lock file.
     #[error("table at {0} is locked by another writer")]
     Locked(PathBuf),
@@ -87,7 +103,10 @@ impl From<TablesError> for zs_types::Error {
             | TablesError::Parquet(_)
             | TablesError::Arrow(_)
             | TablesError::Manifest { .. }
+            | TablesError::Object { .. }
+            | TablesError::Config(_)
             | TablesError::Internal(_) => zs_types::Error::internal(message),
+            TablesError::Conflict(_) => zs_types::Error::new(ErrorCode::Conflict, message),
             TablesError::Schema(_) => zs_types::Error::invalid("items", message),
             TablesError::Locked(_) => zs_types::Error::new(ErrorCode::Conflict, message),
             TablesError::VersionNotFound(_) => zs_types::Error::new(ErrorCode::NotFound, message),

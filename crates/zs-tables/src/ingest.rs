@@ -237,7 +237,7 @@ pub fn ingest_rows<S: RowSource + ?Sized>(
     let outcome = match opts.max_error_rate {
         Some(max) if error_rate > max => {
             drop(txn);
-            tracing::info!(dir = %table.dir().display(), rows_read, rows_rejected, "ingest rejected: error rate over policy");
+            tracing::info!(table = %table.location(), rows_read, rows_rejected, "ingest rejected: error rate over policy");
             IngestOutcome::BatchRejected { error_rate, max_error_rate: max }
         }
         _ => IngestOutcome::Committed { version: txn.commit()? },

@@ -6,7 +6,7 @@
 //! templates or talk to the metadata store: callers (ingest jobs, the share API) do that and record
 //! the audit event.
 //!
-//! # Layout of a table folder
+//! # Layout of a table folder (the local store)
 //! ```text
 //! <dir>/
 //!   _lock                               writer lock, created with O_EXCL, holds the writer's pid
@@ -32,6 +32,19 @@
 //! [`TablesError::Locked`]. A lock whose process is gone (a crash) is taken over. Readers take no
 //! lock: they only read complete manifests and the immutable files they name (a `vacuum` running
 //! beside a long scan of an old version can remove its files; keep enough versions).
+//!
+//! # Storage
+//! The table is written against a small storage trait (`store` module: list, read, create the
+//! manifest, delete, write and stream a data file). [`TableRoot`] picks the implementation:
+//! - **Local folder** (the default, [`TableRoot::Local`]): the layout and commit protocol above.
+//! - **S3-compatible bucket** ([`TableRoot::Object`] with an [`ObjectRoot`], e.g.
+//!   [`ObjectRoot::s3`]): the same layout under `<prefix>/<table>/` without temporary names. Data
+//!   files are uploaded first (multipart when large), the manifest last with a conditional create
+//!   (`If-None-Match: *`): the commit point, so two writers can never both commit version N (the
+//!   second gets [`TablesError::Conflict`] and its files are deleted). There is no lock object;
+//!   vacuum leaves unreferenced data files younger than a grace period (default 24 h) alone, and
+//!   a commit slower than half of it gives up. Reads fetch each file's footer, then one row group
+//!   per ranged GET. See the `object` module for the reasons.
 //!
 //! # Ingest
 //! Every input goes through one checked ingest, [`ingest_rows`], fed by a [`RowSource`]: a header
@@ -90,8 +103,10 @@ mod keys;
 mod lock;
 mod lookup;
 mod manifest;
+mod object;
 mod schema;
 mod source;
+mod store;
 mod table;
 mod values;
 
@@ -105,6 +120,10 @@ pub use ingest::{
 };
 pub use json::{JsonLinesRows, JsonRows};
 pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROWS, MAX_SCAN_ROWS};
+pub use object::{ObjectRoot, S3Settings, DEFAULT_DEBRIS_GRACE};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
-pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};
+pub use table::{
+    CommitMode, DataFile, Manifest, ObjectFile, Scan, Table, TableRoot, VacuumReport, VersionInfo, WriteTxn,
+    MANIFEST_SCHEMA,
+};

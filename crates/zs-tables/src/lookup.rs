@@ -28,7 +28,6 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -211,7 +210,7 @@ impl KeyIndex {
             Some(v) => Some(v),
             None => table.current()?.map(|m| m.version),
         };
-        let file = tempfile::tempfile_in(table.dir()).map_err(|e| TablesError::io(table.dir(), e))?;
+        let file = tempfile::tempfile_in(table.scratch_dir()).map_err(|e| TablesError::io(table.scratch_dir(), e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let hasher = ahash::RandomState::new();
         let mut hash_table: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::new();
@@ -239,12 +238,12 @@ impl KeyIndex {
                 hash_table.insert_unique(spread(fp), (id, fp), |&(_, fp)| spread(fp));
                 row_id += 1;
             }
-            out.write_all(&buf).map_err(|e| TablesError::io(table.dir(), e))?;
+            out.write_all(&buf).map_err(|e| TablesError::io(table.scratch_dir(), e))?;
             offset += buf.len() as u64;
             buf.clear();
         }
         blocks.push(offset);
-        let file = out.into_inner().map_err(|e| TablesError::io(table.dir(), e.into_error()))?;
+        let file = out.into_inner().map_err(|e| TablesError::io(table.scratch_dir(), e.into_error()))?;
         blocks.shrink_to_fit();
         hash_table.shrink_to_fit(|&(_, fp)| spread(fp));
         let memory_bytes = (hash_table.capacity() * (8 + 1) + blocks.capacity() * 8) as u64;
@@ -429,7 +428,7 @@ type Slot = Arc<Mutex<Option<Arc<KeyIndex>>>>;
 
 #[derive(Default)]
 struct CacheInner {
-    slots: HashMap<(PathBuf, u64), (Slot, u64)>,
+    slots: HashMap<(String, u64), (Slot, u64)>,
     tick: u64,
 }
 
@@ -454,7 +453,7 @@ impl KeyIndexCache {
     /// The index of `version` of `table`, built now if it is not cached. Pass the version the
     /// caller pinned (e.g. the current one it read from the hand-in record).
     pub fn get(&self, table: &Table, version: u64) -> Result<Arc<KeyIndex>> {
-        let key = (table.dir().to_path_buf(), version);
+        let key = (table.location().to_owned(), version);
         let slot = {
             let mut inner = self.inner.lock().map_err(|_| poisoned())?;
             inner.tick += 1;
@@ -472,7 +471,7 @@ impl KeyIndexCache {
         drop(guard);
         self.evict(&slot)?;
         tracing::info!(
-            table = %table.dir().display(),
+            table = %table.location(),
             version,
             rows = index.stats.rows,
             memory_bytes = index.stats.memory_bytes,
@@ -485,7 +484,7 @@ impl KeyIndexCache {
     /// Drop every cached index of a table (e.g. when its resource is withdrawn).
     pub fn forget(&self, table: &Table) {
         if let Ok(mut inner) = self.inner.lock() {
-            inner.slots.retain(|(dir, _), _| dir != table.dir());
+            inner.slots.retain(|(location, _), _| location != table.location());
         }
     }
 

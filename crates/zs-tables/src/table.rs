@@ -1,17 +1,16 @@
-//! The versioned table on a local folder: immutable Parquet files, one manifest per version.
+//! The versioned table: immutable Parquet files, one manifest per version, in a local folder or
+//! an object store (see [`crate::store`]).
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::keys::{key_of, KeySet};
 use crate::lock::WriterLock;
 pub use crate::manifest::{CommitMode, DataFile, Manifest, VacuumReport, VersionInfo, MANIFEST_SCHEMA};
-use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -20,11 +19,9 @@ use zs_types::clock::to_ms;
 use zs_types::{Clock, SystemClock};
 
 use crate::error::{Result, TablesError};
+use crate::object::{ObjectRoot, ObjectTable};
 use crate::schema::TableSchema;
-
-const VERSIONS_DIR: &str = "_versions";
-const DATA_DIR: &str = "data";
-const TMP_PREFIX: &str = ".tmp-";
+use crate::store::{Batches, Created, DataSink, LocalStore, Store, DATA_DIR, TMP_PREFIX, VERSIONS_DIR};
 /// Rows per Parquet row group: bounds the writer's memory.
 const ROW_GROUP_ROWS: usize = 131_072;
 /// Rows per data file before the writer starts a new one.
@@ -32,16 +29,77 @@ const FILE_ROWS: u64 = 1_048_576;
 /// Rows per batch when reading.
 const READ_BATCH_ROWS: usize = 65_536;
 
-/// A versioned table in a local folder. See the crate documentation for the layout.
+/// Where resource tables live: folders under a local directory (the default) or prefixes in
+/// an object store. Each table is named by its resource.
+#[derive(Debug, Clone)]
+pub enum TableRoot {
+    /// `<dir>/<name>/`.
+    Local(PathBuf),
+    /// `<prefix>/<name>/` in a bucket.
+    Object(ObjectRoot),
+}
+
+impl TableRoot {
+    /// Open (creating it if needed) the table `name` with an injected clock.
+    pub fn open(&self, name: &str, schema: TableSchema, clock: Arc<dyn Clock>) -> Result<Table> {
+        match self {
+            TableRoot::Local(dir) => Table::open_with_clock(dir.join(name), schema, clock),
+            TableRoot::Object(root) => Table::open_object(root, name, schema, clock),
+        }
+    }
+
+    /// Where the tables are, for messages (a folder or an `s3://` URL).
+    pub fn location(&self) -> String {
+        match self {
+            TableRoot::Local(dir) => dir.display().to_string(),
+            TableRoot::Object(root) => root.url().to_owned(),
+        }
+    }
+}
+
+enum Backend {
+    Local(LocalStore),
+    Object(ObjectTable),
+}
+
+impl Backend {
+    fn store(&self) -> &dyn Store {
+        match self {
+            Backend::Local(s) => s,
+            Backend::Object(s) => s,
+        }
+    }
+}
+
+/// A versioned table in a local folder or an object store. See the crate documentation for the
+/// layout. Cloning is cheap and gives another handle on the same table.
+#[derive(Clone)]
 pub struct Table {
-    dir: PathBuf,
+    backend: Arc<Backend>,
     schema: TableSchema,
     clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Table").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Table").field("location", &self.location()).finish_non_exhaustive()
+    }
+}
+
+/// A data file of a table as an object-store object, for readers outside this crate (SQL).
+pub struct ObjectFile {
+    /// The store holding it.
+    pub store: Arc<dyn object_store::ObjectStore>,
+    /// The URL the store answers to, e.g. `s3://bucket` (register the store under it).
+    pub store_url: String,
+    /// Its key.
+    pub path: object_store::path::Path,
+}
+
+impl ObjectFile {
+    /// The file's full URL, e.g. `s3://bucket/prefix/table/data/….parquet`.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.store_url.trim_end_matches('/'), self.path)
     }
 }
 
@@ -53,12 +111,17 @@ impl Table {
 
     /// Open with an injected clock (commit times come from it).
     pub fn open_with_clock(dir: impl AsRef<Path>, schema: TableSchema, clock: Arc<dyn Clock>) -> Result<Self> {
-        let dir = dir.as_ref().to_path_buf();
-        for sub in [VERSIONS_DIR, DATA_DIR] {
-            let p = dir.join(sub);
-            fs::create_dir_all(&p).map_err(|e| TablesError::io(&p, e))?;
-        }
-        Ok(Self { dir, schema, clock })
+        let store = LocalStore::open(dir.as_ref().to_path_buf())?;
+        Ok(Self { backend: Arc::new(Backend::Local(store)), schema, clock })
+    }
+
+    /// Open the table `name` under an object store root (nothing is created until a commit).
+    pub fn open_object(root: &ObjectRoot, name: &str, schema: TableSchema, clock: Arc<dyn Clock>) -> Result<Self> {
+        Ok(Self { backend: Arc::new(Backend::Object(root.table(name)?)), schema, clock })
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.backend.store()
     }
 
     /// The table's schema.
@@ -66,16 +129,44 @@ impl Table {
         &self.schema
     }
 
-    /// The table's folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where the table is: its folder, or its `s3://bucket/prefix/name` URL. Also its identity
+    /// (e.g. as a cache key).
+    pub fn location(&self) -> &str {
+        self.store().location()
+    }
+
+    /// The table's local folder; `None` for a table in an object store.
+    pub fn local_dir(&self) -> Option<&Path> {
+        self.store().local_dir()
+    }
+
+    /// A local folder for temporary files that belong with the table (its own folder, or the
+    /// object store root's scratch folder).
+    pub fn scratch_dir(&self) -> &Path {
+        self.store().scratch_dir()
+    }
+
+    /// A data file of the table as an object-store object; `None` for a local table.
+    pub fn object_file(&self, rel: &str) -> Option<ObjectFile> {
+        match &*self.backend {
+            Backend::Local(_) => None,
+            Backend::Object(t) => {
+                let (store, store_url, path) = t.object(rel);
+                Some(ObjectFile { store, store_url, path })
+            }
+        }
+    }
+
+    /// Stream one data file of a version (a [`DataFile::path`] of its manifest) batch by batch.
+    pub fn read_file(&self, rel: &str) -> Result<Scan> {
+        Ok(Scan { backend: Arc::clone(&self.backend), files: vec![rel.to_owned()].into_iter(), current: None })
     }
 
     /// Every readable manifest, by version. Damaged manifests are skipped (they are debris).
     fn manifests(&self) -> Result<BTreeMap<u64, Manifest>> {
         let mut out = BTreeMap::new();
-        for (version, path) in self.manifest_paths()? {
-            if let Ok(m) = read_manifest(&path) {
+        for (version, rel) in self.manifest_paths()? {
+            if let Ok(m) = read_manifest(self.store(), &rel) {
                 if m.version == version {
                     out.insert(version, m);
                 }
@@ -84,15 +175,11 @@ impl Table {
         Ok(out)
     }
 
-    fn manifest_paths(&self) -> Result<Vec<(u64, PathBuf)>> {
-        let dir = self.dir.join(VERSIONS_DIR);
+    fn manifest_paths(&self) -> Result<Vec<(u64, String)>> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(|e| TablesError::io(&dir, e))? {
-            let entry = entry.map_err(|e| TablesError::io(&dir, e))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if let Some(v) = name.strip_suffix(".json").and_then(|s| s.parse::<u64>().ok()) {
-                out.push((v, entry.path()));
+        for entry in self.store().list(VERSIONS_DIR)? {
+            if let Some(v) = entry.name.strip_suffix(".json").and_then(|s| s.parse::<u64>().ok()) {
+                out.push((v, format!("{VERSIONS_DIR}/{}", entry.name)));
             }
         }
         out.sort_unstable();
@@ -101,25 +188,27 @@ impl Table {
 
     /// The current version's manifest: the highest complete one.
     pub fn current(&self) -> Result<Option<Manifest>> {
-        Ok(self.manifests()?.into_values().next_back())
+        // Newest first, stopping at the first that parses: one read, not one per version (each
+        // read is a request on an object store).
+        for (version, rel) in self.manifest_paths()?.into_iter().rev() {
+            if let Ok(m) = read_manifest(self.store(), &rel) {
+                if m.version == version {
+                    return Ok(Some(m));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The manifest of a version, or the current one.
     pub fn manifest(&self, version: Option<u64>) -> Result<Option<Manifest>> {
         match version {
             None => self.current(),
-            Some(v) => {
-                let path = self.manifest_path(v);
-                match read_manifest(&path) {
-                    Ok(m) if m.version == v => Ok(Some(m)),
-                    _ => Err(TablesError::VersionNotFound(v)),
-                }
-            }
+            Some(v) => match read_manifest(self.store(), &manifest_rel(v)) {
+                Ok(m) if m.version == v => Ok(Some(m)),
+                _ => Err(TablesError::VersionNotFound(v)),
+            },
         }
-    }
-
-    fn manifest_path(&self, version: u64) -> PathBuf {
-        self.dir.join(VERSIONS_DIR).join(format!("{version:020}.json"))
     }
 
     /// The versions, oldest first.
@@ -135,16 +224,18 @@ impl Table {
 
     /// Stream a version (the current one with `None`) batch by batch; an empty table yields nothing.
     pub fn scan(&self, version: Option<u64>) -> Result<Scan> {
-        let files = match self.manifest(version)? {
-            Some(m) => m.files.into_iter().map(|f| self.dir.join(f.path)).collect(),
+        let files: Vec<String> = match self.manifest(version)? {
+            Some(m) => m.files.into_iter().map(|f| f.path).collect(),
             None => Vec::new(),
         };
-        Ok(Scan { files: files.into_iter(), current: None })
+        Ok(Scan { backend: Arc::clone(&self.backend), files: files.into_iter(), current: None })
     }
 
-    /// Start a commit: takes the writer lock until the transaction commits or is dropped.
+    /// Start a commit: takes the writer lock (local folder) until the transaction commits or is
+    /// dropped. In an object store there is no lock: the commit's conditional manifest create
+    /// decides between concurrent writers (see the crate documentation).
     pub fn begin(&self, mode: CommitMode, actor: &str, channel: &str) -> Result<WriteTxn<'_>> {
-        let lock = WriterLock::acquire(&self.dir)?;
+        let lock = self.store().writer_lock()?;
         let key_indices = self.schema.key_indices();
         if matches!(mode, CommitMode::Upsert | CommitMode::DeleteByKey) && key_indices.is_empty() {
             return Err(TablesError::Schema(format!("{mode:?} needs a key, and the resource has none")));
@@ -162,6 +253,7 @@ impl Table {
             writer: None,
             written: Vec::new(),
             temp_files: Vec::new(),
+            first_file_at: None,
             rows_added: 0,
             rows_seen: 0,
         })
@@ -178,42 +270,51 @@ impl Table {
 
     /// Remove versions older than the newest `keep_versions` (at least one is always kept),
     /// damaged manifests, temporary files and data files no kept version references.
+    ///
+    /// In an object store, unreferenced data files are removed only once older than the store's
+    /// debris grace, so a commit in progress (which holds no lock there) keeps its files.
     pub fn vacuum(&self, keep_versions: usize) -> Result<VacuumReport> {
-        let _lock = WriterLock::acquire(&self.dir)?;
+        let store = self.store();
+        let _lock = store.writer_lock()?;
         let mut report = VacuumReport::default();
         let good = self.manifests()?;
         let keep_from = good.len().saturating_sub(keep_versions.max(1));
         let kept: Vec<&Manifest> = good.values().skip(keep_from).collect();
-        for (version, path) in self.manifest_paths()? {
+        for (version, rel) in self.manifest_paths()? {
             match good.get(&version) {
                 None => {
-                    remove(&path)?;
+                    store.delete(&rel)?;
                     report.damaged_manifests_removed += 1;
                 }
                 Some(_) if !kept.iter().any(|m| m.version == version) => {
-                    remove(&path)?;
+                    store.delete(&rel)?;
                     report.manifests_removed += 1;
                 }
                 Some(_) => {}
             }
         }
         let referenced: HashSet<&str> = kept.iter().flat_map(|m| m.files.iter().map(|f| f.path.as_str())).collect();
+        let grace = store.debris_grace();
+        let now = SystemTime::now();
         for sub in [DATA_DIR, VERSIONS_DIR] {
-            let dir = self.dir.join(sub);
-            for entry in fs::read_dir(&dir).map_err(|e| TablesError::io(&dir, e))? {
-                let entry = entry.map_err(|e| TablesError::io(&dir, e))?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let rel = format!("{sub}/{name}");
-                let debris = name.starts_with(TMP_PREFIX) || (sub == DATA_DIR && !referenced.contains(rel.as_str()));
+            for entry in store.list(sub)? {
+                let rel = format!("{sub}/{}", entry.name);
+                let old_enough = match (grace, entry.modified) {
+                    (None, _) => true,
+                    (Some(g), Some(m)) => now.duration_since(m).is_ok_and(|age| age >= g),
+                    (Some(_), None) => false,
+                };
+                let debris = entry.name.starts_with(TMP_PREFIX)
+                    || (sub == DATA_DIR && !referenced.contains(rel.as_str()) && old_enough);
                 if debris {
-                    remove(&entry.path())?;
+                    store.delete(&rel)?;
                     report.files_removed += 1;
                 }
             }
         }
-        sync_dir(&self.dir.join(DATA_DIR))?;
-        sync_dir(&self.dir.join(VERSIONS_DIR))?;
-        tracing::info!(dir = %self.dir.display(), ?report, "table vacuumed");
+        store.sync(DATA_DIR)?;
+        store.sync(VERSIONS_DIR)?;
+        tracing::info!(table = %self.location(), ?report, "table vacuumed");
         Ok(report)
     }
 }
@@ -221,8 +322,9 @@ impl Table {
 /// Batches of one version, read file by file (memory stays bounded by one batch and one file's
 /// metadata).
 pub struct Scan {
-    files: std::vec::IntoIter<PathBuf>,
-    current: Option<ParquetRecordBatchReader>,
+    backend: Arc<Backend>,
+    files: std::vec::IntoIter<String>,
+    current: Option<Batches>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -238,12 +340,12 @@ impl Iterator for Scan {
         loop {
             if let Some(reader) = &mut self.current {
                 match reader.next() {
-                    Some(r) => return Some(r.map_err(TablesError::from)),
+                    Some(r) => return Some(r),
                     None => self.current = None,
                 }
             }
-            let path = self.files.next()?;
-            match open_reader(&path) {
+            let rel = self.files.next()?;
+            match self.backend.store().open_batches(&rel, READ_BATCH_ROWS) {
                 Ok(r) => self.current = Some(r),
                 Err(e) => return Some(Err(e)),
             }
@@ -251,23 +353,17 @@ impl Iterator for Scan {
     }
 }
 
-fn open_reader(path: &Path) -> Result<ParquetRecordBatchReader> {
-    let file = File::open(path).map_err(|e| TablesError::io(path, e))?;
-    Ok(ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(READ_BATCH_ROWS).build()?)
-}
-
 struct OpenFile {
-    writer: ArrowWriter<File>,
-    temp: PathBuf,
+    writer: ArrowWriter<Box<dyn DataSink>>,
     rows: u64,
 }
 
-/// One commit in progress. Rows go to new data files under temporary names; nothing is visible
-/// until [`WriteTxn::commit`] renames the manifest into place. Dropping it aborts the commit and
-/// removes its files.
+/// One commit in progress. Rows go to new data files; nothing is visible until
+/// [`WriteTxn::commit`] puts the manifest in place. Dropping it aborts the commit and removes its
+/// files.
 pub struct WriteTxn<'t> {
     table: &'t Table,
-    _lock: WriterLock,
+    _lock: Option<WriterLock>,
     mode: CommitMode,
     actor: String,
     channel: String,
@@ -276,7 +372,10 @@ pub struct WriteTxn<'t> {
     keys: KeySet,
     writer: Option<OpenFile>,
     written: Vec<DataFile>,
-    temp_files: Vec<PathBuf>,
+    /// Finished data files of this commit (relative paths), removed if it aborts.
+    temp_files: Vec<String>,
+    /// When the commit's first data file was started (the object store age check).
+    first_file_at: Option<Instant>,
     rows_added: u64,
     rows_seen: u64,
 }
@@ -327,15 +426,14 @@ impl WriteTxn<'_> {
         let open = match &mut self.writer {
             Some(w) => w,
             None => {
-                let temp = self.table.dir.join(DATA_DIR).join(format!("{TMP_PREFIX}{}.parquet", uuid::Uuid::now_v7()));
-                self.temp_files.push(temp.clone());
-                let file = File::create(&temp).map_err(|e| TablesError::io(&temp, e))?;
+                let file = self.table.store().new_data_file()?;
+                self.first_file_at.get_or_insert_with(Instant::now);
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_size(ROW_GROUP_ROWS)
                     .build();
                 let writer = ArrowWriter::try_new(file, self.table.schema.arrow().clone(), Some(props))?;
-                self.writer.insert(OpenFile { writer, temp, rows: 0 })
+                self.writer.insert(OpenFile { writer, rows: 0 })
             }
         };
         open.writer.write(batch)?;
@@ -343,20 +441,15 @@ impl WriteTxn<'_> {
         Ok(())
     }
 
-    /// Close the open data file: flush, fsync, rename to its final name.
+    /// Close the open data file: flush and make it durable under its final name (locally: fsync
+    /// and rename; in an object store: complete the upload).
     fn finish_file(&mut self) -> Result<()> {
         let Some(open) = self.writer.take() else { return Ok(()) };
-        let file = open.writer.into_inner()?;
-        file.sync_all().map_err(|e| TablesError::io(&open.temp, e))?;
-        let bytes = file.metadata().map_err(|e| TablesError::io(&open.temp, e))?.len();
-        drop(file);
-        let name = open.temp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let final_name = name.trim_start_matches(TMP_PREFIX).to_owned();
-        let final_path = self.table.dir.join(DATA_DIR).join(&final_name);
-        fs::rename(&open.temp, &final_path).map_err(|e| TablesError::io(&final_path, e))?;
-        self.temp_files.retain(|p| p != &open.temp);
-        self.temp_files.push(final_path);
-        self.written.push(DataFile { path: format!("{DATA_DIR}/{final_name}"), rows: open.rows, bytes });
+        let sink = open.writer.into_inner()?;
+        let rel = sink.rel_path().to_owned();
+        let bytes = sink.finish()?;
+        self.temp_files.push(rel.clone());
+        self.written.push(DataFile { path: rel, rows: open.rows, bytes });
         Ok(())
     }
 
@@ -367,11 +460,10 @@ impl WriteTxn<'_> {
         let mut kept = Vec::new();
         let mut removed = 0u64;
         for f in parent_files {
-            let path = self.table.dir.join(&f.path);
             let mut masks = Vec::new();
             let mut hits = 0u64;
             let mut buf = Vec::new();
-            for batch in open_reader(&path)? {
+            for batch in self.table.store().open_batches(&f.path, READ_BATCH_ROWS)? {
                 let batch = batch?;
                 let cols: Vec<&ArrayRef> = self.key_indices.iter().map(|&i| batch.column(i)).collect();
                 let mut keep = Vec::with_capacity(batch.num_rows());
@@ -390,7 +482,7 @@ impl WriteTxn<'_> {
             removed += hits;
             // Rewrite the file without the hit rows, into this commit's own files.
             self.finish_file()?;
-            for (batch, mask) in open_reader(&path)?.zip(masks) {
+            for (batch, mask) in self.table.store().open_batches(&f.path, READ_BATCH_ROWS)?.zip(masks) {
                 let filtered = arrow_select::filter::filter_record_batch(&batch?, &mask)?;
                 self.write_rows(&filtered)?;
             }
@@ -399,8 +491,10 @@ impl WriteTxn<'_> {
         Ok((kept, removed))
     }
 
-    /// Make the commit visible: close the data files, then write the manifest under a temporary
-    /// name, fsync it, rename it to its version number and fsync the folder.
+    /// Make the commit visible: close the data files, then create the manifest. Locally it is
+    /// written under a temporary name, fsynced, renamed to its version number and the folder
+    /// fsynced; in an object store it is created with `If-None-Match: *`, and a version another
+    /// writer created first fails the commit with [`TablesError::Conflict`].
     pub fn commit(mut self) -> Result<VersionInfo> {
         self.finish_file()?;
         let parent_rows = self.parent.as_ref().map_or(0, |m| m.rows);
@@ -417,7 +511,8 @@ impl WriteTxn<'_> {
             }
         };
         files.append(&mut self.written);
-        sync_dir(&self.table.dir.join(DATA_DIR))?;
+        let store = self.table.store();
+        store.sync(DATA_DIR)?;
         let version = self.parent.as_ref().map_or(0, |m| m.version) + 1;
         let rows = files.iter().map(|f| f.rows).sum();
         let manifest = Manifest {
@@ -433,19 +528,31 @@ impl WriteTxn<'_> {
             channel: self.channel.clone(),
             mode: self.mode,
         };
+        let rel = manifest_rel(version);
         let json = serde_json::to_vec_pretty(&manifest)
-            .map_err(|e| TablesError::Manifest { path: self.table.manifest_path(version), message: e.to_string() })?;
-        let versions = self.table.dir.join(VERSIONS_DIR);
-        let temp = versions.join(format!("{TMP_PREFIX}{version:020}.json"));
-        self.temp_files.push(temp.clone());
-        write_synced(&temp, &json)?;
-        let final_path = self.table.manifest_path(version);
-        fs::rename(&temp, &final_path).map_err(|e| TablesError::io(&final_path, e))?;
+            .map_err(|e| TablesError::Manifest { path: rel.clone().into(), message: e.to_string() })?;
+        if let (Some(grace), Some(first)) = (store.debris_grace(), self.first_file_at) {
+            // Vacuum may remove unreferenced files older than the grace; a commit this slow
+            // could reference a removed file, so it gives up (its files are removed on drop).
+            if first.elapsed() > grace / 2 {
+                return Err(TablesError::Conflict(format!(
+                    "the commit of version {version} of {} ran longer than half the debris grace ({} s); hand the data in again",
+                    self.table.location(),
+                    grace.as_secs()
+                )));
+            }
+        }
+        if store.create(&rel, &json)? == Created::Exists {
+            return Err(TablesError::Conflict(format!(
+                "version {version} of {} was committed by another writer first; nothing of this hand-in was kept, hand it in again",
+                self.table.location()
+            )));
+        }
         // Committed: from here on the data files belong to the version, never to the abort path.
         self.temp_files.clear();
-        sync_dir(&versions)?;
+        store.sync(VERSIONS_DIR)?;
         let info = VersionInfo::from(&manifest);
-        tracing::info!(dir = %self.table.dir.display(), version, rows, mode = ?self.mode, channel = %self.channel, "table version committed");
+        tracing::info!(table = %self.table.location(), version, rows, mode = ?self.mode, channel = %self.channel, "table version committed");
         Ok(info)
     }
 }
@@ -455,35 +562,24 @@ impl Drop for WriteTxn<'_> {
         // Aborted (or failed) commit: its files were never referenced; remove them now rather than
         // waiting for vacuum.
         self.writer = None;
-        for p in self.temp_files.drain(..) {
-            let _ = fs::remove_file(p);
+        for rel in self.temp_files.drain(..) {
+            let _ = self.table.store().delete(&rel);
         }
     }
 }
 
-fn read_manifest(path: &Path) -> Result<Manifest> {
-    let bytes = fs::read(path).map_err(|e| TablesError::io(path, e))?;
-    let m: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| TablesError::Manifest { path: path.to_path_buf(), message: e.to_string() })?;
+/// The manifest of `version`, relative to the table.
+fn manifest_rel(version: u64) -> String {
+    format!("{VERSIONS_DIR}/{version:020}.json")
+}
+
+fn read_manifest(store: &dyn Store, rel: &str) -> Result<Manifest> {
+    let bytes = store.read(rel)?;
+    let path = || PathBuf::from(format!("{}/{rel}", store.location()));
+    let m: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| TablesError::Manifest { path: path(), message: e.to_string() })?;
     if m.schema != MANIFEST_SCHEMA {
-        return Err(TablesError::Manifest {
-            path: path.to_path_buf(),
-            message: format!("unknown schema '{}'", m.schema),
-        });
+        return Err(TablesError::Manifest { path: path(), message: format!("unknown schema '{}'", m.schema) });
     }
     Ok(m)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(|e| TablesError::io(path, e))?;
-    f.write_all(bytes).map_err(|e| TablesError::io(path, e))?;
-    f.sync_all().map_err(|e| TablesError::io(path, e))
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| TablesError::io(dir, e))
-}
-
-fn remove(path: &Path) -> Result<()> {
-    fs::remove_file(path).map_err(|e| TablesError::io(path, e))
 }

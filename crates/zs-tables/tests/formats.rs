@@ -221,7 +221,7 @@ fn assert_refused(e: TablesError, needle: &str, t: &Table) {
         other => panic!("expected Malformed with {needle:?}, got {other:?}"),
     }
     assert!(t.current().unwrap().is_none(), "{needle}: a version was committed");
-    let data = t.dir().join("data");
+    let data = t.local_dir().unwrap().join("data");
     let files = std::fs::read_dir(&data).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files, 0, "{needle}: data files left behind");
 }

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::path::Path;
 
 use serde::Serialize;
 use zs_catalog::calendar::beijing_date;
@@ -122,16 +121,15 @@ impl GovernService {
             h.finish()
         };
         let cache = self.data_dir.join("govern").join(entry.code.replace('/', "_")).join(format!("{fingerprint:016x}"));
-        let (dir, schema) = (table.dir().to_path_buf(), table.schema().clone());
+        let t = table.clone();
         let plan2 = plan.clone();
         let scanned = tokio::task::spawn_blocking(move || -> Result<(VersionResult, usize, usize, Manifest)> {
-            let t = Table::open(&dir, schema).map_err(zs_ingest::tables_error)?;
             let m = t
                 .manifest(Some(version))
                 .map_err(zs_ingest::tables_error)?
                 .ok_or_else(|| Error::not_found("table version"))?;
             let day = beijing_date(zs_types::clock::from_ms(m.created_at_ms));
-            let (result, scanned) = crate::incremental::version_result(&plan2, &dir, &m, &cache, day)?;
+            let (result, scanned) = crate::incremental::version_result(&plan2, &t, &m, &cache, day)?;
             let cached = m.files.len() - scanned;
             Ok((result, scanned, cached, m))
         })
@@ -241,8 +239,7 @@ impl GovernService {
                 Check::SameAs { remote_key, column, .. } => (Some(remote_key.clone()), column.clone()),
                 _ => (None, column.to_owned()),
             };
-            let (dir, schema) = (table.dir().to_path_buf(), table.schema().clone());
-            let read = tokio::task::spawn_blocking(move || read_reference(&dir, schema, key.as_deref(), &col))
+            let read = tokio::task::spawn_blocking(move || read_reference(&table, key.as_deref(), &col))
                 .await
                 .map_err(|_| Error::internal("reading a referenced resource"))??;
             match (read, &r.check) {
@@ -266,13 +263,7 @@ enum Reference {
 }
 
 /// The current version of a table: its values of `column` (hashed), or keyed by `key`.
-fn read_reference(
-    dir: &Path,
-    schema: zs_tables::TableSchema,
-    key: Option<&str>,
-    column: &str,
-) -> Result<Option<(u64, Reference)>> {
-    let t = Table::open(dir, schema).map_err(zs_ingest::tables_error)?;
+fn read_reference(t: &Table, key: Option<&str>, column: &str) -> Result<Option<(u64, Reference)>> {
     let Some(m) = t.current().map_err(zs_ingest::tables_error)? else { return Ok(None) };
     let arrow = t.schema().arrow().clone();
     let ci = arrow

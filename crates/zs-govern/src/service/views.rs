@@ -250,7 +250,7 @@ impl GovernService {
     pub async fn recheck(&self, pass: &Authorized<GovernManage>, code: &str) -> Result<CheckOutcome> {
         let entry = self.managed_entry(pass, code).await?;
         let table = self.ingest.open_table(&entry)?;
-        let t2 = zs_tables::Table::open(table.dir(), table.schema().clone()).map_err(zs_ingest::tables_error)?;
+        let t2 = table.clone();
         let current = tokio::task::spawn_blocking(move || t2.current())
             .await
             .map_err(|_| Error::internal("reading versions"))?
