@@ -77,7 +77,8 @@
 //! [`KeyIndex`] answers `get(key)` on one version in microseconds and lists rows by a filter
 //! with cursor paging; [`KeyIndexCache`] builds them lazily per (table, version) within a memory
 //! budget. About 17 bytes of process memory per row; the rows themselves sit in an anonymous
-//! temporary file served from the page cache (see the `lookup` module).
+//! temporary file served from the page cache (see the `lookup` module). [`VersionWatch`] tells
+//! the current version without reading the manifests on every call.
 
 mod decode;
 mod error;
@@ -93,6 +94,7 @@ mod schema;
 mod source;
 mod table;
 mod values;
+mod watch;
 
 pub use decode::Enc;
 pub use error::{Result, TablesError};
@@ -105,4 +107,5 @@ pub use json::{JsonLinesRows, JsonRows};
 pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROWS, MAX_SCAN_ROWS};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
+pub use watch::{VersionWatch, SETTLED};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};

@@ -22,7 +22,7 @@ use zs_types::{Clock, SystemClock};
 use crate::error::{Result, TablesError};
 use crate::schema::TableSchema;
 
-const VERSIONS_DIR: &str = "_versions";
+pub(crate) const VERSIONS_DIR: &str = "_versions";
 const DATA_DIR: &str = "data";
 const TMP_PREFIX: &str = ".tmp-";
 /// Rows per Parquet row group: bounds the writer's memory.
