@@ -179,3 +179,63 @@ impl Quotas {
         first_error.map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zs_meta::{MetaStore, SqliteStore};
+
+    async fn store(dir: &std::path::Path) -> DynStore {
+        let s = SqliteStore::open(&dir.join("m.db")).await.unwrap();
+        s.migrate().await.unwrap();
+        Arc::new(s)
+    }
+
+    #[tokio::test]
+    async fn never_more_than_the_quota_and_written_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path()).await;
+        let q = Arc::new(Quotas::default());
+        let limits = Limits { calls: 40, rows: 25 };
+        // 64 concurrent callers asking one row each, twice: 40 calls let through, 25 rows.
+        let mut tasks = Vec::new();
+        for _ in 0..128 {
+            let (q, store) = (Arc::clone(&q), store.clone());
+            tasks.push(tokio::spawn(async move { q.reserve(&store, 7, "2026-12-01", limits, 1).await }));
+        }
+        let mut calls = 0;
+        let mut rows = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(r) => {
+                    calls += 1;
+                    rows += r;
+                }
+                Err(e) => assert_eq!(e.code, ErrorCode::QuotaExceeded),
+            }
+        }
+        assert_eq!((calls, rows), (25, 25), "rows ran out first; calls refused for rows still count");
+        assert_eq!(q.usage(7, "2026-12-01"), Some(Usage { calls: 40, rows: 25 }));
+        assert_eq!(store.usage(7, "2026-12-01").await.unwrap(), Usage::default(), "nothing written yet");
+        // Reserved rows not returned go back.
+        q.release(7, "2026-12-01", 5);
+        assert_eq!(q.usage(7, "2026-12-01"), Some(Usage { calls: 40, rows: 20 }));
+
+        q.flush(&store, "2026-12-01").await.unwrap();
+        assert_eq!(store.usage(7, "2026-12-01").await.unwrap(), Usage { calls: 40, rows: 20 });
+        q.flush(&store, "2026-12-01").await.unwrap();
+        assert_eq!(store.usage(7, "2026-12-01").await.unwrap(), Usage { calls: 40, rows: 20 }, "written once");
+
+        // Another node's counts come in with the next write; the old day goes once written.
+        store.add_usage(8, "2026-12-02", 3, 3).await.unwrap();
+        let limits = Limits { calls: 5, rows: 100 };
+        assert_eq!(q.reserve(&store, 8, "2026-12-02", limits, 1).await.unwrap(), 1);
+        store.add_usage(8, "2026-12-02", 1, 0).await.unwrap();
+        q.flush(&store, "2026-12-02").await.unwrap();
+        assert_eq!(q.usage(8, "2026-12-02"), Some(Usage { calls: 5, rows: 4 }));
+        let e = q.reserve(&store, 8, "2026-12-02", limits, 1).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::QuotaExceeded);
+        assert_eq!(q.usage(7, "2026-12-01"), None, "a past day written in full is dropped");
+        assert_eq!(store.usage(8, "2026-12-02").await.unwrap(), Usage { calls: 5, rows: 4 });
+    }
+}
