@@ -29,7 +29,7 @@ fi
 if [ ! -s "$db" ]; then
   csv="$work/population-$rows.csv"
   echo "generating $rows people (zs-demodata)"
-  (cd "$repo" && cargo run -q -p zs-demodata --example population_csv -- "$csv" "$rows")
+  (cd "$repo" && cargo run --release -q -p zs-demodata --example population_csv -- "$csv" "$rows")
   echo "loading SQLite $db"
   rm -f "$db.tmp"
   sqlite3 "$db.tmp" <<SQL
