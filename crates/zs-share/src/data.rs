@@ -21,8 +21,8 @@ use crate::masking::{mask, Technique};
 use crate::model::RowCondition;
 use crate::quota::Limits;
 use crate::read::{indexed_row, read, IndexedRead, TableRead};
-use crate::serving::Serving;
 use crate::service::{names, ShareService};
+use crate::serving::Serving;
 
 /// Rows one listing returns at most.
 pub const MAX_PAGE_ROWS: usize = 1000;

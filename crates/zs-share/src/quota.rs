@@ -82,10 +82,11 @@ impl Quotas {
         let known = self.counters.lock().map_err(|_| poisoned())?.contains_key(&key);
         if !known {
             let base = store.usage(id, day).await?;
-            self.counters.lock().map_err(|_| poisoned())?.entry(key.clone()).or_insert(Counter {
-                base,
-                ..Counter::default()
-            });
+            self.counters
+                .lock()
+                .map_err(|_| poisoned())?
+                .entry(key.clone())
+                .or_insert(Counter { base, ..Counter::default() });
         }
         let mut counters = self.counters.lock().map_err(|_| poisoned())?;
         let c = counters.get_mut(&key).ok_or_else(poisoned)?;
@@ -153,12 +154,18 @@ impl Quotas {
             let counters = self.counters.lock().map_err(|_| poisoned())?;
             counters
                 .iter()
-                .map(|(k, c)| (k.clone(), Usage { calls: c.local.calls - c.written.calls, rows: c.local.rows - c.written.rows }))
+                .map(|(k, c)| {
+                    (k.clone(), Usage { calls: c.local.calls - c.written.calls, rows: c.local.rows - c.written.rows })
+                })
                 .collect()
         };
         let mut first_error = None;
         for ((id, day), d) in pending {
-            let result = if d == Usage::default() { store.usage(id, &day).await } else { store.add_usage(id, &day, d.calls, d.rows).await };
+            let result = if d == Usage::default() {
+                store.usage(id, &day).await
+            } else {
+                store.add_usage(id, &day, d.calls, d.rows).await
+            };
             let mut counters = self.counters.lock().map_err(|_| poisoned())?;
             match result {
                 Ok(total) => {

@@ -161,7 +161,9 @@ mod tests {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(ids.iter().map(|&i| id(i)).collect::<Vec<_>>())),
             Arc::new(StringArray::from(ids.iter().map(|i| format!("{prefix}{i}")).collect::<Vec<_>>())),
-            Arc::new(Int64Array::from(ids.iter().map(|&i| (i % 5 != 0).then_some(i64::from(i % 3))).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(
+                ids.iter().map(|&i| (i % 5 != 0).then_some(i64::from(i % 3))).collect::<Vec<_>>(),
+            )),
             Arc::new(Date32Array::from(ids.iter().map(|&i| i as i32).collect::<Vec<_>>())),
         ];
         RecordBatch::try_new(t.schema().arrow().clone(), cols).unwrap()
@@ -201,7 +203,13 @@ mod tests {
                     let projection = vec![1, 2, 3, 0];
                     let scan = read(
                         &t,
-                        &TableRead { version: Some(v), conditions: conditions.clone(), projection: projection.clone(), start: 0, limit: 1 },
+                        &TableRead {
+                            version: Some(v),
+                            conditions: conditions.clone(),
+                            projection: projection.clone(),
+                            start: 0,
+                            limit: 1,
+                        },
                     )
                     .unwrap();
                     let q = IndexedRead { key: vec![key.clone()], conditions, projection };

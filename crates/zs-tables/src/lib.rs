@@ -107,5 +107,5 @@ pub use json::{JsonLinesRows, JsonRows};
 pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROWS, MAX_SCAN_ROWS};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
-pub use watch::{VersionWatch, SETTLED};
 pub use table::{CommitMode, DataFile, Manifest, Scan, Table, VacuumReport, VersionInfo, WriteTxn, MANIFEST_SCHEMA};
+pub use watch::{VersionWatch, SETTLED};
