@@ -7,7 +7,8 @@
 #
 #   bench/datasette/run.sh            # build what is missing, then measure
 # Env: ZS_BENCH_ROWS (1000000), ZS_BENCH_DIR (~/.cache/zhengshu-bench), ZS_BENCH_PORT (8765),
-#      ZS_WRK_DURATION (30s), ZS_WRK_CONNECTIONS (64), ZS_WRK_THREADS (2), CARGO_TARGET_DIR.
+#      ZS_WRK_DURATION (30s), ZS_WRK_CONNECTIONS (64), ZS_WRK_THREADS (2), CARGO_TARGET_DIR,
+#      ZS_BENCH_PREPARE_ONLY (set: build the database and ID list, then stop).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 rows="${ZS_BENCH_ROWS:-1000000}"
@@ -28,7 +29,7 @@ fi
 if [ ! -s "$db" ]; then
   csv="$work/population-$rows.csv"
   echo "generating $rows people (zs-demodata)"
-  (cd "$repo" && cargo run -q -p zs-demodata --example population_csv -- "$csv" "$rows")
+  (cd "$repo" && cargo run --release -q -p zs-demodata --example population_csv -- "$csv" "$rows")
   echo "loading SQLite $db"
   rm -f "$db.tmp"
   sqlite3 "$db.tmp" <<SQL
@@ -48,6 +49,8 @@ if [ ! -s "$ids" ]; then
   sqlite3 "$db" "SELECT id_number FROM people ORDER BY random() LIMIT 100000" > "$ids"
 fi
 echo "rows in SQLite: $(sqlite3 "$db" 'SELECT count(*) FROM people'); $(wc -l < "$ids") random IDs to ask"
+# bench/share_lookup.sh builds the database and the ID list here and serves Datasette itself.
+if [ -n "${ZS_BENCH_PREPARE_ONLY:-}" ]; then exit 0; fi
 
 "$work/venv/bin/datasette" --version
 "$work/venv/bin/datasette" serve -i "$db" -h 127.0.0.1 -p "$port" >"$work/datasette.log" 2>&1 &

@@ -6,6 +6,7 @@ use crate::model::{Entry, EntryBody, EntryStatus, ENTRY_SCHEMA};
 use crate::{classification, validate};
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use zs_identity::{Action, Authorized, Principal};
 use zs_meta::catalog::{EntryRow, VersionRow};
@@ -28,6 +29,8 @@ pub struct CatalogService {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) index: Option<Arc<dyn EntryIndex>>,
+    /// Bumped after every committed change, shared by the clones (see [`CatalogService::generation`]).
+    pub(crate) generation: Arc<AtomicU64>,
 }
 
 /// Organisation names and codes needed to present entries.
@@ -73,7 +76,14 @@ impl CatalogService {
         clock: Arc<dyn Clock>,
         index: Option<Arc<dyn EntryIndex>>,
     ) -> Self {
-        Self { store, audit, clock, index }
+        Self { store, audit, clock, index, generation: Arc::default() }
+    }
+
+    /// A number that grows after every change this process commits to the catalogue (edits,
+    /// reviews, publication, withdrawal, grading). Caches of entries read it before reading an
+    /// entry and read the entry again once it moved.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The same service without search-index updates, for bulk loads followed by a rebuild.
@@ -151,6 +161,7 @@ impl CatalogService {
 
     /// Present and index an entry after a change.
     pub(crate) async fn refresh(&self, dir: &OrgDirectory, row: &EntryRow) -> Result<Entry> {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         let v = self.version(row.id, Self::shown_version(row)).await?;
         let entry = self.view(dir, row, &v)?;
         if let Some(ix) = &self.index {

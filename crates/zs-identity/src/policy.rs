@@ -16,13 +16,17 @@ pub trait Action: Send + Sync + 'static {
     const ROLES: &'static [Role];
     /// Allowed while a generated password still has to be changed.
     const DURING_PASSWORD_CHANGE: bool = false;
+    /// The service performing the action writes one audit record per call naming the caller
+    /// (the data API's `share.data`), so an allowed decision is not recorded separately; a
+    /// denial always is.
+    const ALLOW_RECORDED_BY_SERVICE: bool = false;
 }
 
 use Role::*;
 const ALL: &[Role] = &[PlatformOperator, Steward, DataUser, SystemAdmin, SecurityAdmin, AuditAdmin];
 
 macro_rules! actions {
-    ($( $(#[$doc:meta])* $ty:ident = $name:literal => $roles:expr $(, pw_change = $pw:literal)? ;)+) => {
+    ($( $(#[$doc:meta])* $ty:ident = $name:literal => $roles:expr $(, pw_change = $pw:literal)? $(, recorded_by_service = $rec:literal)? ;)+) => {
         $(
             $(#[$doc])*
             #[derive(Debug, Clone, Copy)]
@@ -31,6 +35,7 @@ macro_rules! actions {
                 const NAME: &'static str = $name;
                 const ROLES: &'static [Role] = $roles;
                 $(const DURING_PASSWORD_CHANGE: bool = $pw;)?
+                $(const ALLOW_RECORDED_BY_SERVICE: bool = $rec;)?
             }
         )+
         /// Every action: (name, roles allowed). The authorisation matrix test walks it.
@@ -130,7 +135,8 @@ actions! {
     /// Issue an API credential bound to one of one's department's grants (shown once).
     ShareCredential = "share.credential" => &[DataUser];
     /// Read data through a grant (the data API); credentials need the grant's scope `share.grant:<id>`.
-    ShareData = "share.data" => &[DataUser];
+    /// Allowed calls are recorded once, by the data API's own `share.data` record.
+    ShareData = "share.data" => &[DataUser], recorded_by_service = true;
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a

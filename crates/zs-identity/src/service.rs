@@ -135,18 +135,22 @@ impl IdentityService {
     }
 
     /// Decide whether `principal` may perform `A`, record the decision, and hand out the pass.
+    /// Allowed decisions of actions whose service records each call itself
+    /// ([`Action::ALLOW_RECORDED_BY_SERVICE`]) are not recorded twice.
     pub async fn authorize<A: Action>(
         &self,
         principal: &Arc<Principal>,
         request_id: Option<&str>,
     ) -> Result<Authorized<A>> {
         let verdict = self.decide::<A>(principal);
-        let outcome = if verdict.is_ok() { Outcome::Allowed } else { Outcome::Denied };
-        let detail = match &verdict {
-            Ok(()) => json!({ "role": principal.role().as_str() }),
-            Err(e) => json!({ "role": principal.role().as_str(), "code": e.code.as_str() }),
-        };
-        self.record(Some(principal), request_id, A::NAME, None, outcome, detail).await?;
+        if verdict.is_err() || !A::ALLOW_RECORDED_BY_SERVICE {
+            let outcome = if verdict.is_ok() { Outcome::Allowed } else { Outcome::Denied };
+            let detail = match &verdict {
+                Ok(()) => json!({ "role": principal.role().as_str() }),
+                Err(e) => json!({ "role": principal.role().as_str(), "code": e.code.as_str() }),
+            };
+            self.record(Some(principal), request_id, A::NAME, None, outcome, detail).await?;
+        }
         verdict.map(|()| Authorized::new(principal.clone(), request_id.map(str::to_owned)))
     }
 

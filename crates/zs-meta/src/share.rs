@@ -189,6 +189,9 @@ pub trait ShareStore: Send + Sync {
     async fn reserve_call(&self, grant_id: i64, day: &str, max_calls: i64) -> Result<Option<Usage>>;
     /// Add returned rows to a grant's day.
     async fn add_rows(&self, grant_id: i64, day: &str, rows: i64) -> Result<()>;
+    /// Add a batch of calls and rows counted elsewhere (a node's in-memory counters) to a grant's
+    /// day; the day's usage after adding.
+    async fn add_usage(&self, grant_id: i64, day: &str, calls: i64, rows: i64) -> Result<Usage>;
     /// A grant's usage on a day.
     async fn usage(&self, grant_id: i64, day: &str) -> Result<Usage>;
 }

@@ -270,6 +270,22 @@ macro_rules! impl_share_store {
                     Ok(())
                 }
 
+                async fn add_usage(&self, grant_id: i64, day: &str, calls: i64, rows: i64) -> Result<Usage> {
+                    let r = sqlx::query(
+                        "INSERT INTO share_usage (grant_id, day, calls, rows) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (grant_id, day) DO UPDATE SET calls = share_usage.calls + $3, \
+                         rows = share_usage.rows + $4 RETURNING calls, rows",
+                    )
+                    .bind(grant_id)
+                    .bind(day)
+                    .bind(calls)
+                    .bind(rows)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map)?;
+                    Ok(Usage { calls: r.try_get("calls").map_err(map)?, rows: r.try_get("rows").map_err(map)? })
+                }
+
                 async fn usage(&self, grant_id: i64, day: &str) -> Result<Usage> {
                     let r = sqlx::query("SELECT calls, rows FROM share_usage WHERE grant_id = $1 AND day = $2")
                         .bind(grant_id)

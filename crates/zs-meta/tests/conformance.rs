@@ -725,4 +725,8 @@ async fn share_applications_grants_and_usage(s: DynStore) {
     assert_eq!(s.usage(made.id, "2026-12-01").await.unwrap(), Usage { calls: 2, rows: 7 });
     assert_eq!(s.reserve_call(made.id, "2026-12-02", 2).await.unwrap(), Some(Usage { calls: 1, rows: 0 }));
     assert_eq!(s.reserve_call(made.id, "2026-12-03", 0).await.unwrap(), None, "a zero quota allows nothing");
+    // Batches of in-memory counts add up, creating the day when needed.
+    assert_eq!(s.add_usage(made.id, "2026-12-01", 5, 3).await.unwrap(), Usage { calls: 7, rows: 10 });
+    assert_eq!(s.add_usage(made.id, "2026-12-04", 2, 1).await.unwrap(), Usage { calls: 2, rows: 1 });
+    assert_eq!(s.usage(made.id, "2026-12-04").await.unwrap(), Usage { calls: 2, rows: 1 });
 }

@@ -191,6 +191,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     // Due pull schedules become jobs (safe on several nodes: one job per schedule and fire time).
     workers.push(tokio::spawn(zs_ingest::Scheduler::new(state.ingest.clone()).run()));
     let config = state.config.clone();
+    let share = state.share.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
     let app = app(state);
@@ -218,21 +219,33 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
             h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
         });
         let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
-        let join =
-            tokio::spawn(async move { server.serve(app.into_make_service()).await.context("TLS server failed") });
+        let join = tokio::spawn(async move {
+            let served = server.serve(app.into_make_service()).await.context("TLS server failed");
+            flush_usage(&share).await;
+            served
+        });
         return Ok(Running { addr: bound, handle: join, shutdown: tx });
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     let join = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = rx.changed().await;
             })
             .await
-            .context("server failed")
+            .context("server failed");
+        flush_usage(&share).await;
+        served
     });
     Ok(Running { addr: bound, handle: join, shutdown: tx })
+}
+
+/// Write the data API's quota counts still in memory (at shutdown).
+async fn flush_usage(share: &zs_share::ShareService) {
+    if let Err(e) = share.flush_usage().await {
+        tracing::error!(error = %e.message, "writing the data API's quota counts at shutdown failed");
+    }
 }
 
 /// Serve until Ctrl-C or SIGTERM, then shut down gracefully.

@@ -5,20 +5,24 @@
 //! returned — never the data itself.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use zs_catalog::{Entry, EntryStatus};
+use zs_catalog::EntryStatus;
 use zs_identity::policy::{grant_of_scope, Authorized, ShareData};
 use zs_identity::AuthVia;
 use zs_meta::share::Grant;
+use zs_tables::{Table, VersionWatch};
 use zs_types::{Error, ErrorCode, Outcome, Result};
 
 use crate::masking::{mask, Technique};
 use crate::model::RowCondition;
-use crate::read::{read, TableRead};
+use crate::quota::Limits;
+use crate::read::{indexed_row, read, IndexedRead, TableRead};
 use crate::service::{names, ShareService};
+use crate::serving::Serving;
 
 /// Rows one listing returns at most.
 pub const MAX_PAGE_ROWS: usize = 1000;
@@ -84,14 +88,20 @@ impl DataPage {
     }
 }
 
-/// A checked grant, ready to read through.
+/// A checked grant, ready to read through, with the rows reserved for this call.
 struct Use {
-    grant: Grant,
-    entry: Entry,
-    granted: Vec<String>,
-    filter: Vec<RowCondition>,
-    masking: BTreeMap<String, Technique>,
-    rows_left: i64,
+    s: Arc<Serving>,
+    /// The day (Beijing) the call counts on.
+    day: String,
+    /// Rows reserved from the day's quota (at most this many may be returned).
+    reserved: i64,
+}
+
+impl std::ops::Deref for Use {
+    type Target = Serving;
+    fn deref(&self) -> &Serving {
+        &self.s
+    }
 }
 
 /// Which operation, for the audit record.
@@ -113,7 +123,8 @@ impl Op {
 }
 
 impl ShareService {
-    /// The row whose key is `key` (key items joined by `,` for composite keys).
+    /// The row whose key is `key` (key items joined by `,` for composite keys), from the
+    /// resource's current version through its key index.
     pub async fn lookup(
         &self,
         pass: &Authorized<ShareData>,
@@ -121,18 +132,17 @@ impl ShareService {
         key: &str,
         fields: Option<Vec<String>>,
     ) -> Result<DataPage> {
-        let r = self.lookup_inner(pass, grant, key, fields).await;
+        let r = async {
+            let u = self.begin(pass, grant, 1).await?;
+            let r = self.lookup_inner(&u, key, fields).await;
+            self.settle(&u, &r);
+            r
+        }
+        .await;
         self.finish(pass, grant, Op::Lookup, r).await
     }
 
-    async fn lookup_inner(
-        &self,
-        pass: &Authorized<ShareData>,
-        grant: i64,
-        key: &str,
-        fields: Option<Vec<String>>,
-    ) -> Result<DataPage> {
-        let u = self.begin(pass, grant).await?;
+    async fn lookup_inner(&self, u: &Use, key: &str, fields: Option<Vec<String>>) -> Result<DataPage> {
         let keys: Vec<String> = u.entry.body.items.iter().filter(|i| i.key).map(|i| i.name.clone()).collect();
         if keys.is_empty() {
             return Err(Error::new(ErrorCode::Conflict, format!("{} has no key items; use the listing", u.entry.code)));
@@ -142,22 +152,81 @@ impl ShareService {
             return Err(Error::invalid("key", format!("give the key as {}", keys.join(","))));
         }
         let filters: Vec<(String, String)> = keys.into_iter().zip(parts.into_iter().map(str::to_owned)).collect();
-        let page = self.read_rows(&u, fields, filters, None, 1).await?;
+        let page = match &u.table {
+            Some(table) if !u.live => self.lookup_indexed(u, table, fields, filters).await?,
+            _ => self.read_rows(u, fields, filters, None, 1).await?,
+        };
         if page.rows.is_empty() {
             return Err(Error::not_found("row with that key"));
         }
         Ok(DataPage { next_cursor: None, ..page })
     }
 
+    /// A lookup through the key index of the current version: one row read, never a scan. The
+    /// index is built on the first lookup of a version (off the async threads) and the indexes of
+    /// older versions are dropped then.
+    async fn lookup_indexed(
+        &self,
+        u: &Use,
+        table: &Arc<Table>,
+        fields: Option<Vec<String>>,
+        key: Vec<(String, String)>,
+    ) -> Result<DataPage> {
+        let fields = match fields {
+            Some(f) if !f.is_empty() => f,
+            _ => u.granted.clone(),
+        };
+        self.check_granted(u, &fields, "fields")?;
+        self.check_granted(u, key.iter().map(|(k, _)| k), "filter")?;
+        let index = |name: &str| table.schema().columns().iter().position(|c| c.name == name);
+        let conditions = u
+            .filter
+            .iter()
+            .map(|c| (c.item.clone(), c.value.clone()))
+            .chain(key.iter().cloned())
+            .map(|(k, v)| {
+                index(&k).map(|i| (i, v)).ok_or_else(|| Error::invalid("filter", format!("'{k}' is not an item")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let projection = fields
+            .iter()
+            .map(|f| index(f).ok_or_else(|| Error::invalid("fields", format!("'{f}' is not an item"))))
+            .collect::<Result<Vec<_>>>()?;
+        let Some(version) = u.version.current(table).map_err(zs_ingest::tables_error)? else {
+            return Ok(self.page(u, None, false, fields, vec![], None));
+        };
+        let q = IndexedRead { key: key.into_iter().map(|(_, v)| v).collect(), conditions, projection };
+        let row = match self.indexes.peek(table, version) {
+            Some(ix) => indexed_row(&ix, &q)?,
+            None => {
+                let (indexes, table) = (Arc::clone(&self.indexes), Arc::clone(table));
+                tokio::task::spawn_blocking(move || {
+                    let ix = indexes.get(&table, version).map_err(zs_ingest::tables_error)?;
+                    indexes.forget_other_versions(&table, version);
+                    indexed_row(&ix, &q)
+                })
+                .await
+                .map_err(|_| Error::internal("looking a row up"))??
+            }
+        };
+        let rows = row
+            .into_iter()
+            .map(|r| fields.iter().zip(r).map(|(f, v)| self.masked(u, f, v.as_deref())).collect())
+            .collect();
+        Ok(self.page(u, Some(version), false, fields, rows, None))
+    }
+
     /// Rows matching the filters (and the grant's row restriction), a page at a time.
     pub async fn rows(&self, pass: &Authorized<ShareData>, grant: i64, req: RowsRequest) -> Result<DataPage> {
         let r = async {
-            let u = self.begin(pass, grant).await?;
             let limit = req.limit.unwrap_or(100);
             if !(1..=MAX_PAGE_ROWS).contains(&limit) {
                 return Err(Error::invalid("limit", format!("limit must be between 1 and {MAX_PAGE_ROWS}")));
             }
-            self.read_rows(&u, req.fields, req.filters, req.cursor.as_deref(), limit).await
+            let u = self.begin(pass, grant, limit as i64).await?;
+            let r = self.read_rows(&u, req.fields, req.filters, req.cursor.as_deref(), limit).await;
+            self.settle(&u, &r);
+            r
         }
         .await;
         self.finish(pass, grant, Op::List, r).await
@@ -171,7 +240,7 @@ impl ShareService {
         filters: Vec<(String, String)>,
     ) -> Result<(DataPage, u64)> {
         let r = async {
-            let u = self.begin(pass, grant).await?;
+            let u = self.begin(pass, grant, 0).await?;
             let (page, n) = self.count_rows(&u, filters).await?;
             Ok((page, n))
         }
@@ -187,19 +256,16 @@ impl ShareService {
         }
     }
 
-    /// Check everything a call needs, and count the call against the day's quota.
-    async fn begin(&self, pass: &Authorized<ShareData>, id: i64) -> Result<Use> {
-        let p = pass.principal();
-        let no_grant = || Error::new(ErrorCode::NoGrant, format!("{} holds no grant {id}", p.org.name));
-        let grant = self.store.get_grant(id).await?.ok_or_else(no_grant)?;
-        if grant.consumer_org_id != p.org.id.0 {
-            return Err(no_grant());
+    /// The grant ready to serve: from the cache, or read from the store (and kept) when it is not
+    /// there, older than [`crate::MAX_AGE`] or the catalogue changed since.
+    async fn serving(&self, pass: &Authorized<ShareData>, id: i64) -> Result<Arc<Serving>> {
+        let catalog_generation = self.catalog.generation();
+        if let Some(s) = self.serving.get(id, catalog_generation) {
+            return Ok(s);
         }
-        if let AuthVia::Credential { scopes, .. } = &p.via {
-            if !scopes.iter().any(|s| grant_of_scope(s) == Some(id)) {
-                return Err(Error::new(ErrorCode::NoGrant, format!("this API credential is not bound to grant {id}")));
-            }
-        }
+        let started = self.serving.generation();
+        let grant = self.store.get_grant(id).await?.ok_or_else(|| self.no_grant(pass, id))?;
+        self.check_holder(pass, &grant)?;
         self.usable(&grant)?;
         let entry = self.entry_of_grant(&grant.code).await.map_err(|e| {
             if e.code == ErrorCode::NotFound {
@@ -217,21 +283,63 @@ impl ShareService {
         let filter: Vec<RowCondition> = serde_json::from_str(&grant.row_filter).unwrap_or_default();
         let masking: BTreeMap<String, Technique> = serde_json::from_str(&grant.masking)
             .map_err(|_| Error::internal(format!("the masking of grant {id} cannot be read")))?;
-        let day = self.today().to_string();
-        let usage = self.store.reserve_call(id, &day, grant.calls_per_day).await?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::QuotaExceeded,
-                format!("grant {id} allows {} calls a day; today's are used", grant.calls_per_day),
-            )
-        })?;
-        let rows_left = grant.rows_per_day - usage.rows;
-        if rows_left <= 0 {
-            return Err(Error::new(
-                ErrorCode::QuotaExceeded,
-                format!("grant {id} allows {} rows a day; today's are used", grant.rows_per_day),
-            ));
+        let live = self.store.live_source(&grant.code).await?.is_some();
+        let table = if live { None } else { Some(Arc::new(self.ingest.open_table(&entry)?)) };
+        let s = Arc::new(Serving {
+            grant,
+            entry,
+            granted,
+            filter,
+            masking,
+            live,
+            table,
+            version: VersionWatch::new(),
+            catalog_generation,
+            loaded: std::time::Instant::now(),
+        });
+        self.serving.put(id, started, Arc::clone(&s));
+        Ok(s)
+    }
+
+    fn no_grant(&self, pass: &Authorized<ShareData>, id: i64) -> Error {
+        Error::new(ErrorCode::NoGrant, format!("{} holds no grant {id}", pass.principal().org.name))
+    }
+
+    /// The grant is held by the caller's department and, for a credential, bound to it.
+    fn check_holder(&self, pass: &Authorized<ShareData>, grant: &Grant) -> Result<()> {
+        let p = pass.principal();
+        if grant.consumer_org_id != p.org.id.0 {
+            return Err(self.no_grant(pass, grant.id));
         }
-        Ok(Use { grant, entry, granted, filter, masking, rows_left })
+        if let AuthVia::Credential { scopes, .. } = &p.via {
+            if !scopes.iter().any(|s| grant_of_scope(s) == Some(grant.id)) {
+                return Err(Error::new(
+                    ErrorCode::NoGrant,
+                    format!("this API credential is not bound to grant {}", grant.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Check everything a call needs, count the call against the day's quota and reserve up to
+    /// `want_rows` of the day's rows.
+    async fn begin(&self, pass: &Authorized<ShareData>, id: i64, want_rows: i64) -> Result<Use> {
+        let s = self.serving(pass, id).await?;
+        self.check_holder(pass, &s.grant)?;
+        // Revocation empties the cache; the period is checked against the clock on every call.
+        self.usable(&s.grant)?;
+        let day = self.today().to_string();
+        let limits = Limits { calls: s.grant.calls_per_day, rows: s.grant.rows_per_day };
+        let reserved = self.quotas.reserve(&self.store, id, &day, limits, want_rows).await?;
+        self.quotas.maybe_flush(&self.store, &day);
+        Ok(Use { s, day, reserved })
+    }
+
+    /// Give back the reserved rows a call did not return.
+    fn settle(&self, u: &Use, r: &Result<DataPage>) {
+        let returned = r.as_ref().map_or(0, |p| p.rows.len() as i64);
+        self.quotas.release(u.grant.id, &u.day, u.reserved - returned);
     }
 
     fn check_granted<'a>(&self, u: &Use, names: impl IntoIterator<Item = &'a String>, what: &str) -> Result<()> {
@@ -261,10 +369,10 @@ impl ShareService {
         };
         self.check_granted(u, &fields, "fields")?;
         self.check_granted(u, filters.iter().map(|(k, _)| k), "filter")?;
-        let limit = limit.min(usize::try_from(u.rows_left).unwrap_or(usize::MAX)).max(1);
+        let limit = limit.min(usize::try_from(u.reserved).unwrap_or(usize::MAX)).max(1);
         let mut conds = u.filter.iter().map(|c| (c.item.clone(), c.value.clone())).collect::<Vec<_>>();
         conds.extend(filters);
-        if let Some(_live) = self.store.live_source(&u.grant.code).await? {
+        if u.live {
             let limit = i64::try_from(limit).unwrap_or(1).min(zs_ingest::MAX_LIVE_ROWS);
             let records = self.ingest.read_live(&u.grant.code, &conds, limit).await?;
             let rows = records
@@ -289,7 +397,7 @@ impl ShareService {
             Some(c) => parse_cursor(c)?,
             None => (None, 0),
         };
-        let cols = self.ingest.open_table(&u.entry)?;
+        let cols = self.table_of(u)?;
         let index = |name: &str| cols.schema().columns().iter().position(|c| c.name == name);
         let conditions = conds
             .iter()
@@ -323,11 +431,11 @@ impl ShareService {
         self.check_granted(u, filters.iter().map(|(k, _)| k), "filter")?;
         let mut conds = u.filter.iter().map(|c| (c.item.clone(), c.value.clone())).collect::<Vec<_>>();
         conds.extend(filters);
-        if self.store.live_source(&u.grant.code).await?.is_some() {
+        if u.live {
             let n = self.ingest.read_live(&u.grant.code, &conds, zs_ingest::MAX_LIVE_ROWS).await?.len() as u64;
             return Ok((self.page(u, None, true, vec![], vec![vec![Some(n.to_string())]], None), n));
         }
-        let cols = self.ingest.open_table(&u.entry)?;
+        let cols = self.table_of(u)?;
         let index = |name: &str| cols.schema().columns().iter().position(|c| c.name == name);
         let conditions = conds
             .iter()
@@ -344,6 +452,10 @@ impl ShareService {
         let page =
             self.page(u, out.version, false, vec!["count".into()], vec![vec![Some(out.matched.to_string())]], None);
         Ok((page, out.matched))
+    }
+
+    fn table_of(&self, u: &Use) -> Result<Arc<Table>> {
+        u.table.clone().ok_or_else(|| Error::internal("a stored resource without its table"))
     }
 
     fn masked(&self, u: &Use, field: &str, v: Option<&str>) -> Option<String> {
@@ -377,15 +489,13 @@ impl ShareService {
         }
     }
 
-    /// Count returned rows against the quota and record the call (succeeded or refused).
+    /// Record the call (succeeded or refused): one audit record per call, through the
+    /// group-committed sink (the allowed authorisation is not recorded separately).
     async fn finish(&self, pass: &Authorized<ShareData>, grant: i64, op: Op, r: Result<DataPage>) -> Result<DataPage> {
         let p = pass.principal();
         match &r {
             Ok(page) => {
                 let rows = if matches!(op, Op::Count) { 0 } else { page.rows.len() as i64 };
-                if rows > 0 {
-                    self.store.add_rows(grant, &self.today().to_string(), rows).await?;
-                }
                 self.record(
                     p,
                     pass.request_id(),

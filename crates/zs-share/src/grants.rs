@@ -91,7 +91,10 @@ impl ShareService {
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(Error::invalid("reason", "give the reason for revoking (1-500 characters)"));
         }
-        if !self.store.revoke_grant(id, self.now_ms(), p.user.id.0, reason).await? {
+        let revoked = self.store.revoke_grant(id, self.now_ms(), p.user.id.0, reason).await;
+        // Whatever the answer, the data API reads the grant again on its next call.
+        self.serving.forget(id);
+        if !revoked? {
             return Err(Error::new(ErrorCode::Conflict, "the grant is already revoked"));
         }
         self.record(
@@ -183,7 +186,12 @@ impl ShareService {
         g: &Grant,
     ) -> Result<GrantView> {
         let name = self.store.get_entry(g.entry_id).await?.map(|e| e.name).unwrap_or_default();
-        let usage = self.store.usage(g.id, &self.today().to_string()).await?;
+        let day = self.today().to_string();
+        // This node's counters hold counts not yet written to the store.
+        let usage = match self.quotas.usage(g.id, &day) {
+            Some(u) => u,
+            None => self.store.usage(g.id, &day).await?,
+        };
         Ok(GrantView {
             id: g.id,
             application_id: g.application_id,

@@ -8,10 +8,14 @@
 //! * **Review**: the provider grants as asked or narrower (fewer items, a row restriction such as
 //!   the applicant's district, a shorter period, lower quotas) or refuses with reasons.
 //! * **Grants (授权)**: consumer department, resource, items, row restriction, masking per item,
-//!   period, daily quotas. Revocation and expiry take effect on the next call.
+//!   period, daily quotas. Revocation and expiry take effect on the next call (grants in use are
+//!   cached; see the `serving` module for how the cache stays right, and its multi-node bound).
 //! * **The data API**: lookup by key, filtered and paged listing, count, over the resource's
 //!   current table version or its live source; every call checked, masked and recorded with a
-//!   digest of what was returned (never the data).
+//!   digest of what was returned (never the data). Lookups by key read one row through the
+//!   current version's [`zs_tables::KeyIndex`] (built once per version, cached); quotas are
+//!   counted in memory and written in batches (see the `quota` module for the multi-node caveat);
+//!   each call writes one audit record through the group-committed sink.
 //!
 //! This crate decides who may take what and records it; it does not speak HTTP (`zs-http` and
 //! `zs-portal` do) and does not know table files (`zs-tables` does).
@@ -21,12 +25,16 @@ mod data;
 mod grants;
 pub mod masking;
 pub mod model;
+mod quota;
 mod read;
 mod service;
+mod serving;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};
-pub use service::{ShareService, ShareSettings};
+pub use quota::FLUSH_EVERY;
+pub use service::{ShareService, ShareSettings, KEY_INDEX_BUDGET};
+pub use serving::MAX_AGE;

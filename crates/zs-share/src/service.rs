@@ -43,7 +43,17 @@ pub struct ShareService {
     reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
     /// Applies the grants' masking (keyed hashes under the platform secret).
     pub(crate) masker: Arc<crate::masking::Masker>,
+    /// Grants in use, read once and invalidated on revocation and catalogue changes.
+    pub(crate) serving: Arc<crate::serving::GrantCache>,
+    /// Daily quota counters, written to the store in batches.
+    pub(crate) quotas: Arc<crate::quota::Quotas>,
+    /// Key indexes of the resources' current versions, for lookups by key.
+    pub(crate) indexes: Arc<zs_tables::KeyIndexCache>,
 }
+
+/// Process memory the key indexes of the data API may hold (about 17 bytes a row: some 15
+/// million rows).
+pub const KEY_INDEX_BUDGET: u64 = 256 << 20;
 
 impl ShareService {
     /// Build the service.
@@ -66,7 +76,16 @@ impl ShareService {
             review_days: settings.review_days.max(1),
             reader: Arc::default(),
             masker: Arc::new(crate::masking::Masker::new(&settings.masking_secret)),
+            serving: Arc::default(),
+            quotas: Arc::default(),
+            indexes: Arc::new(zs_tables::KeyIndexCache::new(KEY_INDEX_BUDGET)),
         }
+    }
+
+    /// Write the data API's quota counts held in memory to the store (done every second while
+    /// calls come in; call it at shutdown so none are lost).
+    pub async fn flush_usage(&self) -> Result<()> {
+        self.quotas.flush(&self.store, &self.today().to_string()).await
     }
 
     /// The answer deadline in working days.

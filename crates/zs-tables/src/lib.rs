@@ -90,7 +90,8 @@
 //! [`KeyIndex`] answers `get(key)` on one version in microseconds and lists rows by a filter
 //! with cursor paging; [`KeyIndexCache`] builds them lazily per (table, version) within a memory
 //! budget. About 17 bytes of process memory per row; the rows themselves sit in an anonymous
-//! temporary file served from the page cache (see the `lookup` module).
+//! temporary file served from the page cache (see the `lookup` module). [`VersionWatch`] tells
+//! the current version without reading the manifests on every call.
 
 mod decode;
 mod error;
@@ -109,6 +110,7 @@ mod source;
 mod store;
 mod table;
 mod values;
+mod watch;
 
 pub use decode::Enc;
 pub use error::{Result, TablesError};
@@ -127,3 +129,4 @@ pub use table::{
     CommitMode, DataFile, Manifest, ObjectFile, Scan, Table, TableRoot, VacuumReport, VersionInfo, WriteTxn,
     MANIFEST_SCHEMA,
 };
+pub use watch::{VersionWatch, SETTLED};

@@ -481,6 +481,29 @@ impl KeyIndexCache {
         Ok(index)
     }
 
+    /// The index of `version` of `table` if it is built, without waiting: `None` when it is not
+    /// cached or still being built (call [`KeyIndexCache::get`] off the async threads then).
+    pub fn peek(&self, table: &Table, version: u64) -> Option<Arc<KeyIndex>> {
+        let slot = {
+            let mut inner = self.inner.lock().ok()?;
+            inner.tick += 1;
+            let tick = inner.tick;
+            let entry = inner.slots.get_mut(&(table.location().to_owned(), version))?;
+            entry.1 = tick;
+            Arc::clone(&entry.0)
+        };
+        let guard = slot.try_lock().ok()?;
+        guard.as_ref().map(Arc::clone)
+    }
+
+    /// Drop the cached indexes of a table's other versions (when `keep` became current): their
+    /// memory and temporary files go once the last reader lets go.
+    pub fn forget_other_versions(&self, table: &Table, keep: u64) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.slots.retain(|(location, v), _| location != table.location() || *v == keep);
+        }
+    }
+
     /// Drop every cached index of a table (e.g. when its resource is withdrawn).
     pub fn forget(&self, table: &Table) {
         if let Ok(mut inner) = self.inner.lock() {
