@@ -19,6 +19,8 @@ mod postgres;
 mod queries;
 pub mod resources;
 mod resources_queries;
+pub mod delivery;
+mod delivery_queries;
 pub mod share;
 mod share_queries;
 mod sqlite;
@@ -30,6 +32,7 @@ pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
+pub use delivery::DeliveryStore;
 pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 pub use standards::StandardsStore;
@@ -54,7 +57,7 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + Send + Sync + 'static
+    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + DeliveryStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -13,12 +13,27 @@
 //!   current table version or its live source; every call checked, masked and recorded with a
 //!   digest of what was returned (never the data).
 //!
+//! * **Bulk delivery (库表/文件交换)**: a full extract or the changes since the last delivered
+//!   version (a streaming diff by key), as CSV/Parquet/Excel in the consumer's download area or
+//!   into the consumer's PostgreSQL table, on demand or on a schedule, each recorded with its
+//!   version range, rows and digest.
+//! * **Subscriptions (订阅)**: signed webhook notifications of each committed version with
+//!   retries, back-off and a dead-letter list to replay; a pollable change feed.
+//!
 //! This crate decides who may take what and records it; it does not speak HTTP (`zs-http` and
 //! `zs-portal` do) and does not know table files (`zs-tables` does).
 
 mod apply;
 mod data;
+mod delivery;
+mod diff;
+mod exchange;
+mod feed;
 mod grants;
+mod output;
+mod pg_target;
+mod runner;
+mod subscriptions;
 pub mod masking;
 pub mod model;
 mod read;
@@ -26,6 +41,15 @@ mod service;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
+pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
+pub use exchange::{DeliverySettings, WebhookPolicy};
+pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
+pub use output::{FileFormat, XLSX_MAX_ROWS};
+pub use pg_target::{check_url as check_database_url, parse_table as parse_target_table};
+pub use runner::ExchangeRunner;
+pub use subscriptions::{
+    signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
+};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};

@@ -43,6 +43,8 @@ pub struct ShareService {
     reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
     /// Applies the grants' masking (keyed hashes under the platform secret).
     pub(crate) masker: Arc<crate::masking::Masker>,
+    /// Bulk delivery and subscriptions: settings, sealing key, runner wake-up.
+    pub(crate) exchange: Arc<crate::exchange::Exchange>,
 }
 
 impl ShareService {
@@ -60,12 +62,33 @@ impl ShareService {
             store,
             identity,
             catalog,
-            ingest,
             audit,
             clock,
             review_days: settings.review_days.max(1),
             reader: Arc::default(),
             masker: Arc::new(crate::masking::Masker::new(&settings.masking_secret)),
+            // `<data>/tables/<code>` → `<data>`, until `with_delivery` names it.
+            exchange: Arc::new(crate::exchange::Exchange::new(
+                &settings.masking_secret,
+                ingest.table_dir("_").parent().and_then(std::path::Path::parent).map(Into::into).unwrap_or_default(),
+            )),
+            ingest,
+        }
+    }
+
+    /// Set where deliveries are written and how webhooks are sent (every clone sees it).
+    pub fn with_delivery(self, settings: crate::exchange::DeliverySettings) -> Self {
+        self.set_webhook_policy(settings.webhook);
+        if let Ok(mut d) = self.exchange.data_dir.write() {
+            *d = settings.data_dir;
+        }
+        self
+    }
+
+    /// Change how webhooks are sent and retried (every clone sees it).
+    pub fn set_webhook_policy(&self, policy: crate::exchange::WebhookPolicy) {
+        if let Ok(mut p) = self.exchange.webhook.write() {
+            *p = policy;
         }
     }
 

@@ -142,6 +142,11 @@ impl Table {
         Ok(Scan { files: files.into_iter(), current: None })
     }
 
+    /// Batches of one data file of a version (a diff reads only the files two versions do not share).
+    pub fn scan_file(&self, file: &DataFile) -> Scan {
+        Scan { files: vec![self.dir.join(&file.path)].into_iter(), current: None }
+    }
+
     /// Start a commit: takes the writer lock until the transaction commits or is dropped.
     pub fn begin(&self, mode: CommitMode, actor: &str, channel: &str) -> Result<WriteTxn<'_>> {
         let lock = WriterLock::acquire(&self.dir)?;
