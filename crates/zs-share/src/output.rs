@@ -4,7 +4,7 @@
 //! under a temporary name, synced, renamed, and their SHA-256 is what the delivery records.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read};
 use std::path::Path;
 use std::sync::Arc;
 
