@@ -333,7 +333,7 @@ impl ShareService {
         self.record(
             p,
             pass.request_id(),
-            "share.delivery_plan",
+            "share.plan",
             format!("grant:{id}"),
             Outcome::Succeeded,
             json!({ "plan": plan.id, "kind": kind, "format": format, "table": plan.target_table,
@@ -387,7 +387,7 @@ impl ShareService {
         self.record(
             pass.principal(),
             pass.request_id(),
-            "share.delivery_plan",
+            "share.plan",
             format!("grant:{id}"),
             Outcome::Succeeded,
             json!({ "plan": plan.id, "enabled": false }),

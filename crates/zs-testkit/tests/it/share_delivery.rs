@@ -223,15 +223,16 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     hand_in(&srv, &steward, "append", &format!("{ZHANG},张三,1,1990-01-01\n{LI},李四,2,1990-02-02\n{OUYANG},欧阳修文,1,1985-05-05\n")).await;
 
     // A grant: three items, men only, the ID number as a keyed hash (a key stays a key).
+    let until = (zs_types::Clock::now(srv.clock.as_ref()).date() + time::Duration::days(300)).to_string();
     let apply = json!({
         "code": CODE, "fields": ["id_number", "name", "sex", "birth_date"], "purpose": "核验", "scenario": "社会救助",
-        "legal_basis": "《社会救助暂行办法》", "until": "2099-01-01", "calls_per_day": 50, "rows_per_day": 100
+        "legal_basis": "《社会救助暂行办法》", "until": until, "calls_per_day": 50, "rows_per_day": 100
     });
     let (s, a) = srv.post("/api/v1/share/applications", Some(&user), &apply).await.unwrap();
     assert_eq!(s, 201, "{a}");
     let review = json!({ "decision": "grant", "fields": ["id_number", "name", "sex"],
         "row_filter": [{ "item": "sex", "value": "1" }],
-        "masking": { "id_number": { "kind": "hash", "encoding": "hex", "length": 32 }, "name": { "kind": "name" }, "sex": { "kind": "none" } } });
+        "masking": { "id_number": { "kind": "hash", "encoding": "hex", "length": 16 }, "name": { "kind": "name" }, "sex": { "kind": "none" } } });
     let (s, r) =
         srv.post(&format!("/api/v1/share/applications/{}/review", a["id"]), Some(&steward), &review).await.unwrap();
     assert_eq!(s, 200, "{r}");
@@ -239,7 +240,7 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let base = format!("/api/v1/share/grants/{grant}");
     let masker = zs_share::Masker::new(&zs_share::load_or_create_secret(&srv.state.config.data_dir).unwrap());
     let technique: zs_share::Technique =
-        serde_json::from_value(json!({ "kind": "hash", "encoding": "hex", "length": 32 })).unwrap();
+        serde_json::from_value(json!({ "kind": "hash", "encoding": "hex", "length": 16 })).unwrap();
     let hash = |id: &str| masker.mask_str(&technique, id).unwrap();
 
     // Bad input changes nothing; other departments cannot use the grant; the provider sees history.
