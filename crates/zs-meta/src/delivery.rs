@@ -267,8 +267,12 @@ pub trait DeliveryStore {
     /// One notification.
     async fn get_notification(&self, id: i64) -> Result<Option<Notification>>;
     /// A subscription's notifications (of one state, or all), newest first.
-    async fn list_notifications(&self, subscription_id: i64, state: Option<&str>, limit: i64)
-        -> Result<Vec<Notification>>;
+    async fn list_notifications(
+        &self,
+        subscription_id: i64,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Notification>>;
     /// Send a dead notification again: pending, attempts reset, due at `now`; false if it is not dead.
     async fn replay_notification(&self, id: i64, now: i64) -> Result<bool>;
 }

@@ -10,6 +10,8 @@
 
 pub mod catalog;
 mod catalog_queries;
+pub mod delivery;
+mod delivery_queries;
 mod error;
 pub mod govern;
 mod govern_queries;
@@ -19,8 +21,6 @@ mod postgres;
 mod queries;
 pub mod resources;
 mod resources_queries;
-pub mod delivery;
-mod delivery_queries;
 pub mod share;
 mod share_queries;
 mod sqlite;
@@ -28,11 +28,11 @@ pub mod standards;
 mod standards_queries;
 
 pub use catalog::CatalogStore;
+pub use delivery::DeliveryStore;
 pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
-pub use delivery::DeliveryStore;
 pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 pub use standards::StandardsStore;
@@ -57,7 +57,16 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + DeliveryStore + Send + Sync + 'static
+    CatalogStore
+    + JobStore
+    + ResourceStore
+    + StandardsStore
+    + GovernStore
+    + ShareStore
+    + DeliveryStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

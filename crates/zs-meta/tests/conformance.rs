@@ -795,7 +795,14 @@ async fn deliveries_feed_and_notifications(s: DynStore) {
     assert_eq!(list.iter().map(|d| d.id).collect::<Vec<_>>(), vec![b.id, a.id]);
 
     // The change feed: once per version, read after a cursor.
-    let ch = |v: i64| Change { id: 0, code: "C".into(), version: v, parent: v.checked_sub(1).filter(|p| *p > 0), mode: "append".into(), committed_at: NOW };
+    let ch = |v: i64| Change {
+        id: 0,
+        code: "C".into(),
+        version: v,
+        parent: v.checked_sub(1).filter(|p| *p > 0),
+        mode: "append".into(),
+        committed_at: NOW,
+    };
     let (c1, fresh) = s.add_change(&ch(1)).await.unwrap();
     assert!(fresh);
     let (again, fresh) = s.add_change(&ch(1)).await.unwrap();
@@ -842,7 +849,13 @@ async fn deliveries_feed_and_notifications(s: DynStore) {
     let claimed = s.claim_notifications(NOW, NOW + 60_000, 10).await.unwrap();
     assert_eq!(claimed.iter().map(|n| n.id).collect::<Vec<_>>(), vec![n1.id, n2.id]);
     assert!(s.claim_notifications(NOW + 1, NOW + 60_000, 10).await.unwrap().is_empty(), "leased");
-    let at = |state: &str, next: i64| Attempt { state: state.into(), status: Some(500), error: Some("500".into()), next_attempt_at: next, at: NOW };
+    let at = |state: &str, next: i64| Attempt {
+        state: state.into(),
+        status: Some(500),
+        error: Some("500".into()),
+        next_attempt_at: next,
+        at: NOW,
+    };
     s.record_attempt(n1.id, &Attempt { status: Some(200), error: None, ..at("delivered", NOW) }).await.unwrap();
     s.record_attempt(n2.id, &at("pending", NOW + 1000)).await.unwrap();
     assert!(s.claim_notifications(NOW + 999, NOW + 60_000, 10).await.unwrap().is_empty(), "backing off");

@@ -130,11 +130,17 @@ pub struct PlanView {
 fn by_key(terms: &Terms, field: &str) -> Result<Vec<String>> {
     let keys = terms.keys();
     if keys.is_empty() {
-        return Err(Error::invalid(field, format!("{} has no key items: deliver full extracts as files", terms.entry.code)));
+        return Err(Error::invalid(
+            field,
+            format!("{} has no key items: deliver full extracts as files", terms.entry.code),
+        ));
     }
     for k in &keys {
         if !terms.fields.contains(k) {
-            return Err(Error::invalid(field, format!("rows are delivered by key, and the key item '{k}' is not granted")));
+            return Err(Error::invalid(
+                field,
+                format!("rows are delivered by key, and the key item '{k}' is not granted"),
+            ));
         }
         match terms.masking.get(k) {
             Some(Technique::None) => {}
@@ -164,8 +170,9 @@ impl ShareService {
         let p = pass.principal();
         let grant = self.held(p, id).await?;
         let kind = kind_of(input.kind.trim())?;
-        let format = FileFormat::parse(input.format.trim())
-            .ok_or_else(|| Error::invalid("format", "format is csv, parquet or xlsx (a database target needs a plan)"))?;
+        let format = FileFormat::parse(input.format.trim()).ok_or_else(|| {
+            Error::invalid("format", "format is csv, parquet or xlsx (a database target needs a plan)")
+        })?;
         self.check_deliverable(&grant, kind, false).await?;
         let d = self.queue(&grant, None, kind, format.ext(), Some(p.user.id.0)).await?;
         self.record(

@@ -75,7 +75,12 @@ fn io(e: std::io::Error) -> Error {
 }
 
 /// Call `f` with every row of `version` the shape lets through, in scan order.
-pub(crate) fn full(table: &Table, version: u64, shape: &Shape, f: &mut dyn FnMut(Op, Row) -> Result<()>) -> Result<u64> {
+pub(crate) fn full(
+    table: &Table,
+    version: u64,
+    shape: &Shape,
+    f: &mut dyn FnMut(Op, Row) -> Result<()>,
+) -> Result<u64> {
     let mut n = 0;
     for batch in table.scan(Some(version)).map_err(tables)? {
         let batch = batch.map_err(tables)?;
@@ -327,7 +332,8 @@ mod tests {
         table.commit(CommitMode::Upsert, "t", "test", &[batch(&schema, &v3)]).unwrap();
         let v4: Vec<_> = [2, 40, 302, 352].iter().map(|&i| (i, "", "A")).collect();
         table.commit(CommitMode::DeleteByKey, "t", "test", &[batch(&schema, &v4)]).unwrap();
-        let v5: Vec<_> = (100..=380).map(|i| (i, if i % 7 == 0 { "again" } else { names[i as usize].as_str() }, d(i))).collect();
+        let v5: Vec<_> =
+            (100..=380).map(|i| (i, if i % 7 == 0 { "again" } else { names[i as usize].as_str() }, d(i))).collect();
         table.commit(CommitMode::Replace, "t", "test", &[batch(&schema, &v5)]).unwrap();
 
         let all = Shape { projection: vec![0, 1, 2], key: vec![0], conditions: vec![] };
@@ -343,7 +349,12 @@ mod tests {
                             Ok(())
                         })
                         .unwrap();
-                        assert_eq!(got, want, "v{from} → v{to}, {} conditions, {parts} rows a partition", shape.conditions.len());
+                        assert_eq!(
+                            got,
+                            want,
+                            "v{from} → v{to}, {} conditions, {parts} rows a partition",
+                            shape.conditions.len()
+                        );
                     }
                 }
             }

@@ -85,10 +85,7 @@ impl Exchange {
             webhook: RwLock::new(WebhookPolicy::default()),
             seal_key: mac.finalize().into_bytes().to_vec(),
             wake: tokio::sync::Notify::new(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
         }
     }
 

@@ -49,12 +49,24 @@ pub struct FeedPage {
 }
 
 fn present(c: &Change) -> ChangeView {
-    ChangeView { cursor: c.id, version: c.version, parent: c.parent, mode: c.mode.clone(), committed_at: c.committed_at }
+    ChangeView {
+        cursor: c.id,
+        version: c.version,
+        parent: c.parent,
+        mode: c.mode.clone(),
+        committed_at: c.committed_at,
+    }
 }
 
 impl ShareService {
     /// Feed lines of the grant's resource after `after` (0: from the start).
-    pub async fn feed(&self, pass: &Authorized<ShareData>, id: i64, after: i64, limit: Option<i64>) -> Result<FeedPage> {
+    pub async fn feed(
+        &self,
+        pass: &Authorized<ShareData>,
+        id: i64,
+        after: i64,
+        limit: Option<i64>,
+    ) -> Result<FeedPage> {
         let p = pass.principal();
         let grant = self.held(p, id).await?;
         let limit = limit.unwrap_or(100);
@@ -79,7 +91,14 @@ impl ShareService {
     }
 
     /// Record a committed version in the feed and queue a notification per subscription.
-    pub async fn version_committed(&self, code: &str, version: i64, parent: Option<i64>, mode: &str, at: i64) -> Result<()> {
+    pub async fn version_committed(
+        &self,
+        code: &str,
+        version: i64,
+        parent: Option<i64>,
+        mode: &str,
+        at: i64,
+    ) -> Result<()> {
         let (change, new) = self
             .store
             .add_change(&Change { id: 0, code: code.into(), version, parent, mode: mode.into(), committed_at: at })

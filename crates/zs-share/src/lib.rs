@@ -30,27 +30,27 @@ mod diff;
 mod exchange;
 mod feed;
 mod grants;
-mod output;
-mod pg_target;
-mod runner;
-mod subscriptions;
 pub mod masking;
 pub mod model;
+mod output;
+mod pg_target;
 mod read;
+mod runner;
 mod service;
+mod subscriptions;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
 pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
 pub use exchange::{DeliverySettings, WebhookPolicy};
 pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
-pub use output::{FileFormat, XLSX_MAX_ROWS};
-pub use pg_target::{check_url as check_database_url, parse_table as parse_target_table};
-pub use runner::ExchangeRunner;
-pub use subscriptions::{
-    signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
-};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};
+pub use output::{FileFormat, XLSX_MAX_ROWS};
+pub use pg_target::{check_url as check_database_url, parse_table as parse_target_table};
+pub use runner::ExchangeRunner;
 pub use service::{ShareService, ShareSettings};
+pub use subscriptions::{
+    signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
+};

@@ -85,8 +85,9 @@ impl FileWriter {
                 Ok(Self::Csv(w))
             }
             FileFormat::Parquet => {
-                let schema: SchemaRef =
-                    Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+                let schema: SchemaRef = Arc::new(Schema::new(
+                    header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>(),
+                ));
                 let f = File::create(path).map_err(|e| fail("Parquet")(&e))?;
                 let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
                 let writer = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|e| fail("Parquet")(&e))?;

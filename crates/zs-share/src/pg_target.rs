@@ -187,7 +187,8 @@ pub(crate) async fn apply(
             Some(Ok((Op::Delete, _))) => !upserts.is_empty(),
             Some(Ok((_, row))) => {
                 upserts.len() >= per_stmt
-                    || (!key_pos.is_empty() && upsert_keys.contains(&key_pos.iter().map(|&i| row[i].clone()).collect::<Row>()))
+                    || (!key_pos.is_empty()
+                        && upsert_keys.contains(&key_pos.iter().map(|&i| row[i].clone()).collect::<Row>()))
             }
             Some(Err(_)) => false,
         };

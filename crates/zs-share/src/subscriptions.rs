@@ -10,7 +10,7 @@ use serde_json::json;
 use sha2::Sha256;
 use utoipa::ToSchema;
 use zs_identity::policy::{Authorized, ShareData, ShareRead};
-use zs_meta::delivery::{Attempt, Notification, NewSubscription, Subscription};
+use zs_meta::delivery::{Attempt, NewSubscription, Notification, Subscription};
 use zs_types::{AuditEvent, Error, ErrorCode, OrgId, Outcome, Result};
 
 use crate::service::ShareService;
@@ -178,7 +178,12 @@ impl ShareService {
     }
 
     /// Switch a subscription off.
-    pub async fn unsubscribe(&self, pass: &Authorized<ShareData>, id: i64, subscription: i64) -> Result<SubscriptionView> {
+    pub async fn unsubscribe(
+        &self,
+        pass: &Authorized<ShareData>,
+        id: i64,
+        subscription: i64,
+    ) -> Result<SubscriptionView> {
         self.held(pass.principal(), id).await?;
         let s = self.subscription_of(id, subscription).await?;
         self.store.set_subscription_enabled(s.id, false).await?;

@@ -72,9 +72,7 @@ pub(crate) async fn download(
     ApiPath((id, delivery)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Response> {
     let (d, path, format) = s.share.delivery_file(&pass, id, delivery).await?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|_| zs_types::Error::not_found("delivery file"))?;
+    let file = tokio::fs::File::open(&path).await.map_err(|_| zs_types::Error::not_found("delivery file"))?;
     let stream = futures::stream::unfold(file, |mut f| async move {
         use tokio::io::AsyncReadExt;
         let mut buf = vec![0u8; 64 * 1024];
@@ -89,7 +87,8 @@ pub(crate) async fn download(
     });
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if let Some(v) = d.file_name.as_deref().and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
+    if let Some(v) =
+        d.file_name.as_deref().and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
     {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -36,7 +36,16 @@ async fn deliver_now_and_subscribe() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let app: i64 = ok.location().split("created=").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
+    let app: i64 = ok
+        .location()
+        .split("created=")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
     let queue = t.get("/share/reviews", &st).await;
     let r = t
         .post(
@@ -57,13 +66,21 @@ async fn deliver_now_and_subscribe() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("交换与订阅") && page.body.contains("id=\"deliveries-empty\""));
     let r = t
-        .post(&format!("/share/grants/{grant}/deliveries"), &du, &[("csrf", &page.csrf()), ("kind", "full"), ("format", "csv")])
+        .post(
+            &format!("/share/grants/{grant}/deliveries"),
+            &du,
+            &[("csrf", &page.csrf()), ("kind", "full"), ("format", "csv")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = t.get(r.location(), &du).await;
     assert!(page.body.contains("已加入交付队列") && page.body.contains("id=\"delivery-"), "{}", page.body);
     let bad = t
-        .post(&format!("/share/grants/{grant}/deliveries"), &du, &[("csrf", &page.csrf()), ("kind", "full"), ("format", "pdf")])
+        .post(
+            &format!("/share/grants/{grant}/deliveries"),
+            &du,
+            &[("csrf", &page.csrf()), ("kind", "full"), ("format", "pdf")],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 

@@ -49,7 +49,11 @@ async fn hand_in(srv: &TestServer, steward: &str, mode: &str, rows: &str) {
 /// Queue a file delivery and wait for its end.
 async fn deliver(srv: &TestServer, token: &str, grant: i64, kind: &str, format: &str) -> Value {
     let (s, d) = srv
-        .post(&format!("/api/v1/share/grants/{grant}/deliveries"), Some(token), &json!({ "kind": kind, "format": format }))
+        .post(
+            &format!("/api/v1/share/grants/{grant}/deliveries"),
+            Some(token),
+            &json!({ "kind": kind, "format": format }),
+        )
         .await
         .unwrap();
     assert_eq!(s, 202, "{d}");
@@ -220,7 +224,13 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let user = srv.login("datauser", &pw("datauser")).await.unwrap();
     let auditor = srv.login("auditor", &pw("auditor")).await.unwrap();
     // v1: three people, two of them men (sex 1).
-    hand_in(&srv, &steward, "append", &format!("{ZHANG},张三,1,1990-01-01\n{LI},李四,2,1990-02-02\n{OUYANG},欧阳修文,1,1985-05-05\n")).await;
+    hand_in(
+        &srv,
+        &steward,
+        "append",
+        &format!("{ZHANG},张三,1,1990-01-01\n{LI},李四,2,1990-02-02\n{OUYANG},欧阳修文,1,1985-05-05\n"),
+    )
+    .await;
 
     // A grant: three items, men only, the ID number as a keyed hash (a key stays a key).
     let until = (zs_types::Clock::now(srv.clock.as_ref()).date() + time::Duration::days(300)).to_string();
@@ -253,9 +263,15 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
         assert_eq!((s, e["field"].as_str()), (422, Some(field)), "{e}");
     }
     let other = other_data_user(&srv).await;
-    let (s, e) = srv.post(&format!("{base}/deliveries"), Some(&other), &json!({ "kind": "full", "format": "csv" })).await.unwrap();
+    let (s, e) = srv
+        .post(&format!("{base}/deliveries"), Some(&other), &json!({ "kind": "full", "format": "csv" }))
+        .await
+        .unwrap();
     assert_eq!((s, e["code"].as_str()), (404, Some("no_grant")), "{e}");
-    let (s, e) = srv.post(&format!("{base}/subscriptions"), Some(&other), &json!({ "url": "http://127.0.0.1:9/x" })).await.unwrap();
+    let (s, e) = srv
+        .post(&format!("{base}/subscriptions"), Some(&other), &json!({ "url": "http://127.0.0.1:9/x" }))
+        .await
+        .unwrap();
     assert_eq!((s, e["code"].as_str()), (404, Some("no_grant")), "{e}");
     assert_eq!(srv.get(&format!("{base}/feed"), Some(&other)).await.unwrap().0, 404);
     assert_eq!(srv.get(&format!("{base}/deliveries"), Some(&other)).await.unwrap().0, 404);
@@ -264,19 +280,21 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
 
     // A full extract as CSV: granted items only, men only, masked; the digest is the file's.
     let full = deliver(&srv, &user, grant, "full", "csv").await;
-    assert_eq!((full["rows"].as_i64(), full["from_version"].as_i64(), full["to_version"].as_i64()), (Some(2), None, Some(1)), "{full}");
+    assert_eq!(
+        (full["rows"].as_i64(), full["from_version"].as_i64(), full["to_version"].as_i64()),
+        (Some(2), None, Some(1)),
+        "{full}"
+    );
     let (s, body) = download(&srv, &user, &full).await;
     assert_eq!(s, 200);
     assert_eq!(full["digest"].as_str().unwrap(), sha(&body));
-    assert_eq!(
-        csv_rows(&body),
-        {
-            let mut want = vec![vec![hash(ZHANG), "张*".into(), "1".into()], vec![hash(OUYANG), "欧阳**".into(), "1".into()]];
-            want.sort();
-            want.insert(0, vec!["id_number".into(), "name".into(), "sex".into()]);
-            want
-        }
-    );
+    assert_eq!(csv_rows(&body), {
+        let mut want =
+            vec![vec![hash(ZHANG), "张*".into(), "1".into()], vec![hash(OUYANG), "欧阳**".into(), "1".into()]];
+        want.sort();
+        want.insert(0, vec!["id_number".into(), "name".into(), "sex".into()]);
+        want
+    });
     let text = String::from_utf8(body).unwrap();
     assert!(!text.contains(ZHANG) && !text.contains("张三") && !text.contains("李四") && !text.contains("1990"));
     assert_eq!(download(&srv, &other, &full).await.0, 404, "another department cannot download");
@@ -312,7 +330,11 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let plan = match &pg {
         Some(url) => {
             let (s, e) = srv
-                .post(&format!("{base}/delivery-plans"), Some(&user), &json!({ "kind": "changes", "format": "postgres", "database_url": url, "table": "Bad-Name" }))
+                .post(
+                    &format!("{base}/delivery-plans"),
+                    Some(&user),
+                    &json!({ "kind": "changes", "format": "postgres", "database_url": url, "table": "Bad-Name" }),
+                )
                 .await
                 .unwrap();
             assert_eq!((s, e["field"].as_str()), (422, Some("table")), "{e}");
@@ -341,7 +363,8 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     assert_eq!(s, 201, "{p}");
     let (_, plans) = srv.get(&format!("{base}/delivery-plans"), Some(&user)).await.unwrap();
     assert!(!plans.to_string().contains("Sup3rSecret"), "{plans}");
-    let (s, _) = srv.post(&format!("{base}/delivery-plans/{}/disable", p["id"]), Some(&user), &json!({})).await.unwrap();
+    let (s, _) =
+        srv.post(&format!("{base}/delivery-plans/{}/disable", p["id"]), Some(&user), &json!({})).await.unwrap();
     assert_eq!(s, 200);
     let consumer_db = match &pg {
         Some(url) => Some(sqlx::PgPool::connect(url).await.unwrap()),
@@ -359,7 +382,10 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
         let (db, schema) = (db.clone(), schema.clone());
         async move {
             let mut rows: Vec<(String, String, String)> =
-                sqlx::query_as(&format!("SELECT id_number, name, sex FROM {schema}.people")).fetch_all(&db).await.unwrap();
+                sqlx::query_as(&format!("SELECT id_number, name, sex FROM {schema}.people"))
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
             rows.sort();
             rows
         }
@@ -370,7 +396,11 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     };
     if let (Some(plan), Some(db)) = (plan, &consumer_db) {
         let d = run_plan(plan).await;
-        assert_eq!((d["rows"].as_i64(), d["from_version"].as_i64()), (Some(2), None), "the first run is a full extract: {d}");
+        assert_eq!(
+            (d["rows"].as_i64(), d["from_version"].as_i64()),
+            (Some(2), None),
+            "the first run is a full extract: {d}"
+        );
         assert_eq!(
             table_rows(db).await,
             sorted(vec![(hash(ZHANG), "张*".into(), "1".into()), (hash(OUYANG), "欧阳**".into(), "1".into())])
@@ -380,7 +410,13 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     // v2 (upsert): 张三 renamed, 李四 becomes a man (moves into the restriction), 王五 added.
     // The receiver fails first with a 500, then hangs past the timeout, then accepts.
     rx.script(&[Some(500), None]);
-    hand_in(&srv, &steward, "upsert", &format!("{ZHANG},张三丰,1,1990-01-01\n{LI},李四,1,1990-02-02\n{WANG},王五,1,1993-03-03\n")).await;
+    hand_in(
+        &srv,
+        &steward,
+        "upsert",
+        &format!("{ZHANG},张三丰,1,1990-01-01\n{LI},李四,1,1990-02-02\n{WANG},王五,1,1993-03-03\n"),
+    )
+    .await;
     let first = wait_attempts(&srv, &user, grant, sub, "pending", 1).await;
     assert_eq!(first["last_status"], 500, "{first}");
     assert_eq!(rx.count(), 1, "backing off: not sent again before 10 s");
@@ -395,12 +431,21 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let bodies = rx.verified(&secret);
     assert_eq!(bodies.len(), 3);
     assert!(bodies.iter().all(|b| b["event_id"] == bodies[0]["event_id"]), "one event, retried");
-    assert_eq!((bodies[0]["version"].as_i64(), bodies[0]["mode"].as_str(), bodies[0]["grant"].as_i64()), (Some(2), Some("upsert"), Some(grant)));
+    assert_eq!(
+        (bodies[0]["version"].as_i64(), bodies[0]["mode"].as_str(), bodies[0]["grant"].as_i64()),
+        (Some(2), Some("upsert"), Some(grant))
+    );
 
     // The incremental delivery equals the diff of v1 → v2 for this grant.
     let changes = deliver(&srv, &user, grant, "changes", "csv").await;
     assert_eq!(
-        (changes["from_version"].as_i64(), changes["to_version"].as_i64(), changes["added"].as_i64(), changes["changed"].as_i64(), changes["deleted"].as_i64()),
+        (
+            changes["from_version"].as_i64(),
+            changes["to_version"].as_i64(),
+            changes["added"].as_i64(),
+            changes["changed"].as_i64(),
+            changes["deleted"].as_i64()
+        ),
         (Some(1), Some(2), Some(2), Some(1), Some(0)),
         "{changes}"
     );
@@ -442,7 +487,11 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     assert_eq!(rx.verified(&secret).len(), 7);
 
     let changes = deliver(&srv, &user, grant, "changes", "parquet").await;
-    assert_eq!((changes["from_version"].as_i64(), changes["deleted"].as_i64(), changes["rows"].as_i64()), (Some(2), Some(1), Some(1)), "{changes}");
+    assert_eq!(
+        (changes["from_version"].as_i64(), changes["deleted"].as_i64(), changes["rows"].as_i64()),
+        (Some(2), Some(1), Some(1)),
+        "{changes}"
+    );
     let (_, body) = download(&srv, &user, &changes).await;
     assert_eq!(changes["digest"].as_str().unwrap(), sha(&body));
     let file = tempfile::tempfile().unwrap();
@@ -465,7 +514,13 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     }
 
     // v4 (replace): 张三丰 unchanged, 王五 renamed, 赵六 new, 李四 gone.
-    hand_in(&srv, &steward, "replace", &format!("{ZHANG},张三丰,1,1990-01-01\n{WANG},欧阳锋,1,1993-03-03\n{ZHAO},赵六,1,1994-04-04\n")).await;
+    hand_in(
+        &srv,
+        &steward,
+        "replace",
+        &format!("{ZHANG},张三丰,1,1990-01-01\n{WANG},欧阳锋,1,1993-03-03\n{ZHAO},赵六,1,1994-04-04\n"),
+    )
+    .await;
     let changes = deliver(&srv, &user, grant, "changes", "xlsx").await;
     assert_eq!(
         (changes["added"].as_i64(), changes["changed"].as_i64(), changes["deleted"].as_i64()),
@@ -506,11 +561,16 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     // The change feed: one line per committed version, read on from a cursor.
     let (s, feed) = srv.get(&format!("{base}/feed"), Some(&user)).await.unwrap();
     assert_eq!(s, 200, "{feed}");
-    let versions: Vec<i64> = feed["changes"].as_array().unwrap().iter().map(|c| c["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> =
+        feed["changes"].as_array().unwrap().iter().map(|c| c["version"].as_i64().unwrap()).collect();
     assert_eq!(versions, vec![1, 2, 3, 4]);
     let second = feed["changes"][1]["cursor"].as_i64().unwrap();
     let (_, on) = srv.get(&format!("{base}/feed?after={second}&limit=1"), Some(&user)).await.unwrap();
-    assert_eq!((on["changes"][0]["version"].as_i64(), on["changes"][0]["mode"].as_str()), (Some(3), Some("delete_by_key")), "{on}");
+    assert_eq!(
+        (on["changes"][0]["version"].as_i64(), on["changes"][0]["mode"].as_str()),
+        (Some(3), Some("delete_by_key")),
+        "{on}"
+    );
     let (_, end) = srv.get(&format!("{base}/feed?after={}", feed["next_cursor"]), Some(&user)).await.unwrap();
     assert_eq!((end["changes"].as_array().unwrap().len(), &end["next_cursor"]), (0, &feed["next_cursor"]));
     let (s, e) = srv.get(&format!("{base}/feed?limit=0"), Some(&user)).await.unwrap();
@@ -524,11 +584,40 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let all = serde_json::to_string(trail).unwrap();
     assert!(!all.contains("张") && !all.contains(ZHANG) && !all.contains("Sup3rSecret"), "{all}");
 
+    // A scheduled plan runs at once and then every 5 minutes of the (manual) clock.
+    let (s, p) = srv
+        .post(&format!("{base}/delivery-plans"), Some(&user), &json!({ "kind": "full", "format": "csv", "every_minutes": 5 }))
+        .await
+        .unwrap();
+    assert_eq!(s, 201, "{p}");
+    let scheduled = |n: usize| {
+        let (srv, user, base, plan) = (&srv, user.clone(), base.clone(), p["id"].clone());
+        async move {
+            for _ in 0..400 {
+                let (_, list) = srv.get(&format!("{base}/deliveries"), Some(&user)).await.unwrap();
+                let runs: Vec<Value> = list.as_array().unwrap().iter().filter(|d| d["plan_id"] == plan).cloned().collect();
+                if runs.len() >= n && runs.iter().all(|d| d["state"] == "succeeded") {
+                    return runs;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("the plan did not run {n} times");
+        }
+    };
+    let runs = scheduled(1).await;
+    assert_eq!((runs[0]["rows"].as_i64(), runs[0]["to_version"].as_i64()), (Some(3), Some(4)));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(scheduled(1).await.len(), 1, "not again before its time");
+    srv.clock.advance(time::Duration::minutes(5));
+    assert_eq!(scheduled(2).await.len(), 2, "again after 5 minutes");
+
     // Revocation stops deliveries, downloads and notifications on the next use.
     let (s, _) = srv.post(&format!("{base}/revoke"), Some(&steward), &json!({ "reason": "办结" })).await.unwrap();
     assert_eq!(s, 200);
-    let (s, e) = srv.post(&format!("{base}/deliveries"), Some(&user), &json!({ "kind": "full", "format": "csv" })).await.unwrap();
+    let (s, e) = srv
+        .post(&format!("{base}/deliveries"), Some(&user), &json!({ "kind": "full", "format": "csv" }))
+        .await
+        .unwrap();
     assert_eq!((s, e["code"].as_str()), (403, Some("grant_revoked")), "{e}");
     assert_eq!(download(&srv, &user, &full).await.0, 403);
 }
-
