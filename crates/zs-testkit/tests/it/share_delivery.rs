@@ -248,7 +248,7 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     assert_eq!(s, 200, "{r}");
     let grant = r["grant_id"].as_i64().unwrap();
     let base = format!("/api/v1/share/grants/{grant}");
-    let masker = zs_share::Masker::new(&zs_share::load_or_create_secret(&srv.state.config.data_dir).unwrap());
+    let masker = zs_share::Masker::new(zs_share::load_or_create_secret(&srv.state.config.data_dir).unwrap());
     let technique: zs_share::Technique =
         serde_json::from_value(json!({ "kind": "hash", "encoding": "hex", "length": 16 })).unwrap();
     let hash = |id: &str| masker.mask_str(&technique, id).unwrap();
