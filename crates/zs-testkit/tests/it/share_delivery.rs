@@ -586,7 +586,11 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
 
     // A scheduled plan runs at once and then every 5 minutes of the (manual) clock.
     let (s, p) = srv
-        .post(&format!("{base}/delivery-plans"), Some(&user), &json!({ "kind": "full", "format": "csv", "every_minutes": 5 }))
+        .post(
+            &format!("{base}/delivery-plans"),
+            Some(&user),
+            &json!({ "kind": "full", "format": "csv", "every_minutes": 5 }),
+        )
         .await
         .unwrap();
     assert_eq!(s, 201, "{p}");
@@ -595,7 +599,8 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
         async move {
             for _ in 0..400 {
                 let (_, list) = srv.get(&format!("{base}/deliveries"), Some(&user)).await.unwrap();
-                let runs: Vec<Value> = list.as_array().unwrap().iter().filter(|d| d["plan_id"] == plan).cloned().collect();
+                let runs: Vec<Value> =
+                    list.as_array().unwrap().iter().filter(|d| d["plan_id"] == plan).cloned().collect();
                 if runs.len() >= n && runs.iter().all(|d| d["state"] == "succeeded") {
                     return runs;
                 }
