@@ -37,3 +37,16 @@ impl HookSlot {
         self.0.read().ok().and_then(|g| g.clone())
     }
 }
+
+/// Several hooks behind one: each is told, in order, about every committed version (governance
+/// first, then sharing's change feed and subscriptions).
+pub struct FanOutHook(pub Vec<Arc<dyn VersionHook>>);
+
+#[async_trait::async_trait]
+impl VersionHook for FanOutHook {
+    async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn) {
+        for hook in &self.0 {
+            hook.version_committed(entry, table, hand_in).await;
+        }
+    }
+}

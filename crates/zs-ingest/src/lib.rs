@@ -34,7 +34,7 @@ mod theme;
 
 pub use error::tables_error;
 pub use handin::{HandInRequest, Mode};
-pub use hook::VersionHook;
+pub use hook::{FanOutHook, VersionHook};
 pub use jobs::{JobKind, Worker};
 pub use live::{LiveSpec, LiveStatus, LiveView, MAX_LIVE_ROWS};
 pub use preview::{Preview, MAX_PREVIEW_ROWS};

@@ -45,6 +45,7 @@ conformance!(
     job_queue_claims_retries_and_recovery,
     hand_ins_settings_schedules_and_live_sources,
     share_applications_grants_and_usage,
+    deliveries_feed_and_notifications,
     migrations_are_idempotent,
     org_tree_and_paths,
     duplicate_codes_rejected,
@@ -729,4 +730,174 @@ async fn share_applications_grants_and_usage(s: DynStore) {
     assert_eq!(s.add_usage(made.id, "2026-12-01", 5, 3).await.unwrap(), Usage { calls: 7, rows: 10 });
     assert_eq!(s.add_usage(made.id, "2026-12-04", 2, 1).await.unwrap(), Usage { calls: 2, rows: 1 });
     assert_eq!(s.usage(made.id, "2026-12-04").await.unwrap(), Usage { calls: 2, rows: 1 });
+}
+
+async fn deliveries_feed_and_notifications(s: DynStore) {
+    use zs_meta::delivery::*;
+    // Plans: scheduled ones come due, and only one node moves a run time.
+    let plan = DeliveryPlan {
+        id: 0,
+        grant_id: 7,
+        consumer_org_id: 3,
+        kind: "changes".into(),
+        format: "postgres".into(),
+        secret: Some("v1:sealed".into()),
+        target_hint: Some("postgres://u@h/db".into()),
+        target_table: Some("s.people".into()),
+        every_minutes: Some(60),
+        next_run_at: Some(NOW),
+        enabled: true,
+        created_by: Some(1),
+        created_at: NOW,
+    };
+    let p = s.create_delivery_plan(&plan).await.unwrap();
+    assert_eq!(s.get_delivery_plan(p.id).await.unwrap().unwrap().secret.as_deref(), Some("v1:sealed"));
+    assert!(s.due_delivery_plans(NOW - 1).await.unwrap().is_empty());
+    assert_eq!(s.due_delivery_plans(NOW).await.unwrap().len(), 1);
+    assert!(s.advance_delivery_plan(p.id, NOW, NOW + 3_600_000).await.unwrap());
+    assert!(!s.advance_delivery_plan(p.id, NOW, NOW + 3_600_000).await.unwrap(), "moved once");
+    assert!(s.due_delivery_plans(NOW).await.unwrap().is_empty());
+    assert!(s.set_delivery_plan_enabled(p.id, false).await.unwrap());
+    assert!(s.due_delivery_plans(NOW + 3_600_000).await.unwrap().is_empty(), "a plan switched off never runs");
+    assert_eq!(s.list_delivery_plans(7).await.unwrap().len(), 1);
+
+    // Deliveries: queue, exclusive claim, finish, recovery, last delivered version per plan.
+    let new = |plan: Option<i64>| Delivery {
+        id: 0,
+        grant_id: 7,
+        plan_id: plan,
+        code: "101001000/000001".into(),
+        provider_org_id: 2,
+        consumer_org_id: 3,
+        kind: "changes".into(),
+        format: "csv".into(),
+        state: String::new(),
+        from_version: None,
+        to_version: None,
+        rows_total: 0,
+        rows_added: 0,
+        rows_changed: 0,
+        rows_deleted: 0,
+        digest: None,
+        file_name: None,
+        bytes: 0,
+        message: None,
+        worker: None,
+        requested_by: Some(1),
+        created_at: NOW,
+        started_at: None,
+        finished_at: None,
+    };
+    let a = s.enqueue_delivery(&new(None)).await.unwrap();
+    let b = s.enqueue_delivery(&new(Some(p.id))).await.unwrap();
+    assert_eq!(a.state, "queued");
+    let c1 = s.claim_delivery("w1", NOW).await.unwrap().unwrap();
+    assert_eq!((c1.id, c1.state.as_str(), c1.worker.as_deref()), (a.id, "running", Some("w1")));
+    let c2 = s.claim_delivery("w2", NOW).await.unwrap().unwrap();
+    assert_eq!(c2.id, b.id);
+    assert!(s.claim_delivery("w3", NOW).await.unwrap().is_none(), "nothing left to claim");
+    let done = DeliveryResult {
+        from_version: Some(1),
+        to_version: Some(3),
+        rows_total: 5,
+        rows_added: 2,
+        rows_changed: 2,
+        rows_deleted: 1,
+        digest: Some("ab".repeat(32)),
+        file_name: Some("f.csv".into()),
+        bytes: 99,
+        message: None,
+    };
+    s.finish_delivery(a.id, true, &done, NOW + 5).await.unwrap();
+    let got = s.get_delivery(a.id).await.unwrap().unwrap();
+    assert_eq!((got.state.as_str(), got.to_version, got.rows_deleted, got.bytes), ("succeeded", Some(3), 1, 99));
+    assert_eq!(s.last_delivered_version(7, None).await.unwrap(), Some(3));
+    assert_eq!(s.last_delivered_version(7, Some(p.id)).await.unwrap(), None, "per plan");
+    assert_eq!(s.requeue_running_deliveries().await.unwrap(), 1, "b was left running");
+    assert_eq!(s.claim_delivery("w4", NOW).await.unwrap().unwrap().id, b.id);
+    s.finish_delivery(b.id, false, &DeliveryResult { message: Some("refused".into()), ..Default::default() }, NOW)
+        .await
+        .unwrap();
+    assert_eq!(s.last_delivered_version(7, Some(p.id)).await.unwrap(), None, "a failed delivery delivered nothing");
+    let list = s.list_deliveries(7, 10).await.unwrap();
+    assert_eq!(list.iter().map(|d| d.id).collect::<Vec<_>>(), vec![b.id, a.id]);
+
+    // The change feed: once per version, read after a cursor.
+    let ch = |v: i64| Change {
+        id: 0,
+        code: "C".into(),
+        version: v,
+        parent: v.checked_sub(1).filter(|p| *p > 0),
+        mode: "append".into(),
+        committed_at: NOW,
+    };
+    let (c1, fresh) = s.add_change(&ch(1)).await.unwrap();
+    assert!(fresh);
+    let (again, fresh) = s.add_change(&ch(1)).await.unwrap();
+    assert_eq!((again.id, fresh), (c1.id, false));
+    let (c2, _) = s.add_change(&ch(2)).await.unwrap();
+    assert_eq!(s.list_changes("C", 0, 10).await.unwrap().len(), 2);
+    assert_eq!(s.list_changes("C", c1.id, 10).await.unwrap(), vec![c2.clone()]);
+    assert!(s.list_changes("D", 0, 10).await.unwrap().is_empty());
+
+    // Subscriptions and the outbox: once per change, leased claims, retries, dead letters, replay.
+    let sub = s
+        .create_subscription(&Subscription {
+            id: 0,
+            grant_id: 7,
+            code: "C".into(),
+            consumer_org_id: 3,
+            url: "https://example.org/hook".into(),
+            secret: "v1:x".into(),
+            enabled: true,
+            created_by: Some(1),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.subscriptions_of_code("C").await.unwrap().len(), 1);
+    let note = |change: i64| Notification {
+        id: 0,
+        subscription_id: sub.id,
+        grant_id: 7,
+        change_id: change,
+        event_id: format!("e{change}"),
+        payload: "{}".into(),
+        state: String::new(),
+        attempts: 0,
+        next_attempt_at: NOW,
+        last_status: None,
+        last_error: None,
+        delivered_at: None,
+        created_at: NOW,
+    };
+    let n1 = s.enqueue_notification(&note(c1.id)).await.unwrap().unwrap();
+    assert!(s.enqueue_notification(&note(c1.id)).await.unwrap().is_none(), "once per change");
+    let n2 = s.enqueue_notification(&note(c2.id)).await.unwrap().unwrap();
+    let claimed = s.claim_notifications(NOW, NOW + 60_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|n| n.id).collect::<Vec<_>>(), vec![n1.id, n2.id]);
+    assert!(s.claim_notifications(NOW + 1, NOW + 60_000, 10).await.unwrap().is_empty(), "leased");
+    let at = |state: &str, next: i64| Attempt {
+        state: state.into(),
+        status: Some(500),
+        error: Some("500".into()),
+        next_attempt_at: next,
+        at: NOW,
+    };
+    s.record_attempt(n1.id, &Attempt { status: Some(200), error: None, ..at("delivered", NOW) }).await.unwrap();
+    s.record_attempt(n2.id, &at("pending", NOW + 1000)).await.unwrap();
+    assert!(s.claim_notifications(NOW + 999, NOW + 60_000, 10).await.unwrap().is_empty(), "backing off");
+    assert_eq!(s.claim_notifications(NOW + 1000, NOW + 60_000, 10).await.unwrap().len(), 1);
+    s.record_attempt(n2.id, &at("dead", NOW + 1000)).await.unwrap();
+    let dead = s.list_notifications(sub.id, Some("dead"), 10).await.unwrap();
+    assert_eq!((dead.len(), dead[0].attempts, dead[0].last_status), (1, 2, Some(500)));
+    let delivered = s.get_notification(n1.id).await.unwrap().unwrap();
+    assert_eq!((delivered.state.as_str(), delivered.delivered_at), ("delivered", Some(NOW)));
+    assert!(!s.replay_notification(n1.id, NOW).await.unwrap(), "only dead ones are replayed");
+    assert!(s.replay_notification(n2.id, NOW + 5000).await.unwrap());
+    let replayed = s.get_notification(n2.id).await.unwrap().unwrap();
+    assert_eq!((replayed.state.as_str(), replayed.attempts, replayed.next_attempt_at), ("pending", 0, NOW + 5000));
+    assert_eq!(s.list_notifications(sub.id, None, 10).await.unwrap().len(), 2);
+    assert!(s.set_subscription_enabled(sub.id, false).await.unwrap());
+    assert!(s.subscriptions_of_code("C").await.unwrap().is_empty());
 }

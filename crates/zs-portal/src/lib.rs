@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
         catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
-        report, resource, resource_pulls, share, standards, users,
+        report, resource, resource_pulls, share, share_delivery, standards, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -106,6 +106,12 @@ pub fn router() -> Router<AppState> {
         .route("/share/grants", get(share::grants))
         .route("/share/grants/{id}/revoke", post(share::revoke))
         .route("/share/grants/{id}/credential", post(share::issue))
+        .route("/share/grants/{id}/exchange", get(share_delivery::page))
+        .route("/share/grants/{id}/deliveries", post(share_delivery::deliver))
+        .route("/share/grants/{id}/plans/{plan}/run", post(share_delivery::run_plan))
+        .route("/share/grants/{id}/subscriptions", post(share_delivery::subscribe))
+        .route("/share/grants/{id}/subscriptions/{sub}/disable", post(share_delivery::unsubscribe))
+        .route("/share/grants/{id}/subscriptions/{sub}/notifications/{n}/replay", post(share_delivery::replay))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/standards/elements", get(standards::list).post(standards::create))

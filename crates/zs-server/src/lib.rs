@@ -98,8 +98,6 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         &config.data_dir,
     );
-    // Every committed version is checked (governance reached through the hand-in hook).
-    ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
     let share = zs_share::ShareService::new(
         store.clone(),
         identity.clone(),
@@ -111,7 +109,17 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
             review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
             masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
         },
-    );
+    )
+    .with_delivery(zs_share::DeliverySettings {
+        data_dir: config.data_dir.clone(),
+        webhook: zs_share::WebhookPolicy::default(),
+    });
+    // Every committed version is checked (governance), then fed to sharing's change feed and
+    // subscriptions — both reached through the hand-in hook.
+    ingest.set_version_hook(Arc::new(zs_ingest::FanOutHook(vec![
+        Arc::new(zs_govern::GovernHook(govern.clone())),
+        Arc::new(zs_share::ShareHook(share.clone())),
+    ])));
     let grading = zs_standards::Grading::from_names(&config.classification_categories)
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let tables = ingest.clone();
@@ -190,6 +198,10 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
         .collect();
     // Due pull schedules become jobs (safe on several nodes: one job per schedule and fire time).
     workers.push(tokio::spawn(zs_ingest::Scheduler::new(state.ingest.clone()).run()));
+    // Bulk deliveries (queued and scheduled) and webhook notifications, from the store.
+    workers.push(tokio::spawn(
+        zs_share::ExchangeRunner::new(state.share.clone(), &format!("exchange-{}", std::process::id())).run(),
+    ));
     let config = state.config.clone();
     let share = state.share.clone();
     let addr: SocketAddr =

@@ -17,24 +17,48 @@
 //!   counted in memory and written in batches (see the `quota` module for the multi-node caveat);
 //!   each call writes one audit record through the group-committed sink.
 //!
+//! * **Bulk delivery (库表/文件交换)**: a full extract or the changes since the last delivered
+//!   version (a streaming diff by key), as CSV/Parquet/Excel in the consumer's download area or
+//!   into the consumer's PostgreSQL table, on demand or on a schedule, each recorded with its
+//!   version range, rows and digest.
+//! * **Subscriptions (订阅)**: signed webhook notifications of each committed version with
+//!   retries, back-off and a dead-letter list to replay; a pollable change feed.
+//!
 //! This crate decides who may take what and records it; it does not speak HTTP (`zs-http` and
 //! `zs-portal` do) and does not know table files (`zs-tables` does).
 
 mod apply;
 mod data;
+mod delivery;
+mod diff;
+mod exchange;
+mod feed;
 mod grants;
 pub mod masking;
 pub mod model;
 mod quota;
+mod output;
+mod pg_target;
 mod read;
+mod runner;
 mod service;
 mod serving;
+mod subscriptions;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
+pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
+pub use exchange::{DeliverySettings, WebhookPolicy};
+pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};
 pub use quota::FLUSH_EVERY;
 pub use service::{ShareService, ShareSettings, KEY_INDEX_BUDGET};
 pub use serving::MAX_AGE;
+pub use output::{FileFormat, XLSX_MAX_ROWS};
+pub use pg_target::{check_url as check_database_url, parse_table as parse_target_table};
+pub use runner::ExchangeRunner;
+pub use subscriptions::{
+    signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
+};

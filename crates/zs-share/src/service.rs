@@ -49,6 +49,8 @@ pub struct ShareService {
     pub(crate) quotas: Arc<crate::quota::Quotas>,
     /// Key indexes of the resources' current versions, for lookups by key.
     pub(crate) indexes: Arc<zs_tables::KeyIndexCache>,
+    /// Bulk delivery and subscriptions: settings, sealing key, runner wake-up.
+    pub(crate) exchange: Arc<crate::exchange::Exchange>,
 }
 
 /// Process memory the key indexes of the data API may hold (about 17 bytes a row: some 15
@@ -70,7 +72,6 @@ impl ShareService {
             store,
             identity,
             catalog,
-            ingest,
             audit,
             clock,
             review_days: settings.review_days.max(1),
@@ -79,6 +80,28 @@ impl ShareService {
             serving: Arc::default(),
             quotas: Arc::default(),
             indexes: Arc::new(zs_tables::KeyIndexCache::new(KEY_INDEX_BUDGET)),
+            // `<data>/tables/<code>` → `<data>`, until `with_delivery` names it.
+            exchange: Arc::new(crate::exchange::Exchange::new(
+                &settings.masking_secret,
+                ingest.table_dir("_").parent().and_then(std::path::Path::parent).map(Into::into).unwrap_or_default(),
+            )),
+            ingest,
+        }
+    }
+
+    /// Set where deliveries are written and how webhooks are sent (every clone sees it).
+    pub fn with_delivery(self, settings: crate::exchange::DeliverySettings) -> Self {
+        self.set_webhook_policy(settings.webhook);
+        if let Ok(mut d) = self.exchange.data_dir.write() {
+            *d = settings.data_dir;
+        }
+        self
+    }
+
+    /// Change how webhooks are sent and retried (every clone sees it).
+    pub fn set_webhook_policy(&self, policy: crate::exchange::WebhookPolicy) {
+        if let Ok(mut p) = self.exchange.webhook.write() {
+            *p = policy;
         }
     }
 

@@ -231,6 +231,11 @@ impl Table {
         Ok(Scan { backend: Arc::clone(&self.backend), files: files.into_iter(), current: None })
     }
 
+    /// Batches of one data file of a version (a diff reads only the files two versions do not share).
+    pub fn scan_file(&self, file: &DataFile) -> Scan {
+        Scan { backend: Arc::clone(&self.backend), files: vec![file.path.clone()].into_iter(), current: None }
+    }
+
     /// Start a commit: takes the writer lock (local folder) until the transaction commits or is
     /// dropped. In an object store there is no lock: the commit's conditional manifest create
     /// decides between concurrent writers (see the crate documentation).

@@ -17,6 +17,7 @@ pub mod pulls;
 pub mod reports;
 pub mod resources;
 mod share;
+mod share_delivery;
 mod standards;
 mod stats;
 mod users;
@@ -101,6 +102,17 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(share::rows))
         .routes(routes!(share::lookup))
         .routes(routes!(share::count))
+        .routes(routes!(share_delivery::deliver, share_delivery::deliveries))
+        .routes(routes!(share_delivery::delivery))
+        .routes(routes!(share_delivery::download))
+        .routes(routes!(share_delivery::create_plan, share_delivery::plans))
+        .routes(routes!(share_delivery::run_plan))
+        .routes(routes!(share_delivery::disable_plan))
+        .routes(routes!(share_delivery::subscribe, share_delivery::subscriptions))
+        .routes(routes!(share_delivery::unsubscribe))
+        .routes(routes!(share_delivery::notifications))
+        .routes(routes!(share_delivery::replay))
+        .routes(routes!(share_delivery::feed))
         .routes(routes!(standards::list, standards::create))
         .routes(routes!(standards::get, standards::edit))
         .routes(routes!(standards::deprecate))

@@ -24,5 +24,6 @@ pub mod resource;
 pub mod resource_pulls;
 pub mod secret;
 pub mod share;
+pub mod share_delivery;
 pub mod standards;
 pub mod users;
