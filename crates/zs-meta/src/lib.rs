@@ -10,6 +10,8 @@
 
 pub mod catalog;
 mod catalog_queries;
+pub mod demand;
+mod demand_queries;
 mod error;
 pub mod govern;
 mod govern_queries;
@@ -26,6 +28,7 @@ pub mod standards;
 mod standards_queries;
 
 pub use catalog::CatalogStore;
+pub use demand::DemandStore;
 pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
@@ -54,7 +57,7 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + Send + Sync + 'static
+    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + DemandStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
