@@ -87,7 +87,8 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
             review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
             masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
         },
-    );
+    )
+    .with_demand_days(u32::try_from(config.share_demand_working_days).unwrap_or(5));
     let grading = zs_standards::Grading::from_names(&config.classification_categories)
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let tables = ingest.clone();

@@ -13,11 +13,21 @@
 //!   current table version or its live source; every call checked, masked and recorded with a
 //!   digest of what was returned (never the data).
 //!
+//! * **Supply–demand matching (供需对接)** ([`demand`]): demands for data not in the catalogue,
+//!   routed by the operator, answered by the provider within N working days, on a board every
+//!   department sees.
+//! * **Sharing evaluation (共享评估)** ([`evaluation`]): per department and month, as provider
+//!   and consumer, from the applications, the audited data-API calls and the demands; a score,
+//!   the ranking and an Excel export.
+//!
 //! This crate decides who may take what and records it; it does not speak HTTP (`zs-http` and
 //! `zs-portal` do) and does not know table files (`zs-tables` does).
 
 mod apply;
 mod data;
+pub mod demand;
+pub mod evaluation;
+mod evaluation_xlsx;
 mod grants;
 pub mod masking;
 pub mod model;
@@ -26,6 +36,8 @@ mod service;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
+pub use demand::{AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput};
+pub use evaluation::{DepartmentEvaluation, EvaluationReport};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};

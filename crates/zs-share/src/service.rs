@@ -43,6 +43,8 @@ pub struct ShareService {
     reader: Arc<tokio::sync::OnceCell<Authorized<CatalogRead>>>,
     /// Applies the grants' masking (keyed hashes under the platform secret).
     pub(crate) masker: Arc<crate::masking::Masker>,
+    /// Working days a provider has to answer a routed demand (供需对接).
+    pub(crate) demand_days: u32,
 }
 
 impl ShareService {
@@ -66,7 +68,14 @@ impl ShareService {
             review_days: settings.review_days.max(1),
             reader: Arc::default(),
             masker: Arc::new(crate::masking::Masker::new(&settings.masking_secret)),
+            demand_days: crate::demand::DEFAULT_DEMAND_DAYS,
         }
+    }
+
+    /// Set the working days a provider has to answer a routed demand (1-60; default 5).
+    pub fn with_demand_days(mut self, days: u32) -> Self {
+        self.demand_days = days.clamp(1, 60);
+        self
     }
 
     /// The answer deadline in working days.

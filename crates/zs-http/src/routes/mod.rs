@@ -17,6 +17,8 @@ pub mod pulls;
 pub mod reports;
 pub mod resources;
 mod share;
+mod share_demand;
+mod share_evaluation;
 mod standards;
 mod stats;
 mod users;
@@ -99,6 +101,13 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(share::rows))
         .routes(routes!(share::lookup))
         .routes(routes!(share::count))
+        .routes(routes!(share_demand::board, share_demand::post))
+        .routes(routes!(share_demand::get))
+        .routes(routes!(share_demand::route))
+        .routes(routes!(share_demand::answer))
+        .routes(routes!(share_demand::close))
+        .routes(routes!(share_demand::reopen))
+        .routes(routes!(share_evaluation::evaluation))
         .routes(routes!(standards::list, standards::create))
         .routes(routes!(standards::get, standards::edit))
         .routes(routes!(standards::deprecate))

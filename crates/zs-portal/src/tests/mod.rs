@@ -8,6 +8,7 @@ mod pulls;
 mod quality;
 mod resources;
 mod share;
+mod share_demand;
 mod standards;
 
 use super::router;

@@ -17,3 +17,5 @@ mod report;
 mod resources;
 mod scope;
 mod share;
+mod share_demand;
+mod share_evaluation;
