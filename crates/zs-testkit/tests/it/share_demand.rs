@@ -133,9 +133,9 @@ async fn demand_life_cycle(backend: Backend) {
     let _ = mz_steward;
     let (_, overdue) = srv.get("/api/v1/share/demands?state=overdue", Some(&datauser)).await.unwrap();
     assert_eq!((overdue[0]["id"].as_i64(), overdue[0]["working_days_left"].as_i64()), (Some(id), Some(-1)), "{overdue}");
-    let (_, mine) = srv.get("/api/v1/share/demands?mine=1", Some(&steward)).await.unwrap();
+    let (_, mine) = srv.get("/api/v1/share/demands?mine=true", Some(&steward)).await.unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 1, "routed to the police: {mine}");
-    let (_, mine) = srv.get("/api/v1/share/demands?mine=1", Some(&mz_user)).await.unwrap();
+    let (_, mine) = srv.get("/api/v1/share/demands?mine=true", Some(&mz_user)).await.unwrap();
     assert_eq!(mine, json!([]));
 
     // Answering: the provider department's stewards only; declining needs reasons.
