@@ -57,7 +57,16 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + DemandStore + Send + Sync + 'static
+    CatalogStore
+    + JobStore
+    + ResourceStore
+    + StandardsStore
+    + GovernStore
+    + ShareStore
+    + DemandStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -87,7 +87,10 @@ async fn demands_transitions_and_events(s: DynStore) {
     let a = s.create_demand(&posted(5), &ev("post", "posted", NOW)).await.unwrap();
     assert!(a.id > 0 && a.revision == 1 && a.state == "posted" && a.provider_org_id.is_none());
     let b = s
-        .create_demand(&Demand { created_at: NOW + 1, updated_at: NOW + 1, ..posted(6) }, &ev("post", "posted", NOW + 1))
+        .create_demand(
+            &Demand { created_at: NOW + 1, updated_at: NOW + 1, ..posted(6) },
+            &ev("post", "posted", NOW + 1),
+        )
         .await
         .unwrap();
     assert_eq!(s.get_demand(a.id).await.unwrap().unwrap(), a);
@@ -101,7 +104,11 @@ async fn demands_transitions_and_events(s: DynStore) {
     routed.due_date = Some("2026-10-12".into());
     routed.routed_at = Some(NOW + 10);
     routed.updated_at = NOW + 10;
-    let route = DemandEvent { provider_org_id: Some(9), due_date: Some("2026-10-12".into()), ..ev("route", "routed", NOW + 10) };
+    let route = DemandEvent {
+        provider_org_id: Some(9),
+        due_date: Some("2026-10-12".into()),
+        ..ev("route", "routed", NOW + 10)
+    };
     let r = s.transition_demand(&routed, &route).await.unwrap();
     assert_eq!((r.state.as_str(), r.revision, r.due_date.as_deref()), ("routed", 2, Some("2026-10-12")));
     let stale = s.transition_demand(&routed, &route).await.unwrap_err();
@@ -121,7 +128,10 @@ async fn demands_transitions_and_events(s: DynStore) {
         ..ev("answer", "answered", NOW + 20)
     };
     let done = s.transition_demand(&answered, &ans).await.unwrap();
-    assert_eq!((done.answer_kind.as_deref(), done.answer_note.as_deref(), done.revision), (Some("declined"), Some("涉及国家秘密"), 3));
+    assert_eq!(
+        (done.answer_kind.as_deref(), done.answer_note.as_deref(), done.revision),
+        (Some("declined"), Some("涉及国家秘密"), 3)
+    );
     let events = s.demand_events(a.id).await.unwrap();
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["post", "route", "answer"]);
     assert_eq!(events[1].due_date.as_deref(), Some("2026-10-12"));

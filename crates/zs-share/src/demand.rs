@@ -330,7 +330,10 @@ impl ShareService {
             return Err(Error::invalid("provider_org_id", "the provider must be a department within your area"));
         }
         if provider.id.0 == d.requester_org_id {
-            return Err(Error::invalid("provider_org_id", "a demand is not routed back to the department that posted it"));
+            return Err(Error::invalid(
+                "provider_org_id",
+                "a demand is not routed back to the department that posted it",
+            ));
         }
         let days = input.working_days.unwrap_or(self.demand_days);
         if !(1..=60).contains(&days) {
@@ -594,4 +597,3 @@ impl ShareService {
         })
     }
 }
-

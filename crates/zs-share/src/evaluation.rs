@@ -434,6 +434,8 @@ mod tests {
         for bad in ["2026-13", "2026-1", "26-10", "2026/10", ""] {
             assert_eq!(parse_month(bad).unwrap_err().field.as_deref(), Some("month"), "{bad}");
         }
-        assert!(is_server_error(Some("internal")) && !is_server_error(Some("quota_exceeded")) && !is_server_error(None));
+        assert!(
+            is_server_error(Some("internal")) && !is_server_error(Some("quota_exceeded")) && !is_server_error(None)
+        );
     }
 }

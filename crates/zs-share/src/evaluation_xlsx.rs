@@ -22,8 +22,13 @@ impl EvaluationReport {
         let mut book = Workbook::new();
         let s = book.add_worksheet();
         s.set_name("排名").map_err(xl)?;
-        s.write_string_with_format(0, 0, format!("共享评估 · {}（{} 至 {}，截至 {}）", self.month, self.from, self.to, self.as_of), &bold)
-            .map_err(xl)?;
+        s.write_string_with_format(
+            0,
+            0,
+            format!("共享评估 · {}（{} 至 {}，截至 {}）", self.month, self.from, self.to, self.as_of),
+            &bold,
+        )
+        .map_err(xl)?;
         let head = [
             "排名",
             "部门",
@@ -104,7 +109,8 @@ impl EvaluationReport {
 
         let d = book.add_worksheet();
         d.set_name("拒绝明细").map_err(xl)?;
-        for (c, h) in ["提供部门", "申请编号", "信息资源代码", "申请部门", "拒绝理由"].iter().enumerate() {
+        for (c, h) in ["提供部门", "申请编号", "信息资源代码", "申请部门", "拒绝理由"].iter().enumerate()
+        {
             d.write_string_with_format(0, c as u16, *h, &bold).map_err(xl)?;
         }
         let mut r = 1u32;

@@ -36,7 +36,9 @@ mod service;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
-pub use demand::{AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput};
+pub use demand::{
+    AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput,
+};
 pub use evaluation::{DepartmentEvaluation, EvaluationReport};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};

@@ -29,7 +29,11 @@ async fn post_route_answer_close_and_evaluate() {
     // The board, in Chinese by default, with the post form; bad input stays beside the form.
     let board = t.get("/share/demands", &du).await;
     assert_eq!(board.status, StatusCode::OK);
-    assert!(board.body.contains("需求看板") && board.body.contains("id=\"demand-form\"") && board.body.contains("id=\"nav-share-demands\""));
+    assert!(
+        board.body.contains("需求看板")
+            && board.body.contains("id=\"demand-form\"")
+            && board.body.contains("id=\"nav-share-demands\"")
+    );
     let police = option_value(&board.body, "西宁市公安局");
     let csrf = board.csrf();
     let mut form = vec![
@@ -55,9 +59,21 @@ async fn post_route_answer_close_and_evaluate() {
     let page = t.get(&format!("/share/demands/{id}"), &op).await;
     assert!(page.body.contains("id=\"route-form\""), "{}", page.body);
     let csrf = page.csrf();
-    let r = t.post(&format!("/share/demands/{id}/route"), &op, &[("csrf", &csrf), ("provider_org_id", &police), ("working_days", "5")]).await;
+    let r = t
+        .post(
+            &format!("/share/demands/{id}/route"),
+            &op,
+            &[("csrf", &csrf), ("provider_org_id", &police), ("working_days", "5")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let refused = t.post(&format!("/share/demands/{id}/route"), &du, &[("csrf", &t.get("/share/demands", &du).await.csrf()), ("provider_org_id", &police)]).await;
+    let refused = t
+        .post(
+            &format!("/share/demands/{id}/route"),
+            &du,
+            &[("csrf", &t.get("/share/demands", &du).await.csrf()), ("provider_org_id", &police)],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // The provider answers: declining without reasons is refused beside the form.
@@ -86,8 +102,16 @@ async fn post_route_answer_close_and_evaluate() {
     // The evaluation page: charts, the tables, the workbook; English on request.
     let eval = t.get("/share/evaluation", &op).await;
     assert_eq!(eval.status, StatusCode::OK);
-    assert!(eval.body.contains("共享评估") && eval.body.contains("id=\"eval-xlsx\"") && eval.body.contains("id=\"chart-score\""));
-    assert!(eval.body.contains("西宁市公安局") && eval.body.contains("<svg"), "the police answered a demand: {}", eval.body);
+    assert!(
+        eval.body.contains("共享评估")
+            && eval.body.contains("id=\"eval-xlsx\"")
+            && eval.body.contains("id=\"chart-score\"")
+    );
+    assert!(
+        eval.body.contains("西宁市公安局") && eval.body.contains("<svg"),
+        "the police answered a demand: {}",
+        eval.body
+    );
     let en = t.get("/share/evaluation", &format!("{op}; zs_lang=en")).await;
     assert!(en.body.contains("Sharing evaluation") && en.body.contains("As provider"));
     let at = eval.body.find("id=\"eval-month\">").unwrap() + "id=\"eval-month\">".len();

@@ -118,7 +118,8 @@ async fn board_page(
     let pass = ctx.authorize::<DemandRead>(s).await?;
     let mine = q.mine == "1";
     let state = Some(q.state.clone()).filter(|s| !s.is_empty());
-    let list = s.share.demand_board(&pass, BoardFilter { state: state.clone(), mine }).await.map_err(|e| ctx.fail(e))?;
+    let list =
+        s.share.demand_board(&pass, BoardFilter { state: state.clone(), mine }).await.map_err(|e| ctx.fail(e))?;
     let hl = q.created.parse().ok();
     let tab = |href, label, current| Tab { href, label, current };
     let tabs = vec![

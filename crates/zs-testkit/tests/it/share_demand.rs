@@ -81,7 +81,10 @@ async fn demand_life_cycle(backend: Backend) {
         ("title", json!({ "title": " ", "description": "x", "purpose": "y" })),
         ("description", json!({ "title": "t", "description": "", "purpose": "y" })),
         ("purpose", json!({ "title": "t", "description": "x", "purpose": "" })),
-        ("guessed_provider_id", json!({ "title": "t", "description": "x", "purpose": "y", "guessed_provider_id": 987654 })),
+        (
+            "guessed_provider_id",
+            json!({ "title": "t", "description": "x", "purpose": "y", "guessed_provider_id": 987654 }),
+        ),
     ] {
         let (s, e) = srv.post("/api/v1/share/demands", Some(&datauser), &bad).await.unwrap();
         assert_eq!((s, e["field"].as_str()), (422, Some(field)), "{e}");
@@ -90,7 +93,10 @@ async fn demand_life_cycle(backend: Backend) {
     assert_eq!(board, json!([]), "the refused posts left nothing");
     let (s, d) = srv.post("/api/v1/share/demands", Some(&datauser), &demand).await.unwrap();
     assert_eq!((s, d["state"].as_str()), (201, Some("posted")), "{d}");
-    assert_eq!((d["requester"].as_str(), d["guessed_provider"].as_str()), (Some("西宁市人力资源和社会保障局"), Some("西宁市公安局")));
+    assert_eq!(
+        (d["requester"].as_str(), d["guessed_provider"].as_str()),
+        (Some("西宁市人力资源和社会保障局"), Some("西宁市公安局"))
+    );
     let id = d["id"].as_i64().unwrap();
     let (s, board) = srv.get("/api/v1/share/demands", Some(&mz_user)).await.unwrap();
     assert_eq!((s, board[0]["id"].as_i64()), (200, Some(id)), "another department sees the board");
@@ -108,7 +114,10 @@ async fn demand_life_cycle(backend: Backend) {
     assert_eq!((s, e["code"].as_str()), (404, Some("not_found")), "outside the district operator's area: {e}");
     let (s, e) = srv.post(&url("route"), Some(&operator), &json!({ "provider_org_id": hrss })).await.unwrap();
     assert_eq!((s, e["field"].as_str()), (422, Some("provider_org_id")), "not back to the requester: {e}");
-    let (s, e) = srv.post(&url("route"), Some(&operator), &json!({ "provider_org_id": police, "working_days": 0 })).await.unwrap();
+    let (s, e) = srv
+        .post(&url("route"), Some(&operator), &json!({ "provider_org_id": police, "working_days": 0 }))
+        .await
+        .unwrap();
     assert_eq!((s, e["field"].as_str()), (422, Some("working_days")), "{e}");
     // Answering before routing is refused.
     let (s, _) = srv.post(&url("answer"), Some(&steward), &json!({ "kind": "pointed", "code": CODE })).await.unwrap();
@@ -132,31 +141,49 @@ async fn demand_life_cycle(backend: Backend) {
     let auditor = logins.token(&srv, "auditor").await;
     let _ = mz_steward;
     let (_, overdue) = srv.get("/api/v1/share/demands?state=overdue", Some(&datauser)).await.unwrap();
-    assert_eq!((overdue[0]["id"].as_i64(), overdue[0]["working_days_left"].as_i64()), (Some(id), Some(-1)), "{overdue}");
+    assert_eq!(
+        (overdue[0]["id"].as_i64(), overdue[0]["working_days_left"].as_i64()),
+        (Some(id), Some(-1)),
+        "{overdue}"
+    );
     let (_, mine) = srv.get("/api/v1/share/demands?mine=true", Some(&steward)).await.unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 1, "routed to the police: {mine}");
     let (_, mine) = srv.get("/api/v1/share/demands?mine=true", Some(&mz_user)).await.unwrap();
     assert_eq!(mine, json!([]));
 
     // Answering: the provider department's stewards only; declining needs reasons.
-    let (s, e) = srv.post(&url("answer"), Some(&mz_steward_again), &json!({ "kind": "declined", "note": "无此数据" })).await.unwrap();
+    let (s, e) = srv
+        .post(&url("answer"), Some(&mz_steward_again), &json!({ "kind": "declined", "note": "无此数据" }))
+        .await
+        .unwrap();
     assert_eq!((s, e["code"].as_str()), (403, Some("forbidden")), "wrong department: {e}");
-    assert_eq!(srv.post(&url("answer"), Some(&datauser), &json!({ "kind": "declined", "note": "x" })).await.unwrap().0, 403);
+    assert_eq!(
+        srv.post(&url("answer"), Some(&datauser), &json!({ "kind": "declined", "note": "x" })).await.unwrap().0,
+        403
+    );
     let (s, e) = srv.post(&url("answer"), Some(&steward), &json!({ "kind": "declined" })).await.unwrap();
     assert_eq!((s, e["field"].as_str()), (422, Some("note")), "{e}");
-    let (s, e) = srv.post(&url("answer"), Some(&steward), &json!({ "kind": "pointed", "code": "999999999/999999" })).await.unwrap();
+    let (s, e) = srv
+        .post(&url("answer"), Some(&steward), &json!({ "kind": "pointed", "code": "999999999/999999" }))
+        .await
+        .unwrap();
     assert_eq!(e["field"].as_str(), Some("code"), "{s} {e}");
     let (s, e) = srv.post(&url("answer"), Some(&steward), &json!({ "kind": "maybe" })).await.unwrap();
     assert_eq!((s, e["field"].as_str()), (422, Some("kind")));
     let (_, still) = srv.get(&format!("/api/v1/share/demands/{id}"), Some(&datauser)).await.unwrap();
     assert_eq!(still["demand"]["state"], "routed", "refused answers changed nothing");
     let (s, a) = srv
-        .post(&url("answer"), Some(&steward), &json!({ "kind": "pointed", "code": CODE, "note": "人口基础信息已含准驾信息" }))
+        .post(
+            &url("answer"),
+            Some(&steward),
+            &json!({ "kind": "pointed", "code": CODE, "note": "人口基础信息已含准驾信息" }),
+        )
         .await
         .unwrap();
     assert_eq!((s, a["state"].as_str(), a["answer_kind"].as_str()), (200, Some("answered"), Some("pointed")), "{a}");
     assert_eq!((a["answer_code"].as_str(), a["due_date"].is_null()), (Some(CODE), true));
-    let (s, _) = srv.post(&url("answer"), Some(&steward), &json!({ "kind": "declined", "note": "again" })).await.unwrap();
+    let (s, _) =
+        srv.post(&url("answer"), Some(&steward), &json!({ "kind": "declined", "note": "again" })).await.unwrap();
     assert_eq!(s, 409, "answered already");
 
     // Closing and re-opening: the requesting department only.

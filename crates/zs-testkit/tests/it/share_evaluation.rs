@@ -74,8 +74,11 @@ impl Script<'_> {
 
     async fn route(&self, id: i64, provider: i64) -> String {
         let url = format!("/api/v1/share/demands/{id}/route");
-        let (s, r) =
-            self.srv.post(&url, Some(&self.t("operator").await), &json!({ "provider_org_id": provider })).await.unwrap();
+        let (s, r) = self
+            .srv
+            .post(&url, Some(&self.t("operator").await), &json!({ "provider_org_id": provider }))
+            .await
+            .unwrap();
         assert_eq!(s, 200, "{r}");
         r["due_date"].as_str().unwrap().to_owned()
     }
@@ -154,7 +157,10 @@ async fn evaluation_figures_from_a_scripted_month(backend: Backend) {
     let operator = s.t("operator").await;
     let (st, r) = srv.get("/api/v1/share/evaluation?month=2026-10", Some(&operator)).await.unwrap();
     assert_eq!(st, 200, "{r}");
-    assert_eq!((r["month"].as_str(), r["from"].as_str(), r["to"].as_str(), r["as_of"].as_str()), (Some("2026-10"), Some("2026-10-01"), Some("2026-10-31"), Some("2026-10-30")));
+    assert_eq!(
+        (r["month"].as_str(), r["from"].as_str(), r["to"].as_str(), r["as_of"].as_str()),
+        (Some("2026-10"), Some("2026-10-01"), Some("2026-10-31"), Some("2026-10-30"))
+    );
     let deps = r["departments"].as_array().unwrap();
     let names: Vec<&str> = deps.iter().map(|d| d["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["西宁市民政局", "西宁市公安局", "西宁市人力资源和社会保障局"], "ranked, then unscored");
@@ -168,17 +174,34 @@ async fn evaluation_figures_from_a_scripted_month(backend: Backend) {
     let pp = &p["provider"];
     let figures = |v: &Value, keys: &[&str]| keys.iter().map(|k| v[*k].clone()).collect::<Vec<_>>();
     assert_eq!(
-        figures(pp, &["applications_received", "applications_answered", "answered_in_time", "answered_late", "overdue_unanswered", "pending", "granted", "refused"]),
+        figures(
+            pp,
+            &[
+                "applications_received",
+                "applications_answered",
+                "answered_in_time",
+                "answered_late",
+                "overdue_unanswered",
+                "pending",
+                "granted",
+                "refused"
+            ]
+        ),
         [5, 3, 2, 1, 1, 1, 1, 2].map(|n| json!(n)),
         "{pp}"
     );
     assert_eq!(pp["in_time_rate"], 0.5);
-    assert_eq!((pp["median_response_hours"].as_f64(), pp["median_response_working_days"].as_f64()), (Some(144.0), Some(5.0)));
+    assert_eq!(
+        (pp["median_response_hours"].as_f64(), pp["median_response_working_days"].as_f64()),
+        (Some(144.0), Some(5.0))
+    );
     let reasons: Vec<(i64, &str, &str)> = pp["refusals"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["application_id"].as_i64().unwrap(), f["consumer"].as_str().unwrap(), f["reason"].as_str().unwrap()))
+        .map(|f| {
+            (f["application_id"].as_i64().unwrap(), f["consumer"].as_str().unwrap(), f["reason"].as_str().unwrap())
+        })
         .collect();
     assert_eq!(reasons, [(a2, "西宁市民政局", "超出职责范围"), (a3, "西宁市人力资源和社会保障局", "用途与职责不符")]);
     // Calls by 人社局 through the police's grant: 6, of which 3 succeeded, none failed by the
@@ -195,11 +218,24 @@ async fn evaluation_figures_from_a_scripted_month(backend: Backend) {
     assert_eq!((p["score"].as_f64(), p["rank"].as_i64()), (Some(65.0), Some(2)));
     // 民政局: one demand, answered in time → 100, first; 人社局 provides nothing → unranked.
     assert_eq!((cv["score"].as_f64(), cv["rank"].as_i64()), (Some(100.0), Some(1)));
-    assert_eq!((cv["provider"]["demands_received"].as_i64(), cv["provider"]["in_time_rate"].is_null()), (Some(1), true));
+    assert_eq!(
+        (cv["provider"]["demands_received"].as_i64(), cv["provider"]["in_time_rate"].is_null()),
+        (Some(1), true)
+    );
     assert!(h["score"].is_null() && h["rank"].is_null());
 
     // As consumers.
-    let keys = ["applications_filed", "granted", "refused", "pending", "calls", "calls_succeeded", "rows", "demands_posted", "demands_answered"];
+    let keys = [
+        "applications_filed",
+        "granted",
+        "refused",
+        "pending",
+        "calls",
+        "calls_succeeded",
+        "rows",
+        "demands_posted",
+        "demands_answered",
+    ];
     assert_eq!(figures(&h["consumer"], &keys), [3, 1, 1, 1, 6, 3, 4, 3, 2].map(|n| json!(n)), "{}", h["consumer"]);
     assert_eq!(h["consumer"]["success_rate"], 0.5);
     assert_eq!(figures(&cv["consumer"], &keys), [2, 0, 1, 1, 1, 0, 0, 1, 1].map(|n| json!(n)), "{}", cv["consumer"]);
@@ -208,7 +244,10 @@ async fn evaluation_figures_from_a_scripted_month(backend: Backend) {
     // Refusal reasons are the department's own business (and operators'); the figures are not.
     let (_, seen) = srv.get("/api/v1/share/evaluation?month=2026-10", Some(&s.t("datauser").await)).await.unwrap();
     let police_seen = seen["departments"].as_array().unwrap().iter().find(|d| d["org_id"] == police).unwrap().clone();
-    assert_eq!((police_seen["provider"]["refused"].as_i64(), police_seen["provider"]["refusals"].as_array().map(Vec::len)), (Some(2), Some(0)));
+    assert_eq!(
+        (police_seen["provider"]["refused"].as_i64(), police_seen["provider"]["refusals"].as_array().map(Vec::len)),
+        (Some(2), Some(0))
+    );
     let (_, own) = srv.get("/api/v1/share/evaluation?month=2026-10", Some(&s.t("steward").await)).await.unwrap();
     let police_own = own["departments"].as_array().unwrap().iter().find(|d| d["org_id"] == police).unwrap().clone();
     assert_eq!(police_own["provider"]["refusals"].as_array().map(Vec::len), Some(2));
