@@ -287,8 +287,8 @@ impl ShareService {
         // Data-API calls from the audit trail.
         let mut grants: HashMap<i64, Option<Grant>> = HashMap::new();
         for c in self.store.share_calls(from_ms, to_ms).await? {
-            if !grants.contains_key(&c.grant_id) {
-                grants.insert(c.grant_id, self.store.get_grant(c.grant_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = grants.entry(c.grant_id) {
+                slot.insert(self.store.get_grant(c.grant_id).await?);
             }
             let calls = c.calls.max(0) as u64;
             let rows = c.rows.max(0) as u64;
