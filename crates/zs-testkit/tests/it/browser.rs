@@ -449,7 +449,8 @@ async fn demand_post_route_answer_close() {
         assert!(answer.contains("不能提供") && answer.contains("省公安厅"), "{answer}");
         c.find(Locator::Id("close-submit")).await?.click().await?;
         c.wait().for_element(Locator::Id("demand-notice")).await?;
-        Ok::<String, fantoccini::error::CmdError>(c.find(Locator::Id("demand-state")).await?.text().await?)
+        let state = c.find(Locator::Id("demand-state")).await?.text().await?;
+        Ok::<String, fantoccini::error::CmdError>(state)
     }
     .await;
     let _ = c.close().await;
