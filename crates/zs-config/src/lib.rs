@@ -90,6 +90,8 @@ config! {
     /// Working days a providing department has to answer an application for conditionally
     /// shared data (有条件共享); after that it is overdue and escalates to the platform operator.
     share_review_working_days: u64 = 5;
+    /// Working days a provider department has to answer a demand routed to it (供需对接).
+    share_demand_working_days: u64 = 5;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.
@@ -184,6 +186,9 @@ impl Config {
         }
         if !(1..=60).contains(&self.share_review_working_days) {
             return Err(Error::invalid("share_review_working_days", "share_review_working_days must be 1-60"));
+        }
+        if !(1..=60).contains(&self.share_demand_working_days) {
+            return Err(Error::invalid("share_demand_working_days", "share_demand_working_days must be 1-60"));
         }
         match self.tables_store.as_str() {
             "local" => {}

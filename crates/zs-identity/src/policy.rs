@@ -137,6 +137,18 @@ actions! {
     /// Read data through a grant (the data API); credentials need the grant's scope `share.grant:<id>`.
     /// Allowed calls are recorded once, by the data API's own `share.data` record.
     ShareData = "share.data" => &[DataUser], recorded_by_service = true;
+    /// Post a demand (供需对接) for data not in the catalogue on behalf of one's department.
+    DemandPost = "demand.post" => &[DataUser, Steward];
+    /// See the demand board (every department's demands; not the public).
+    DemandRead = "demand.read" => &[PlatformOperator, Steward, DataUser];
+    /// Route a posted demand to a provider department within one's area, with a deadline.
+    DemandRoute = "demand.route" => &[PlatformOperator];
+    /// Answer a demand routed to one's department: catalogue it, point to an entry, or decline with reasons.
+    DemandAnswer = "demand.answer" => &[Steward];
+    /// Close an answered demand of one's department, or re-open it with reasons.
+    DemandClose = "demand.close" => &[DataUser, Steward];
+    /// See the sharing evaluation (共享评估): departments' monthly figures, scores and ranking, and its Excel export.
+    EvaluationRead = "evaluation.read" => &[PlatformOperator, Steward, DataUser, AuditAdmin];
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a

@@ -44,6 +44,16 @@ pub struct FanOutHook(pub Vec<Arc<dyn VersionHook>>);
 
 #[async_trait::async_trait]
 impl VersionHook for FanOutHook {
+    /// The first hook's gate that has one.
+    async fn row_gate(&self, entry: &Entry, table: &Table) -> Option<zs_tables::Gate> {
+        for hook in &self.0 {
+            if let Some(g) = hook.row_gate(entry, table).await {
+                return Some(g);
+            }
+        }
+        None
+    }
+
     async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn) {
         for hook in &self.0 {
             hook.version_committed(entry, table, hand_in).await;

@@ -12,6 +12,8 @@ pub mod catalog;
 mod catalog_queries;
 pub mod delivery;
 mod delivery_queries;
+pub mod demand;
+mod demand_queries;
 mod error;
 pub mod govern;
 mod govern_queries;
@@ -29,6 +31,7 @@ mod standards_queries;
 
 pub use catalog::CatalogStore;
 pub use delivery::DeliveryStore;
+pub use demand::DemandStore;
 pub use govern::GovernStore;
 pub use jobs::JobStore;
 pub use postgres::PgStore;
@@ -64,6 +67,7 @@ pub trait MetaStore:
     + GovernStore
     + ShareStore
     + DeliveryStore
+    + DemandStore
     + Send
     + Sync
     + 'static

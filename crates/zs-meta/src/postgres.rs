@@ -63,3 +63,9 @@ crate::standards_queries::impl_standards_store!(PgStore, PgRow);
 crate::govern_queries::impl_govern_store!(PgStore, PgRow);
 crate::share_queries::impl_share_store!(PgStore, PgRow);
 crate::delivery_queries::impl_delivery_store!(PgStore, PgRow);
+crate::demand_queries::impl_demand_store!(
+    PgStore,
+    PgRow,
+    "CASE WHEN outcome = 'failed' THEN (detail::jsonb ->> 'code') END",
+    "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)"
+);

@@ -17,7 +17,7 @@ macro_rules! impl_share_store {
             use $crate::share_queries::{APPLICATION_COLS, GRANT_COLS};
             use zs_types::{Error, ErrorCode, Result};
 
-            fn application(r: &$row) -> Result<Application> {
+            pub(super) fn application(r: &$row) -> Result<Application> {
                 Ok(Application {
                     id: r.try_get("id").map_err(map)?,
                     code: r.try_get("code").map_err(map)?,

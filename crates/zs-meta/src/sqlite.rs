@@ -61,3 +61,9 @@ crate::standards_queries::impl_standards_store!(SqliteStore, SqliteRow);
 crate::govern_queries::impl_govern_store!(SqliteStore, SqliteRow);
 crate::share_queries::impl_share_store!(SqliteStore, SqliteRow);
 crate::delivery_queries::impl_delivery_store!(SqliteStore, SqliteRow);
+crate::demand_queries::impl_demand_store!(
+    SqliteStore,
+    SqliteRow,
+    "CASE WHEN outcome = 'failed' THEN json_extract(detail, '$.code') END",
+    "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
+);

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
         catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
-        report, resource, resource_pulls, share, share_delivery, standards, users,
+        report, resource, resource_pulls, share, share_delivery, share_demand, share_evaluation, standards, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -112,6 +112,14 @@ pub fn router() -> Router<AppState> {
         .route("/share/grants/{id}/subscriptions", post(share_delivery::subscribe))
         .route("/share/grants/{id}/subscriptions/{sub}/disable", post(share_delivery::unsubscribe))
         .route("/share/grants/{id}/subscriptions/{sub}/notifications/{n}/replay", post(share_delivery::replay))
+        .route("/share/demands", get(share_demand::board).post(share_demand::post))
+        .route("/share/demands/{id}", get(share_demand::demand))
+        .route("/share/demands/{id}/route", post(share_demand::route))
+        .route("/share/demands/{id}/answer", post(share_demand::answer))
+        .route("/share/demands/{id}/close", post(share_demand::close))
+        .route("/share/demands/{id}/reopen", post(share_demand::reopen))
+        .route("/share/evaluation", get(share_evaluation::page))
+        .route("/share/evaluation.xlsx", get(share_evaluation::xlsx))
         .route("/reports/aggregation", get(report::show))
         .route("/reports/aggregation.xlsx", get(report::xlsx))
         .route("/standards/elements", get(standards::list).post(standards::create))

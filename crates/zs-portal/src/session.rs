@@ -207,6 +207,8 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("share-reviews", "/share/reviews", "nav.share_reviews", "share.review"),
     ("share-grants", "/share/grants", "nav.share_grants", "share.read"),
     ("share-overdue", "/share/overdue", "nav.share_overdue", "share.overdue"),
+    ("share-demands", "/share/demands", "nav.share_demands", "demand.read"),
+    ("share-evaluation", "/share/evaluation", "nav.share_evaluation", "evaluation.read"),
     ("standards", "/standards/elements", "nav.standards", "element.read"),
     ("conformance", "/standards/conformance", "nav.conformance", "conformance.read"),
     ("classification", "/classification", "nav.classification", "classification.read"),

@@ -113,7 +113,8 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     .with_delivery(zs_share::DeliverySettings {
         data_dir: config.data_dir.clone(),
         webhook: zs_share::WebhookPolicy::default(),
-    });
+    })
+    .with_demand_days(u32::try_from(config.share_demand_working_days).unwrap_or(5));
     // Every committed version is checked (governance), then fed to sharing's change feed and
     // subscriptions — both reached through the hand-in hook.
     ingest.set_version_hook(Arc::new(zs_ingest::FanOutHook(vec![

@@ -24,6 +24,13 @@
 //! * **Subscriptions (订阅)**: signed webhook notifications of each committed version with
 //!   retries, back-off and a dead-letter list to replay; a pollable change feed.
 //!
+//! * **Supply–demand matching (供需对接)** ([`demand`]): demands for data not in the catalogue,
+//!   routed by the operator, answered by the provider within N working days, on a board every
+//!   department sees.
+//! * **Sharing evaluation (共享评估)** ([`evaluation`]): per department and month, as provider
+//!   and consumer, from the applications, the audited data-API calls and the demands; a score,
+//!   the ranking and an Excel export.
+//!
 //! This crate decides who may take what and records it; it does not speak HTTP (`zs-http` and
 //! `zs-portal` do) and does not know table files (`zs-tables` does).
 
@@ -33,6 +40,9 @@ mod delivery;
 mod diff;
 mod exchange;
 mod feed;
+pub mod demand;
+pub mod evaluation;
+mod evaluation_xlsx;
 mod grants;
 pub mod masking;
 pub mod model;
@@ -50,6 +60,10 @@ pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
 pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
 pub use exchange::{DeliverySettings, WebhookPolicy};
 pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
+pub use demand::{
+    AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput,
+};
+pub use evaluation::{DepartmentEvaluation, EvaluationReport};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};

@@ -51,6 +51,8 @@ pub struct ShareService {
     pub(crate) indexes: Arc<zs_tables::KeyIndexCache>,
     /// Bulk delivery and subscriptions: settings, sealing key, runner wake-up.
     pub(crate) exchange: Arc<crate::exchange::Exchange>,
+    /// Working days a provider has to answer a routed demand (供需对接).
+    pub(crate) demand_days: u32,
 }
 
 /// Process memory the key indexes of the data API may hold (about 17 bytes a row: some 15
@@ -85,8 +87,15 @@ impl ShareService {
                 &settings.masking_secret,
                 ingest.table_dir("_").parent().and_then(std::path::Path::parent).map(Into::into).unwrap_or_default(),
             )),
+            demand_days: crate::demand::DEFAULT_DEMAND_DAYS,
             ingest,
         }
+    }
+
+    /// Set the working days a provider has to answer a routed demand (1-60; default 5).
+    pub fn with_demand_days(mut self, days: u32) -> Self {
+        self.demand_days = days.clamp(1, 60);
+        self
     }
 
     /// Set where deliveries are written and how webhooks are sent (every clone sees it).

@@ -18,6 +18,8 @@ pub mod reports;
 pub mod resources;
 mod share;
 mod share_delivery;
+mod share_demand;
+mod share_evaluation;
 mod standards;
 mod stats;
 mod users;
@@ -113,6 +115,13 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(share_delivery::notifications))
         .routes(routes!(share_delivery::replay))
         .routes(routes!(share_delivery::feed))
+        .routes(routes!(share_demand::board, share_demand::post))
+        .routes(routes!(share_demand::get))
+        .routes(routes!(share_demand::route))
+        .routes(routes!(share_demand::answer))
+        .routes(routes!(share_demand::close))
+        .routes(routes!(share_demand::reopen))
+        .routes(routes!(share_evaluation::evaluation))
         .routes(routes!(standards::list, standards::create))
         .routes(routes!(standards::get, standards::edit))
         .routes(routes!(standards::deprecate))

@@ -9,6 +9,7 @@ mod quality;
 mod resources;
 mod share;
 mod share_delivery;
+mod share_demand;
 mod standards;
 
 use super::router;

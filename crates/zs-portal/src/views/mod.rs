@@ -25,5 +25,7 @@ pub mod resource_pulls;
 pub mod secret;
 pub mod share;
 pub mod share_delivery;
+pub mod share_demand;
+pub mod share_evaluation;
 pub mod standards;
 pub mod users;

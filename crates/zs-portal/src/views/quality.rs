@@ -26,22 +26,22 @@ const TREND_H: i64 = 180;
 
 /// One bar of a score chart.
 pub struct Bar {
-    y: i64,
-    text_y: i64,
-    label: String,
-    full_label: String,
-    w: i64,
-    class: &'static str,
-    value: String,
-    value_x: i64,
+    pub(crate) y: i64,
+    pub(crate) text_y: i64,
+    pub(crate) label: String,
+    pub(crate) full_label: String,
+    pub(crate) w: i64,
+    pub(crate) class: &'static str,
+    pub(crate) value: String,
+    pub(crate) value_x: i64,
 }
 
 /// A horizontal bar chart of scores (0–100).
 pub struct BarChart {
-    id: &'static str,
-    title: &'static str,
-    height: i64,
-    bars: Vec<Bar>,
+    pub(crate) id: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) height: i64,
+    pub(crate) bars: Vec<Bar>,
 }
 
 /// A line chart of the overall score over versions.
@@ -83,7 +83,7 @@ fn bar_class(v: f64) -> &'static str {
     }
 }
 
-fn bar_chart(id: &'static str, title: &'static str, rows: Vec<(String, Option<f64>)>) -> BarChart {
+pub(crate) fn bar_chart(id: &'static str, title: &'static str, rows: Vec<(String, Option<f64>)>) -> BarChart {
     let bars = rows
         .into_iter()
         .enumerate()

@@ -391,3 +391,75 @@ async fn share_apply_approve_call() {
     assert_eq!(s, 200, "{page}");
     assert_eq!(page["rows"], serde_json::json!([{ "id_number": "630102********1235", "sex": "1" }]), "{page}");
 }
+
+/// A data user posts a demand (供需对接) from the board, the platform operator routes it to the
+/// police, the police's steward declines it with reasons, and the data user closes it — all by
+/// clicking through the portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demand_post_route_answer_close() {
+    let srv = TestServer::start(Backend::Sqlite, "browser_demand").await.unwrap();
+    let logins = srv.seed_demo_catalogue().await;
+    let Some((c, _driver)) = browser("demand_post_route_answer_close").await else { return };
+    let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
+    let result = async {
+        // The data user posts a demand from the board.
+        log_in(&c, &srv.url, "datauser", &pw("datauser")).await?;
+        c.find(Locator::Id("nav-share-demands")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demand-form")).await?;
+        c.find(Locator::Id("demand-title")).await?.send_keys("驾驶证状态").await?;
+        c.find(Locator::Id("demand-description")).await?.send_keys("需要机动车驾驶证的准驾车型与状态").await?;
+        c.find(Locator::Id("demand-purpose")).await?.send_keys("核验公益性岗位申请人资格").await?;
+        c.find(Locator::Id("demand-guess")).await?.select_by_label("西宁市公安局").await?;
+        c.find(Locator::Id("demand-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demands-table")).await?;
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        assert!(body.contains("驾驶证状态") && body.contains("待分派"), "{body}");
+        log_out(&c).await?;
+
+        // The operator routes it to the police.
+        log_in(&c, &srv.url, "operator", &pw("operator")).await?;
+        c.find(Locator::Id("nav-share-demands")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demands-table")).await?;
+        c.find(Locator::LinkText("驾驶证状态")).await?.click().await?;
+        c.wait().for_element(Locator::Id("route-form")).await?;
+        c.find(Locator::Id("route-provider")).await?.select_by_label("西宁市公安局").await?;
+        c.find(Locator::Id("route-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demand-notice")).await?;
+        let due = c.find(Locator::Id("demand-due")).await?.text().await?;
+        assert!(due.contains("(5 "), "five working days left: {due}");
+        log_out(&c).await?;
+
+        // The police's steward declines it with reasons.
+        log_in(&c, &srv.url, "steward", &pw("steward")).await?;
+        c.goto(&format!("{}/share/demands?mine=1", srv.url)).await?;
+        c.find(Locator::LinkText("驾驶证状态")).await?.click().await?;
+        c.wait().for_element(Locator::Id("answer-form")).await?;
+        c.find(Locator::Id("kind-declined")).await?.click().await?;
+        c.find(Locator::Id("answer-note")).await?.send_keys("驾驶证信息由省公安厅集中管理").await?;
+        c.find(Locator::Id("answer-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demand-notice")).await?;
+        log_out(&c).await?;
+
+        // The data user reads the answer and closes the demand.
+        log_in(&c, &srv.url, "datauser", &pw("datauser")).await?;
+        c.goto(&format!("{}/share/demands?mine=1", srv.url)).await?;
+        c.find(Locator::LinkText("驾驶证状态")).await?.click().await?;
+        c.wait().for_element(Locator::Id("close-form")).await?;
+        let answer = c.find(Locator::Id("demand-answer")).await?.text().await?;
+        assert!(answer.contains("不能提供") && answer.contains("省公安厅"), "{answer}");
+        c.find(Locator::Id("close-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("demand-notice")).await?;
+        let state = c.find(Locator::Id("demand-state")).await?.text().await?;
+        Ok::<String, fantoccini::error::CmdError>(state)
+    }
+    .await;
+    let _ = c.close().await;
+    assert_eq!(result.unwrap(), "已关闭");
+    let token = srv.login("datauser", &pw("datauser")).await.unwrap();
+    let (_, board) = srv.get("/api/v1/share/demands?state=closed", Some(&token)).await.unwrap();
+    assert_eq!(
+        (board[0]["answer_kind"].as_str(), board[0]["provider"].as_str()),
+        (Some("declined"), Some("西宁市公安局")),
+        "{board}"
+    );
+}

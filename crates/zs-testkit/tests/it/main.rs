@@ -18,3 +18,5 @@ mod resources;
 mod scope;
 mod share;
 mod share_delivery;
+mod share_demand;
+mod share_evaluation;
