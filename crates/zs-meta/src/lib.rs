@@ -24,6 +24,8 @@ mod share_queries;
 mod sqlite;
 pub mod standards;
 mod standards_queries;
+pub mod trace;
+mod trace_queries;
 
 pub use catalog::CatalogStore;
 pub use govern::GovernStore;
@@ -33,6 +35,7 @@ pub use resources::ResourceStore;
 pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 pub use standards::StandardsStore;
+pub use trace::TraceStore;
 
 use std::sync::Arc;
 use zs_types::model::{AuditRecord, Credential, NewCredential, NewOrg, NewUser, Org, Session, User};
@@ -54,7 +57,16 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + Send + Sync + 'static
+    CatalogStore
+    + JobStore
+    + ResourceStore
+    + StandardsStore
+    + GovernStore
+    + ShareStore
+    + TraceStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

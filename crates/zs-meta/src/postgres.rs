@@ -62,3 +62,4 @@ crate::resources_queries::impl_resource_store!(PgStore, PgRow);
 crate::standards_queries::impl_standards_store!(PgStore, PgRow);
 crate::govern_queries::impl_govern_store!(PgStore, PgRow);
 crate::share_queries::impl_share_store!(PgStore, PgRow);
+crate::trace_queries::impl_trace_store!(PgStore, PgRow);

@@ -60,3 +60,4 @@ crate::resources_queries::impl_resource_store!(SqliteStore, SqliteRow);
 crate::standards_queries::impl_standards_store!(SqliteStore, SqliteRow);
 crate::govern_queries::impl_govern_store!(SqliteStore, SqliteRow);
 crate::share_queries::impl_share_store!(SqliteStore, SqliteRow);
+crate::trace_queries::impl_trace_store!(SqliteStore, SqliteRow);

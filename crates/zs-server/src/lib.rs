@@ -36,9 +36,22 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
-/// Build the shared state: audit writer, identity and catalogue services, search index.
+/// How often the ledger's checkpoint is signed again when nothing is appended.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The origin (name) of a new node ledger: the public host, else `zhengshu.local`.
+fn ledger_origin(config: &Config) -> String {
+    let host = config.public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    let host: String = host.chars().filter(|c| !c.is_whitespace() && *c != '+').collect();
+    format!("{}/ledger", if host.is_empty() { "zhengshu.local" } else { &host })
+}
+
+/// Build the shared state: audit writer feeding the node's ledger (`<data>/ledger`, key made on
+/// first start), identity and catalogue services, search index.
 pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let sink = StoreSink::start(store.clone());
+    let ledger = zs_audit::NodeLedger::open_or_create(&config.data_dir, &ledger_origin(&config))
+        .map_err(|e| anyhow::anyhow!("opening the ledger: {}", e.message))?;
+    let sink = StoreSink::start_with_ledger(store.clone(), Some(ledger.clone()));
     let settings = IdentitySettings {
         session_ttl: time::Duration::minutes(config.session_ttl_minutes),
         max_failed_logins: config.max_failed_logins,
@@ -76,6 +89,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     );
     // Every committed version is checked (governance reached through the hand-in hook).
     ingest.set_version_hook(Arc::new(zs_govern::GovernHook(govern.clone())));
+    let masking_secret = zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?;
     let share = zs_share::ShareService::new(
         store.clone(),
         identity.clone(),
@@ -85,9 +99,10 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         zs_share::ShareSettings {
             review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
-            masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
+            masking_secret: masking_secret.clone(),
         },
     );
+    let trace = zs_trace::TraceService::new(store.clone(), Some(ledger), &masking_secret, audit.clone(), clock.clone());
     let grading = zs_standards::Grading::from_names(&config.classification_categories)
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let tables = ingest.clone();
@@ -106,6 +121,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         ingest,
         govern,
         share,
+        trace,
         standards,
         search,
         audit,
@@ -141,9 +157,20 @@ pub struct Running {
     /// Resolves when the server has stopped.
     pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
+    ledger: Option<zs_audit::NodeLedger>,
 }
 
 impl Running {
+    /// Sign the ledger's checkpoint once more (at shutdown, after the last request).
+    pub async fn final_checkpoint(&self) {
+        if let Some(l) = &self.ledger {
+            match l.sign_checkpoint().await {
+                Ok(()) => tracing::info!("ledger checkpoint signed"),
+                Err(e) => tracing::error!(error = %e, "signing the ledger checkpoint at shutdown failed"),
+            }
+        }
+    }
+
     /// Ask the server to stop gracefully.
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
@@ -166,6 +193,20 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
         .collect();
     // Due pull schedules become jobs (safe on several nodes: one job per schedule and fire time).
     workers.push(tokio::spawn(zs_ingest::Scheduler::new(state.ingest.clone()).run()));
+    // The ledger's checkpoint is signed again periodically, so a quiet log still shows it lives.
+    let ledger = state.trace.node_ledger().cloned();
+    if let Some(l) = ledger.clone() {
+        workers.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = l.sign_checkpoint().await {
+                    tracing::error!(error = %e, "signing the ledger checkpoint failed");
+                }
+            }
+        }));
+    }
     let config = state.config.clone();
     let addr: SocketAddr =
         config.listen.parse().with_context(|| format!("invalid listen address {}", config.listen))?;
@@ -196,7 +237,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
         let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
         let join =
             tokio::spawn(async move { server.serve(app.into_make_service()).await.context("TLS server failed") });
-        return Ok(Running { addr: bound, handle: join, shutdown: tx });
+        return Ok(Running { addr: bound, handle: join, shutdown: tx, ledger });
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
@@ -208,17 +249,19 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
             .await
             .context("server failed")
     });
-    Ok(Running { addr: bound, handle: join, shutdown: tx })
+    Ok(Running { addr: bound, handle: join, shutdown: tx, ledger })
 }
 
 /// Serve until Ctrl-C or SIGTERM, then shut down gracefully.
 pub async fn serve_until_signal(state: AppState) -> anyhow::Result<()> {
-    let running = start(state).await?;
+    let mut running = start(state).await?;
     tracing::info!(addr = %running.addr, "listening");
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.stop();
-    running.handle.await.context("server task")?
+    let r = (&mut running.handle).await.context("server task")?;
+    running.final_checkpoint().await;
+    r
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -10,6 +10,7 @@ mod catalog_search;
 mod classification;
 mod credentials;
 mod govern;
+mod ledger;
 mod me;
 mod ops;
 mod orgs;
@@ -19,6 +20,7 @@ pub mod resources;
 mod share;
 mod standards;
 mod stats;
+mod trace;
 mod users;
 
 use crate::state::AppState;
@@ -111,6 +113,14 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(classification::accept))
         .routes(routes!(classification::dismiss))
         .routes(routes!(classification::overview))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
+        .routes(routes!(ledger::entry))
+        .routes(routes!(trace::resource))
+        .routes(routes!(trace::department))
+        .routes(routes!(trace::grant))
+        .routes(routes!(trace::person))
         .split_for_parts()
 }
 

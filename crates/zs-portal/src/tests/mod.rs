@@ -121,12 +121,20 @@ pub(super) async fn app_state(
         zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
     let standards = standards(&identity, &catalog, &ingest, sink.clone()).await;
+    let trace = zs_trace::TraceService::new(
+        catalog.store().clone(),
+        None,
+        b"portal-test-secret",
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+    );
     AppState {
         identity,
         catalog,
         ingest,
         govern,
         share,
+        trace,
         standards,
         search,
         audit: sink,

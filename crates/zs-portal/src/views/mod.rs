@@ -24,4 +24,5 @@ pub mod resource_pulls;
 pub mod secret;
 pub mod share;
 pub mod standards;
+pub mod trace;
 pub mod users;
