@@ -17,3 +17,4 @@ mod report;
 mod resources;
 mod scope;
 mod share;
+mod trace;
