@@ -46,17 +46,17 @@ async fn answer(s: &AppState, pass: zs_identity::Authorized<TraceRead>, subject:
 /// Every event of a resource in order (hand-ins, catalogue transitions, applications, approvals,
 /// grants, deliveries, revocations), each with its inclusion proof. Its providing department,
 /// operators, security and audit administrators of its area.
-#[utoipa::path(get, path = "/api/v1/trace/resources/{code}", operation_id = "trace.read#resource", tag = "trace",
-    params(("code" = String, Path, description = "信息资源代码"), TraceParams),
+#[utoipa::path(get, path = "/api/v1/trace/resources/{class}/{seq}", operation_id = "trace.read#resource", tag = "trace",
+    params(("class" = String, Path, description = "信息资源代码 before the slash"), ("seq" = String, Path, description = "信息资源代码 after the slash"), TraceParams),
     responses((status = 200, description = "TraceView, or the evidence bundle with format=bundle", body = TraceView),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn resource(
     State(s): State<AppState>,
     Auth(pass): Auth<TraceRead>,
-    ApiPath(code): ApiPath<String>,
+    ApiPath((class, seq)): ApiPath<(String, String)>,
     Query(p): Query<TraceParams>,
 ) -> ApiResult<Response> {
-    answer(&s, pass, Subject::Resource(code), p).await
+    answer(&s, pass, Subject::Resource(format!("{class}/{seq}")), p).await
 }
 
 /// Everything a consumer department applied for and received, with proofs.

@@ -11,7 +11,7 @@ use zs_types::Role;
 on_backends!(apply_review_and_call, share_types_quotas_expiry_and_withdrawal);
 
 pub(crate) const CODE: &str = "101001000/000001";
-pub(crate) const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-02-02\n630103198505051234,欧阳修文,1,1985-05-05\n";
+const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-02-02\n630103198505051234,欧阳修文,1,1985-05-05\n";
 
 pub(crate) async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
     for _ in 0..500 {

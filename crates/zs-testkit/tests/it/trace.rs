@@ -12,13 +12,15 @@ use zs_ledger::tree::{verify_consistency, verify_inclusion};
 use zs_ledger::{Hash, HashProfile};
 use zs_testkit::{on_backends, Backend, TestServer};
 
-use crate::share::{day, hand_in, other_data_user, CODE, PEOPLE};
+use crate::share::{day, hand_in, other_data_user, CODE};
 
 on_backends!(ledger_records_every_event_and_traces_with_proofs);
 
-const ZHANG: &str = "630102199001011234";
-const LI: &str = "630102199002021234";
-const OUYANG: &str = "630103198505051234";
+const ZHANG: &str = "630102199001011235";
+const LI: &str = "630102199002021232";
+const OUYANG: &str = "630103198505051232";
+/// The people of the shared test, with valid GB 11643 ID numbers.
+const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021232,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
 
 fn hashes(v: &Value) -> Vec<Hash> {
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -131,8 +133,8 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
         ("catalogue transition", "catalog.approve", |_| true),
         ("hand-in", "data.ingest", |r| r["outcome"] == "succeeded"),
         ("application", "share.apply", |r| r["outcome"] == "succeeded"),
-        ("grant", "share.review", |r| r["detail"]["decision"] == "grant"),
-        ("refusal", "share.review", |r| r["detail"]["decision"] == "refuse"),
+        ("grant", "share.review", |r| r["detail"]["decision"] == "granted"),
+        ("refusal", "share.review", |r| r["detail"]["decision"] == "refused"),
         ("credential issue", "share.credential", |r| r["outcome"] == "succeeded"),
         ("credential suspension", "credential.revoke", |r| r["outcome"] == "succeeded"),
         ("delivery", "share.data", |r| r["detail"]["op"] == "list" && r["outcome"] == "succeeded"),
@@ -275,7 +277,7 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
     assert_eq!(both, want, "{o}");
     let (_, l) = person(LI, &secadmin).await;
     assert!(receivers(&l).is_empty(), "outside the restriction, never delivered: {l}");
-    let (s, err) = person("630102199001011235", &secadmin).await;
+    let (s, err) = person("630102199001011234", &secadmin).await;
     assert_eq!((s, err["field"].as_str()), (422, Some("id_number")), "{err}");
     assert_eq!(person(ZHANG, &steward).await.0, 403);
     assert_eq!(person(ZHANG, &datauser).await.0, 403);
