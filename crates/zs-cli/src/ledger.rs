@@ -111,8 +111,8 @@ pub(crate) fn run_audit(cmd: AuditCommand) -> anyhow::Result<()> {
                 return verify_bundle(b, key.as_ref(), a.json);
             }
             let dir = a.dir.as_deref().context("give a ledger directory or --bundle FILE")?;
-            let r = zs_ledger::verify::verify_dir(dir, key.as_ref(), &wk, a.quorum)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r =
+                zs_ledger::verify::verify_dir(dir, key.as_ref(), &wk, a.quorum).map_err(|e| anyhow::anyhow!("{e}"))?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

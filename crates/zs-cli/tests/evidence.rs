@@ -40,7 +40,8 @@ async fn bundle_over_http_verifies_with_the_cli_and_fails_after_tampering(backen
     let (ok, out) = verify(&file, &key);
     assert!(ok, "{out}");
     assert!(out.contains("key from pinned") && out.trim_end().ends_with("OK"), "{out}");
-    let proven: usize = out.lines().find_map(|l| l.strip_prefix("proven     ")).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let proven: usize =
+        out.lines().find_map(|l| l.strip_prefix("proven     ")).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(proven >= 3, "the entry's creation, submission and approval: {out}");
 
     // One byte of a record's entry (a hex digit of its detail hash) changed.
@@ -53,10 +54,14 @@ async fn bundle_over_http_verifies_with_the_cli_and_fails_after_tampering(backen
 
     // The right bundle with another log's key fails too.
     std::fs::write(&file, &bundle).unwrap();
-    let other = zs_ledger::note::Signer::generate("zhengshu.local/ledger", zs_ledger::note::Algorithm::Sm2, zs_ledger::note::Role::Note)
-        .unwrap()
-        .verifier()
-        .to_key_string();
+    let other = zs_ledger::note::Signer::generate(
+        "zhengshu.local/ledger",
+        zs_ledger::note::Algorithm::Sm2,
+        zs_ledger::note::Role::Note,
+    )
+    .unwrap()
+    .verifier()
+    .to_key_string();
     let (ok, out) = verify(&file, &other);
     assert!(!ok && out.contains("checkpoint"), "{out}");
 }

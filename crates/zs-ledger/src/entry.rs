@@ -12,8 +12,21 @@ pub const ENTRY_VERSION: u8 = 1;
 /// Detail keys copied into the entry as facts: identifiers, counts, versions and digests.
 /// Everything else in the detail (reasons, notes, field lists) is covered by [`AuditEntry::detail`].
 pub const FACT_KEYS: &[&str] = &[
-    "op", "code", "rows", "version", "live", "digest", "application", "grant", "credential", "decision", "late",
-    "kind", "share_kind", "by", "matches",
+    "op",
+    "code",
+    "rows",
+    "version",
+    "live",
+    "digest",
+    "application",
+    "grant",
+    "credential",
+    "decision",
+    "late",
+    "kind",
+    "share_kind",
+    "by",
+    "matches",
 ];
 
 /// One ledger entry for one audit event.

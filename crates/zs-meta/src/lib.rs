@@ -57,16 +57,7 @@ pub struct AuditQuery {
 /// The contract both backends fulfil; the conformance suite in `tests/` checks it on each.
 #[async_trait::async_trait]
 pub trait MetaStore:
-    CatalogStore
-    + JobStore
-    + ResourceStore
-    + StandardsStore
-    + GovernStore
-    + ShareStore
-    + TraceStore
-    + Send
-    + Sync
-    + 'static
+    CatalogStore + JobStore + ResourceStore + StandardsStore + GovernStore + ShareStore + TraceStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -729,7 +729,11 @@ async fn audit_ledgered_targets_and_subjects(s: DynStore) {
     s.append_audit_ledgered(&batch).await.unwrap();
     let t = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
     let g1 = s.audit_for_targets(&t(&["grant:1", "application:1"]), 0, 100).await.unwrap();
-    assert_eq!(g1.iter().map(|r| r.event.detail["rows"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 3, 4], "oldest first");
+    assert_eq!(
+        g1.iter().map(|r| r.event.detail["rows"].as_i64().unwrap()).collect::<Vec<_>>(),
+        [1, 3, 4],
+        "oldest first"
+    );
     assert_eq!(g1[0].ledger_index, Some(10));
     assert_eq!(g1[1].ledger_index, None);
     let after = s.audit_for_targets(&t(&["grant:1"]), g1[0].seq, 100).await.unwrap();

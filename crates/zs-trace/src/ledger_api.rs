@@ -141,9 +141,8 @@ impl TraceService {
         if from == 0 || from > to {
             return Err(Error::invalid("from", "from must be between 1 and to"));
         }
-        let (proof, a, b) = l
-            .with(move |g| Ok((g.consistency_proof(from, to)?, g.root_at(from)?, g.root_at(to)?)))
-            .await?;
+        let (proof, a, b) =
+            l.with(move |g| Ok((g.consistency_proof(from, to)?, g.root_at(from)?, g.root_at(to)?))).await?;
         Ok(ConsistencyView { from, to, from_root: hex32(&a), to_root: hex32(&b), proof: encode_proof(&proof) })
     }
 

@@ -128,25 +128,28 @@ impl TraceService {
                     })
                     .await?;
                 t.extend(apps.iter().filter(|a| a.code == e.code).map(|a| format!("application:{}", a.id)));
-                let grants =
-                    store.list_grants(&GrantQuery { code: Some(e.code.clone()), limit: 400, ..Default::default() }).await?;
+                let grants = store
+                    .list_grants(&GrantQuery { code: Some(e.code.clone()), limit: 400, ..Default::default() })
+                    .await?;
                 t.extend(grants.iter().map(|g| format!("grant:{}", g.id)));
                 Ok((format!("{} {}", e.code, e.name), t))
             }
             Subject::Department(org) => {
                 let o = orgs.get(store, *org).await?.ok_or_else(|| Error::not_found("department"))?;
-                let allowed = if matches!(p.role(), Role::Steward | Role::DataUser) {
-                    o.id == p.org.id
-                } else {
-                    p.can_see(&o)
-                };
+                let allowed =
+                    if matches!(p.role(), Role::Steward | Role::DataUser) { o.id == p.org.id } else { p.can_see(&o) };
                 if !allowed {
                     return Err(Error::not_found("department"));
                 }
-                let grants =
-                    store.list_grants(&GrantQuery { consumer_org: Some(*org), limit: 400, ..Default::default() }).await?;
+                let grants = store
+                    .list_grants(&GrantQuery { consumer_org: Some(*org), limit: 400, ..Default::default() })
+                    .await?;
                 let apps = store
-                    .list_applications(&ApplicationQuery { applicant_org: Some(*org), limit: 400, ..Default::default() })
+                    .list_applications(&ApplicationQuery {
+                        applicant_org: Some(*org),
+                        limit: 400,
+                        ..Default::default()
+                    })
                     .await?;
                 let mut t: Vec<String> = apps.iter().map(|a| format!("application:{}", a.id)).collect();
                 t.extend(grants.iter().map(|g| format!("grant:{}", g.id)));
@@ -156,7 +159,8 @@ impl TraceService {
                 let g = store.get_grant(*id).await?.ok_or_else(|| Error::not_found("grant"))?;
                 let own = p.org.id.0;
                 let allowed = if overseer(p) || p.role() == Role::PlatformOperator {
-                    orgs.in_scope(store, p, g.provider_org_id).await? || orgs.in_scope(store, p, g.consumer_org_id).await?
+                    orgs.in_scope(store, p, g.provider_org_id).await?
+                        || orgs.in_scope(store, p, g.consumer_org_id).await?
                 } else {
                     g.consumer_org_id == own || g.provider_org_id == own
                 };

@@ -14,7 +14,10 @@ use zs_trace::ledger_api::{CheckpointView, ConsistencyView, EntryView, Inclusion
 /// The latest signed checkpoint (C2SP signed note) with the log's key and profile.
 #[utoipa::path(get, path = "/api/v1/ledger/checkpoint", operation_id = "ledger.read#checkpoint", tag = "ledger",
     responses((status = 200, body = CheckpointView), (status = 503, body = ErrorBody)))]
-pub(crate) async fn checkpoint(State(s): State<AppState>, Auth(pass): Auth<LedgerRead>) -> ApiResult<Json<CheckpointView>> {
+pub(crate) async fn checkpoint(
+    State(s): State<AppState>,
+    Auth(pass): Auth<LedgerRead>,
+) -> ApiResult<Json<CheckpointView>> {
     Ok(Json(s.trace.checkpoint(&pass).await?))
 }
 

@@ -23,7 +23,12 @@ pub(crate) struct TraceParams {
     format: Option<String>,
 }
 
-async fn answer(s: &AppState, pass: zs_identity::Authorized<TraceRead>, subject: Subject, p: TraceParams) -> ApiResult<Response> {
+async fn answer(
+    s: &AppState,
+    pass: zs_identity::Authorized<TraceRead>,
+    subject: Subject,
+    p: TraceParams,
+) -> ApiResult<Response> {
     match p.format.as_deref() {
         None | Some("json") => Ok(Json(s.trace.trace(&pass, &subject).await?).into_response()),
         Some("bundle") => {

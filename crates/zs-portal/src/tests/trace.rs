@@ -42,7 +42,9 @@ async fn tracing_page_is_authorised_per_role_and_answers_with_proofs() {
     let own = t.store.user_by_username("datauser").await.unwrap().unwrap().org_id.0;
     let r = t.get(&format!("/trace?department={own}"), &du).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains(&format!("href=\"/trace/bundle?department={own}\"")) && r.body.contains("id=\"trace-empty\""));
+    assert!(
+        r.body.contains(&format!("href=\"/trace/bundle?department={own}\"")) && r.body.contains("id=\"trace-empty\"")
+    );
     let other = own + 1;
     assert_eq!(t.get(&format!("/trace?department={other}"), &du).await.status, StatusCode::NOT_FOUND);
     let bundle = t.get(&format!("/trace/bundle?department={own}"), &du).await;

@@ -24,11 +24,7 @@ const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n63010219900
 
 fn hashes(v: &Value) -> Vec<Hash> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|h| b64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|h| b64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap()).collect()
 }
 
 fn unhex(s: &str) -> Hash {
@@ -98,7 +94,8 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
     assert_eq!(s, 404, "outside the restriction: never delivered");
     let (s, _) = srv.get(&format!("/api/v1/share/grants/{g2}/rows/{OUYANG}"), Some(&other)).await.unwrap();
     assert_eq!(s, 200);
-    let (s, issued) = srv.post(&format!("{api1}/credentials"), Some(&datauser), &json!({ "name": "系统" })).await.unwrap();
+    let (s, issued) =
+        srv.post(&format!("{api1}/credentials"), Some(&datauser), &json!({ "name": "系统" })).await.unwrap();
     assert_eq!(s, 201, "{issued}");
     let cred = issued["credential"]["id"].as_i64().unwrap();
     let (s, _) = srv.post(&format!("/api/v1/credentials/{cred}/revoke"), Some(&secadmin), &json!({})).await.unwrap();
@@ -151,7 +148,11 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
         let (s, e) = srv.get(&format!("/api/v1/ledger/entries/{i}"), Some(&auditor)).await.unwrap();
         assert_eq!(s, 200, "{e}");
         let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
-        assert_eq!((&entry["action"], &entry["target"], &entry["outcome"]), (&r["action"], &r["target"], &r["outcome"]), "{what}");
+        assert_eq!(
+            (&entry["action"], &entry["target"], &entry["outcome"]),
+            (&r["action"], &r["target"], &r["outcome"]),
+            "{what}"
+        );
         assert_eq!(e["record"]["seq"], r["seq"]);
         found.push(r);
     }
@@ -176,23 +177,37 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
     assert_eq!((entry["facts"]["rows"].as_i64(), entry["facts"]["version"].as_i64()), (Some(2), Some(1)));
     assert_eq!(entry["subjects"], 2, "the keyed digests of the two keys returned");
     assert!(!raw.contains(ZHANG) && !raw.contains("张"));
-    let (s, p) = srv.get(&format!("/api/v1/ledger/proof/inclusion?index={i}&size={}", cp.size), Some(&datauser)).await.unwrap();
+    let (s, p) =
+        srv.get(&format!("/api/v1/ledger/proof/inclusion?index={i}&size={}", cp.size), Some(&datauser)).await.unwrap();
     assert_eq!(s, 200, "a department proves its own calls: {p}");
     let leaf = HashProfile::Sm3.leaf_hash(raw.as_bytes());
     assert_eq!(unhex(p["leaf_hash"].as_str().unwrap()), leaf);
     verify_inclusion(HashProfile::Sm3, i, cp.size, &leaf, &hashes(&p["proof"]), &cp.root).unwrap();
     let mut forged = raw.clone().into_bytes();
     forged[raw.find("\"rows\":").unwrap() + 7] ^= 1;
-    assert!(verify_inclusion(HashProfile::Sm3, i, cp.size, &HashProfile::Sm3.leaf_hash(&forged), &hashes(&p["proof"]), &cp.root).is_err());
-    let (_, c) =
-        srv.get(&format!("/api/v1/ledger/proof/consistency?from={}&to={}", cp0.size, cp.size), Some(&sysadmin)).await.unwrap();
+    assert!(verify_inclusion(
+        HashProfile::Sm3,
+        i,
+        cp.size,
+        &HashProfile::Sm3.leaf_hash(&forged),
+        &hashes(&p["proof"]),
+        &cp.root
+    )
+    .is_err());
+    let (_, c) = srv
+        .get(&format!("/api/v1/ledger/proof/consistency?from={}&to={}", cp0.size, cp.size), Some(&sysadmin))
+        .await
+        .unwrap();
     verify_consistency(HashProfile::Sm3, cp0.size, cp.size, &cp0.root, &cp.root, &hashes(&c["proof"])).unwrap();
     // Others' entries are not found for a department; bad sizes are precise errors.
     let disable = &found[11];
     let j = disable["ledger_index"].as_i64().unwrap();
     assert_eq!(srv.get(&format!("/api/v1/ledger/entries/{j}"), Some(&datauser)).await.unwrap().0, 404);
     assert_eq!(srv.get(&format!("/api/v1/ledger/proof/inclusion?index={j}"), Some(&datauser)).await.unwrap().0, 404);
-    let (s, err) = srv.get(&format!("/api/v1/ledger/proof/inclusion?index={}&size={}", cp.size, cp.size), Some(&auditor)).await.unwrap();
+    let (s, err) = srv
+        .get(&format!("/api/v1/ledger/proof/inclusion?index={}&size={}", cp.size, cp.size), Some(&auditor))
+        .await
+        .unwrap();
     assert_eq!((s, err["field"].as_str()), (422, Some("index")), "{err}");
     let (s, err) = srv.get("/api/v1/ledger/proof/consistency?from=0&to=1", Some(&auditor)).await.unwrap();
     assert_eq!((s, err["field"].as_str()), (422, Some("from")), "{err}");
@@ -209,7 +224,8 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
     assert_eq!(calls[0]["record"]["detail"]["version"], 1);
     let (s, t) = srv.get(&format!("/api/v1/trace/resources/{CODE}"), Some(&steward)).await.unwrap();
     assert_eq!(s, 200, "the provider watches its resource: {t}");
-    let actions: Vec<&str> = t["items"].as_array().unwrap().iter().map(|i| i["record"]["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        t["items"].as_array().unwrap().iter().map(|i| i["record"]["action"].as_str().unwrap()).collect();
     let pos = |a: &str| actions.iter().position(|x| *x == a).unwrap_or_else(|| panic!("{a} missing: {actions:?}"));
     assert!(pos("data.ingest") < pos("share.apply") && pos("share.apply") < pos("share.review"));
     assert!(pos("share.review") < pos("share.data") && pos("share.data") < pos("share.revoke"));
