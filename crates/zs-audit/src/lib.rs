@@ -2,14 +2,27 @@
 //!
 //! [`StoreSink`] appends to the store's append-only `audit_log` table with group commit: callers
 //! hand their event to one writer task and wait until the batch holding it is committed, so each
-//! event is durable when `record` returns while a burst of events costs one transaction. The
-//! verifiable ledger (a later issue) replaces the table behind the same trait.
+//! event is durable when `record` returns while a burst of events costs one transaction. With a
+//! [`NodeLedger`] it first appends one ledger entry (identifiers and digests, [`zs_ledger::entry`])
+//! per event other than an authorisation that let an operation proceed, as one ledger batch with
+//! one signed checkpoint, and stores each record with its entry's index. Keyed digests of data
+//! subjects (`subject_digests` in a detail, from the data API) are moved out of the detail into
+//! their own table, for tracing a person's record (全流程监管).
+
+mod ledger;
+
+pub use ledger::{map_ledger, NodeLedger};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use zs_ledger::entry::{AuditEntry, RecordView};
+use zs_meta::trace::LedgeredEvent;
 use zs_meta::DynStore;
-use zs_types::{AuditEvent, AuditSink, Error, ErrorCode, Result};
+use zs_types::{AuditEvent, AuditSink, Error, ErrorCode, Outcome, Result};
+
+/// The detail key under which the data API hands in subject digests.
+pub const SUBJECTS_KEY: &str = "subject_digests";
 
 /// Largest number of events committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -30,11 +43,18 @@ pub struct SinkStats {
     pub events: AtomicU64,
     /// Transactions used.
     pub batches: AtomicU64,
+    /// Entries appended to the ledger.
+    pub ledgered: AtomicU64,
 }
 
 impl StoreSink {
-    /// Start the writer task on the current Tokio runtime.
+    /// Start the writer task on the current Tokio runtime (no ledger: the trail only).
     pub fn start(store: DynStore) -> Self {
+        Self::start_with_ledger(store, None)
+    }
+
+    /// Start the writer task, appending to `ledger` before the trail.
+    pub fn start_with_ledger(store: DynStore, ledger: Option<NodeLedger>) -> Self {
         let (tx, mut rx) = mpsc::channel::<Pending>(8192);
         let stats = Arc::new(SinkStats::default());
         let st = stats.clone();
@@ -48,12 +68,13 @@ impl StoreSink {
                         Err(_) => break,
                     }
                 }
-                let events: Vec<AuditEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
-                let result = store.append_audit(&events).await;
+                let events: Vec<LedgeredEvent> = batch.iter().map(|(e, _)| prepare(e.clone())).collect();
+                let n = events.len() as u64;
+                let result = commit(&store, ledger.as_ref(), events, &st).await;
                 if let Err(e) = &result {
-                    tracing::error!(error = %e, events = events.len(), "audit batch failed");
+                    tracing::error!(error = %e, events = n, "audit batch failed");
                 } else {
-                    st.events.fetch_add(events.len() as u64, Ordering::Relaxed);
+                    st.events.fetch_add(n, Ordering::Relaxed);
                     st.batches.fetch_add(1, Ordering::Relaxed);
                 }
                 for (_, reply) in batch.drain(..) {
@@ -68,6 +89,74 @@ impl StoreSink {
     pub fn stats(&self) -> &SinkStats {
         &self.stats
     }
+}
+
+/// Move subject digests out of the detail.
+fn prepare(mut event: AuditEvent) -> LedgeredEvent {
+    let subjects = match event.detail.as_object_mut().and_then(|m| m.remove(SUBJECTS_KEY)) {
+        Some(serde_json::Value::Array(a)) => a
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    LedgeredEvent { event, ledger_index: None, subjects }
+}
+
+/// The record view a ledger entry commits to.
+pub fn record_view(e: &AuditEvent) -> RecordView {
+    RecordView {
+        at_ms: zs_types::clock::to_ms(e.at),
+        request_id: e.request_id.clone(),
+        actor_user: e.actor_user.map(|u| u.0),
+        actor_org: e.actor_org.map(|o| o.0),
+        action: e.action.clone(),
+        target: e.target.clone(),
+        outcome: e.outcome.as_str().to_owned(),
+        detail: e.detail.clone(),
+    }
+}
+
+/// Whether an event goes into the ledger: everything but an authorisation that let an
+/// operation proceed (the operation records its own outcome).
+pub fn ledgered(e: &AuditEvent) -> bool {
+    e.outcome != Outcome::Allowed
+}
+
+/// Largest entry written with its facts; a larger one keeps only the detail hash.
+const ENTRY_SOFT_LIMIT: usize = 16 * 1024;
+
+async fn commit(
+    store: &DynStore,
+    ledger: Option<&NodeLedger>,
+    mut events: Vec<LedgeredEvent>,
+    st: &SinkStats,
+) -> Result<()> {
+    if let Some(l) = ledger {
+        let mut at = Vec::new();
+        let mut entries = Vec::new();
+        for (i, le) in events.iter().enumerate() {
+            if ledgered(&le.event) {
+                let mut entry = AuditEntry::new(l.profile(), &record_view(&le.event), &le.subjects);
+                let mut bytes = entry.to_bytes();
+                if bytes.len() > ENTRY_SOFT_LIMIT {
+                    entry.facts.clear();
+                    bytes = entry.to_bytes();
+                }
+                at.push(i);
+                entries.push(bytes);
+            }
+        }
+        if !entries.is_empty() {
+            let first = l.append(entries).await?;
+            for (k, i) in at.iter().enumerate() {
+                events[*i].ledger_index = i64::try_from(first + k as u64).ok();
+            }
+            st.ledgered.fetch_add(at.len() as u64, Ordering::Relaxed);
+        }
+    }
+    store.append_audit_ledgered(&events).await
 }
 
 #[async_trait::async_trait]

@@ -12,7 +12,9 @@ use zs_ledger::HashProfile;
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
     /// Re-check a whole ledger directory offline (or a copy of it): recompute the tree from the
-    /// entries, check every signed checkpoint, report the first bad entry.
+    /// entries, check every signed checkpoint, report the first bad entry. With `--bundle FILE`,
+    /// check an evidence bundle (证据包) exported by the tracing API instead: every record's
+    /// inclusion proof against the bundle's signed checkpoint, and each record against its entry.
     Verify(VerifyArgs),
     /// Make a signing key: writes PREFIX.key (secret, mode 0600) and PREFIX.pub (verifier key).
     Keygen(KeygenArgs),
@@ -21,7 +23,11 @@ pub(crate) enum AuditCommand {
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
     /// The ledger directory (holding log.json, entries.bin, tree.bin, checkpoint…).
-    dir: PathBuf,
+    #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+    dir: Option<PathBuf>,
+    /// An evidence bundle (JSON) to check instead of a ledger directory.
+    #[arg(long)]
+    bundle: Option<PathBuf>,
     /// The log's verifier key, pinned (`name+id+base64`); otherwise log.json's copy is used.
     #[arg(long)]
     key: Option<String>,
@@ -101,8 +107,12 @@ pub(crate) fn run_audit(cmd: AuditCommand) -> anyhow::Result<()> {
                 .map(|k| Verifier::from_key_string(k))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| anyhow::anyhow!("witness key: {e}"))?;
-            let r = zs_ledger::verify::verify_dir(&a.dir, key.as_ref(), &wk, a.quorum)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(b) = &a.bundle {
+                return verify_bundle(b, key.as_ref(), a.json);
+            }
+            let dir = a.dir.as_deref().context("give a ledger directory or --bundle FILE")?;
+            let r =
+                zs_ledger::verify::verify_dir(dir, key.as_ref(), &wk, a.quorum).map_err(|e| anyhow::anyhow!("{e}"))?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -128,6 +138,29 @@ pub(crate) fn run_audit(cmd: AuditCommand) -> anyhow::Result<()> {
                 anyhow::bail!("the ledger does not verify")
             }
         }
+    }
+}
+
+/// `zhengshu audit verify --bundle FILE`.
+fn verify_bundle(path: &std::path::Path, key: Option<&Verifier>, json: bool) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let r = zs_ledger::bundle::verify_bundle(&text, key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!("bundle     {} ({} records)", r.subject, r.items);
+        println!("log        {} ({}, key from {})", r.origin, r.hash, r.key_source);
+        println!("checkpoint size {} root {}", r.size, r.root);
+        println!("proven     {} of {} records", r.items_proven, r.items);
+        for p in &r.problems {
+            println!("problem    {p}");
+        }
+        println!("{}", if r.ok { "OK" } else { "FAILED" });
+    }
+    if r.ok {
+        Ok(())
+    } else {
+        anyhow::bail!("the evidence bundle does not verify")
     }
 }
 

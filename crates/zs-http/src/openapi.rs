@@ -42,7 +42,9 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "governance", description = "Governance (数据治理): quality rules, scores, problem tickets, corrections"),
         (name = "share", description = "Sharing (共享): applications, review, grants, and the data API over a grant"),
         (name = "standards", description = "Data standards (数据标准): standard data elements (数据元) and the conformance report"),
-        (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors")
+        (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors"),
+        (name = "ledger", description = "Verifiable ledger (可验证账本): signed checkpoint, inclusion and consistency proofs, entries"),
+        (name = "trace", description = "Full-process tracing (全流程监管): a resource's, department's, grant's and person's record's events with proofs; evidence bundles")
     )
 )]
 pub(crate) struct ApiDoc;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub share: zs_share::ShareService,
     /// Data standards: data elements, conformance, classification and grading.
     pub standards: zs_standards::StandardsService,
+    /// Full-process tracing and the ledger's proofs.
+    pub trace: zs_trace::TraceService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

@@ -149,6 +149,16 @@ actions! {
     DemandClose = "demand.close" => &[DataUser, Steward];
     /// See the sharing evaluation (共享评估): departments' monthly figures, scores and ranking, and its Excel export.
     EvaluationRead = "evaluation.read" => &[PlatformOperator, Steward, DataUser, AuditAdmin];
+    /// Read the verifiable ledger (可验证账本): the signed checkpoint and consistency proofs (anyone);
+    /// entries and inclusion proofs of one's own department's events (security and audit
+    /// administrators: every entry).
+    LedgerRead = "ledger.read" => ALL;
+    /// Full-process tracing (全流程监管) with proofs: a resource's events (its providing department,
+    /// operators of its area, security and audit administrators), what a department received
+    /// (itself and the same), a grant's calls; evidence bundles of them.
+    TraceRead = "trace.read" => &[PlatformOperator, Steward, DataUser, SecurityAdmin, AuditAdmin];
+    /// Trace one person's record by ID number (可追溯到数据): which departments received it and when.
+    TracePerson = "trace.person" => &[SecurityAdmin, AuditAdmin];
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a

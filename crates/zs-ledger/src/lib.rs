@@ -5,11 +5,15 @@
 //! - [`note`]: C2SP signed notes, checkpoints and cosignatures; SM2 (default) or Ed25519 keys.
 //! - [`store`]: the durable, group-committed log on disk.
 //! - [`verify`]: offline re-verification of a whole log directory.
+//! - [`entry`]: the audit entry zhengshu appends (identifiers and digests).
+//! - [`bundle`]: evidence bundles (records + inclusion proofs + signed checkpoint) and their check.
 //! - [`witness`]: the cosigning witness and the node's k-of-n publication.
 //!
 //! The formats are documented in `docs/ledger.md`.
 
+pub mod bundle;
 pub mod commit;
+pub mod entry;
 pub mod hash;
 pub mod note;
 pub mod store;

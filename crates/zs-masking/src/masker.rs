@@ -63,6 +63,18 @@ impl Masker {
         out
     }
 
+    /// The data subject digest (数据主体摘要) of a row key, for tracing who received whose record:
+    /// HMAC-SHA256 under the platform secret over a domain-separated, trimmed, upper-cased key
+    /// (so it never equals a masked value a consumer holds), hex, 32 characters. The key itself is
+    /// never stored.
+    pub fn subject_digest(&self, key: &str) -> String {
+        let mut input = b"zhengshu-subject/v1\n".to_vec();
+        input.extend_from_slice(key.trim().to_uppercase().as_bytes());
+        let mut out = hex::encode(self.digest(&input));
+        out.truncate(32);
+        out
+    }
+
     /// The keyed hash of an integer as a non-negative integer of at most `digits` digits (≤ 18).
     pub fn keyed_hash_int(&self, v: i64, digits: u16) -> i64 {
         let d = self.digest(v.to_string().as_bytes());

@@ -28,6 +28,8 @@ mod share_queries;
 mod sqlite;
 pub mod standards;
 mod standards_queries;
+pub mod trace;
+mod trace_queries;
 
 pub use catalog::CatalogStore;
 pub use delivery::DeliveryStore;
@@ -39,6 +41,7 @@ pub use resources::ResourceStore;
 pub use share::ShareStore;
 pub use sqlite::SqliteStore;
 pub use standards::StandardsStore;
+pub use trace::TraceStore;
 
 use std::sync::Arc;
 use zs_types::model::{AuditRecord, Credential, NewCredential, NewOrg, NewUser, Org, Session, User};
@@ -68,6 +71,7 @@ pub trait MetaStore:
     + ShareStore
     + DeliveryStore
     + DemandStore
+    + TraceStore
     + Send
     + Sync
     + 'static

@@ -69,3 +69,4 @@ crate::demand_queries::impl_demand_store!(
     "CASE WHEN outcome = 'failed' THEN (detail::jsonb ->> 'code') END",
     "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)"
 );
+crate::trace_queries::impl_trace_store!(PgStore, PgRow);

@@ -98,6 +98,7 @@ macro_rules! impl_meta_store {
             let detail: String = r.try_get("detail").map_err(map)?;
             Ok(AuditRecord {
                 seq: r.try_get("seq").map_err(map)?,
+                ledger_index: r.try_get("ledger_index").map_err(map)?,
                 event: AuditEvent {
                     at: from_ms(r.try_get("at").map_err(map)?),
                     request_id: r.try_get("request_id").map_err(map)?,
@@ -385,7 +386,7 @@ macro_rules! impl_meta_store {
             async fn list_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
                 let prefix = q.action_prefix.as_deref().map(|p| format!("{}%", escape_like(p)));
                 let rows = sqlx::query(
-                    "SELECT seq, at, request_id, actor_user, actor_org, action, target, outcome, detail FROM audit_log \
+                    "SELECT seq, ledger_index, at, request_id, actor_user, actor_org, action, target, outcome, detail FROM audit_log \
                      WHERE ($1 IS NULL OR seq < $1) AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') \
                      AND ($3 IS NULL OR actor_user = $3) ORDER BY seq DESC LIMIT $4",
                 )

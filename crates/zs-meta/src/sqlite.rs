@@ -67,3 +67,4 @@ crate::demand_queries::impl_demand_store!(
     "CASE WHEN outcome = 'failed' THEN json_extract(detail, '$.code') END",
     "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
 );
+crate::trace_queries::impl_trace_store!(SqliteStore, SqliteRow);

@@ -52,7 +52,8 @@ conformance!(
     users_roundtrip,
     credentials_and_revocation,
     sessions,
-    audit_append_only_and_paged
+    audit_append_only_and_paged,
+    audit_ledgered_targets_and_subjects
 );
 
 fn org(parent: Option<OrgId>, kind: OrgKind, name: &str, code: &str) -> NewOrg {
@@ -900,4 +901,52 @@ async fn deliveries_feed_and_notifications(s: DynStore) {
     assert_eq!(s.list_notifications(sub.id, None, 10).await.unwrap().len(), 2);
     assert!(s.set_subscription_enabled(sub.id, false).await.unwrap());
     assert!(s.subscriptions_of_code("C").await.unwrap().is_empty());
+}
+
+async fn audit_ledgered_targets_and_subjects(s: DynStore) {
+    use zs_meta::trace::LedgeredEvent;
+    let ev = |i: i64, target: &str, subjects: &[&str]| LedgeredEvent {
+        event: AuditEvent {
+            at: zs_types::clock::from_ms(NOW + i),
+            request_id: None,
+            actor_user: Some(UserId(1)),
+            actor_org: Some(OrgId(i % 2 + 1)),
+            action: "share.data".into(),
+            target: Some(target.into()),
+            outcome: Outcome::Succeeded,
+            detail: serde_json::json!({ "rows": i }),
+        },
+        ledger_index: (i != 3).then_some(i * 10),
+        subjects: subjects.iter().map(|x| (*x).to_owned()).collect(),
+    };
+    let batch = vec![
+        ev(1, "grant:1", &["aa", "bb", "aa"]),
+        ev(2, "grant:2", &["bb"]),
+        ev(3, "grant:1", &[]),
+        ev(4, "application:1", &["cc"]),
+    ];
+    s.append_audit_ledgered(&batch).await.unwrap();
+    let t = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let g1 = s.audit_for_targets(&t(&["grant:1", "application:1"]), 0, 100).await.unwrap();
+    assert_eq!(
+        g1.iter().map(|r| r.event.detail["rows"].as_i64().unwrap()).collect::<Vec<_>>(),
+        [1, 3, 4],
+        "oldest first"
+    );
+    assert_eq!(g1[0].ledger_index, Some(10));
+    assert_eq!(g1[1].ledger_index, None);
+    let after = s.audit_for_targets(&t(&["grant:1"]), g1[0].seq, 100).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(s.audit_for_targets(&[], 0, 100).await.unwrap().is_empty());
+    let too_many: Vec<String> = (0..=zs_meta::trace::MAX_TARGETS).map(|i| format!("grant:{i}")).collect();
+    assert_eq!(s.audit_for_targets(&too_many, 0, 10).await.unwrap_err().field.as_deref(), Some("targets"));
+    let bb = s.audit_for_subject("bb", 100).await.unwrap();
+    assert_eq!(bb.iter().map(|r| r.event.target.clone().unwrap()).collect::<Vec<_>>(), ["grant:1", "grant:2"]);
+    assert_eq!(s.audit_for_subject("aa", 100).await.unwrap().len(), 1, "a subject counted once per record");
+    assert!(s.audit_for_subject("zz", 100).await.unwrap().is_empty());
+    let r = s.audit_by_ledger_index(20).await.unwrap().unwrap();
+    assert_eq!(r.event.target.as_deref(), Some("grant:2"));
+    assert!(s.audit_by_ledger_index(30).await.unwrap().is_none());
+    let listed = s.list_audit(&AuditQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed[0].ledger_index, Some(40), "the trail shows the ledger index");
 }

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
         catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
-        report, resource, resource_pulls, share, share_delivery, share_demand, share_evaluation, standards, users,
+        report, resource, resource_pulls, share, share_delivery, share_demand, share_evaluation, standards, trace, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -47,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/credentials", get(credentials::show).post(credentials::issue))
         .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/audit", get(audit::show))
+        .route("/trace", get(trace::show))
+        .route("/trace/bundle", get(trace::bundle))
+        .route("/trace/person", post(trace::person))
         .route("/catalog", get(catalog_search::show))
         .route("/catalog/tree", get(catalog_tree::show))
         .route("/catalog/review", get(catalog_review::show))

@@ -216,6 +216,7 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("users", "/users", "nav.users", "user.read"),
     ("credentials", "/credentials", "nav.credentials", "credential.read"),
     ("audit", "/audit", "nav.audit", "audit.read"),
+    ("trace", "/trace", "nav.trace", "trace.read"),
     ("password", "/password", "nav.password", "me.change_password"),
 ];
 

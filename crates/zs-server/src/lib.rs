@@ -60,8 +60,22 @@ pub fn table_root(config: &Config) -> anyhow::Result<zs_tables::TableRoot> {
 }
 
 /// Build the shared state: audit writer, identity and catalogue services, search index.
+/// How often the ledger's checkpoint is signed again when nothing is appended.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The origin (name) of a new node ledger: the public host, else `zhengshu.local`.
+fn ledger_origin(config: &Config) -> String {
+    let host = config.public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    let host: String = host.chars().filter(|c| !c.is_whitespace() && *c != '+').collect();
+    format!("{}/ledger", if host.is_empty() { "zhengshu.local" } else { &host })
+}
+
+/// Build the shared state: audit writer feeding the node's ledger (`<data>/ledger`, key made on
+/// first start), identity and catalogue services, search index.
 pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let sink = StoreSink::start(store.clone());
+    let ledger = zs_audit::NodeLedger::open_or_create(&config.data_dir, &ledger_origin(&config))
+        .map_err(|e| anyhow::anyhow!("opening the ledger: {}", e.message))?;
+    let sink = StoreSink::start_with_ledger(store.clone(), Some(ledger.clone()));
     let settings = IdentitySettings {
         session_ttl: time::Duration::minutes(config.session_ttl_minutes),
         max_failed_logins: config.max_failed_logins,
@@ -98,6 +112,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         &config.data_dir,
     );
+    let masking_secret = zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?;
     let share = zs_share::ShareService::new(
         store.clone(),
         identity.clone(),
@@ -107,7 +122,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         clock.clone(),
         zs_share::ShareSettings {
             review_days: u32::try_from(config.share_review_working_days).unwrap_or(5),
-            masking_secret: zs_share::load_or_create_secret(&config.data_dir).context("reading the masking key")?,
+            masking_secret: masking_secret.clone(),
         },
     )
     .with_delivery(zs_share::DeliverySettings {
@@ -121,6 +136,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         Arc::new(zs_govern::GovernHook(govern.clone())),
         Arc::new(zs_share::ShareHook(share.clone())),
     ])));
+    let trace = zs_trace::TraceService::new(store.clone(), Some(ledger), &masking_secret, audit.clone(), clock.clone());
     let grading = zs_standards::Grading::from_names(&config.classification_categories)
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let tables = ingest.clone();
@@ -139,6 +155,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         ingest,
         govern,
         share,
+        trace,
         standards,
         search,
         audit,
@@ -174,9 +191,20 @@ pub struct Running {
     /// Resolves when the server has stopped.
     pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
+    ledger: Option<zs_audit::NodeLedger>,
 }
 
 impl Running {
+    /// Sign the ledger's checkpoint once more (at shutdown, after the last request).
+    pub async fn final_checkpoint(&self) {
+        if let Some(l) = &self.ledger {
+            match l.sign_checkpoint().await {
+                Ok(()) => tracing::info!("ledger checkpoint signed"),
+                Err(e) => tracing::error!(error = %e, "signing the ledger checkpoint at shutdown failed"),
+            }
+        }
+    }
+
     /// Ask the server to stop gracefully.
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
@@ -203,6 +231,20 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     workers.push(tokio::spawn(
         zs_share::ExchangeRunner::new(state.share.clone(), &format!("exchange-{}", std::process::id())).run(),
     ));
+    // The ledger's checkpoint is signed again periodically, so a quiet log still shows it lives.
+    let ledger = state.trace.node_ledger().cloned();
+    if let Some(l) = ledger.clone() {
+        workers.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = l.sign_checkpoint().await {
+                    tracing::error!(error = %e, "signing the ledger checkpoint failed");
+                }
+            }
+        }));
+    }
     let config = state.config.clone();
     let share = state.share.clone();
     let addr: SocketAddr =
@@ -237,7 +279,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
             flush_usage(&share).await;
             served
         });
-        return Ok(Running { addr: bound, handle: join, shutdown: tx });
+        return Ok(Running { addr: bound, handle: join, shutdown: tx, ledger });
     }
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
@@ -251,7 +293,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
         flush_usage(&share).await;
         served
     });
-    Ok(Running { addr: bound, handle: join, shutdown: tx })
+    Ok(Running { addr: bound, handle: join, shutdown: tx, ledger })
 }
 
 /// Write the data API's quota counts still in memory (at shutdown).
@@ -263,12 +305,14 @@ async fn flush_usage(share: &zs_share::ShareService) {
 
 /// Serve until Ctrl-C or SIGTERM, then shut down gracefully.
 pub async fn serve_until_signal(state: AppState) -> anyhow::Result<()> {
-    let running = start(state).await?;
+    let mut running = start(state).await?;
     tracing::info!(addr = %running.addr, "listening");
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.stop();
-    running.handle.await.context("server task")?
+    let r = (&mut running.handle).await.context("server task")?;
+    running.final_checkpoint().await;
+    r
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

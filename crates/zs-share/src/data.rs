@@ -59,6 +59,9 @@ pub struct DataPage {
     pub next_cursor: Option<String>,
     /// SHA-256 (hex) of what was returned, as recorded in the audit trail.
     pub digest: String,
+    /// Keyed digests of the returned rows' keys (数据主体摘要), recorded for tracing; never sent.
+    #[serde(skip)]
+    pub subjects: Vec<String>,
 }
 
 impl DataPage {
@@ -159,7 +162,8 @@ impl ShareService {
         if page.rows.is_empty() {
             return Err(Error::not_found("row with that key"));
         }
-        Ok(DataPage { next_cursor: None, ..page })
+        let subjects = vec![self.masker.subject_digest(key)];
+        Ok(DataPage { next_cursor: None, subjects, ..page })
     }
 
     /// A lookup through the key index of the current version: one row read, never a scan. The
@@ -375,6 +379,20 @@ impl ShareService {
         if u.live {
             let limit = i64::try_from(limit).unwrap_or(1).min(zs_ingest::MAX_LIVE_ROWS);
             let records = self.ingest.read_live(&u.grant.code, &conds, limit).await?;
+            let subjects = records
+                .iter()
+                .map(|r| {
+                    let key: Vec<String> = key_items(u)
+                        .iter()
+                        .map(|k| match r.get(k) {
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            Some(serde_json::Value::Null) | None => String::new(),
+                            Some(other) => other.to_string(),
+                        })
+                        .collect();
+                    key.join(",")
+                })
+                .collect::<Vec<_>>();
             let rows = records
                 .iter()
                 .map(|r| {
@@ -391,7 +409,7 @@ impl ShareService {
                         .collect()
                 })
                 .collect();
-            return Ok(self.page(u, None, true, fields, rows, None));
+            return Ok(self.with_subjects(self.page(u, None, true, fields, rows, None), &subjects));
         }
         let (version, start) = match cursor {
             Some(c) => parse_cursor(c)?,
@@ -407,10 +425,13 @@ impl ShareService {
                     .ok_or_else(|| Error::invalid("filter", format!("'{k}' is not an item")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let projection = fields
+        let mut projection = fields
             .iter()
             .map(|f| index(f).ok_or_else(|| Error::invalid("fields", format!("'{f}' is not an item"))))
             .collect::<Result<Vec<_>>>()?;
+        // The key columns ride along after the returned ones (for the subject digests only).
+        let shown = projection.len();
+        projection.extend(key_items(u).iter().filter_map(|k| index(k)));
         let q = TableRead { version, conditions, projection, start, limit };
         let out = tokio::task::spawn_blocking(move || read(&cols, &q))
             .await
@@ -424,7 +445,12 @@ impl ShareService {
             (Some(v), Some(n)) => Some(format!("{v}.{n}")),
             _ => None,
         };
-        Ok(self.page(u, out.version, false, fields, rows, next))
+        let keys: Vec<String> = out
+            .rows
+            .iter()
+            .map(|r| r.iter().skip(shown).map(|v| v.as_deref().unwrap_or("")).collect::<Vec<_>>().join(","))
+            .collect();
+        Ok(self.with_subjects(self.page(u, out.version, false, fields, rows, next), &keys))
     }
 
     async fn count_rows(&self, u: &Use, filters: Vec<(String, String)>) -> Result<(DataPage, u64)> {
@@ -486,7 +512,14 @@ impl ShareService {
             rows,
             next_cursor,
             digest: hex::encode(h.finalize()),
+            subjects: Vec::new(),
         }
+    }
+
+    /// Attach the keyed digests of the returned rows' keys (none when the entry has no key).
+    fn with_subjects(&self, mut page: DataPage, keys: &[String]) -> DataPage {
+        page.subjects = keys.iter().filter(|k| !k.is_empty()).map(|k| self.masker.subject_digest(k)).collect();
+        page
     }
 
     /// Record the call (succeeded or refused): one audit record per call, through the
@@ -503,7 +536,8 @@ impl ShareService {
                     format!("grant:{grant}"),
                     Outcome::Succeeded,
                     json!({ "op": op.as_str(), "code": page.code, "fields": page.fields, "rows": rows,
-                            "version": page.version, "live": page.live, "digest": page.digest }),
+                            "version": page.version, "live": page.live, "digest": page.digest,
+                            "subject_digests": page.subjects }),
                 )
                 .await?;
             }
@@ -521,6 +555,11 @@ impl ShareService {
         }
         r
     }
+}
+
+/// The entry's key items, in order.
+fn key_items(u: &Use) -> Vec<String> {
+    u.entry.body.items.iter().filter(|i| i.key).map(|i| i.name.clone()).collect()
 }
 
 fn parse_cursor(c: &str) -> Result<(Option<u64>, u64)> {

@@ -194,6 +194,8 @@ pub struct Session {
 pub struct AuditRecord {
     /// Position in the append-only trail, from 1.
     pub seq: i64,
+    /// Index of its entry in the verifiable ledger (可验证账本), when it was recorded there.
+    pub ledger_index: Option<i64>,
     /// The event.
     #[serde(flatten)]
     pub event: crate::AuditEvent,

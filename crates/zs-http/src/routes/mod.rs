@@ -10,6 +10,7 @@ mod catalog_search;
 mod classification;
 mod credentials;
 mod govern;
+mod ledger;
 mod me;
 mod ops;
 mod orgs;
@@ -22,6 +23,7 @@ mod share_demand;
 mod share_evaluation;
 mod standards;
 mod stats;
+mod trace;
 mod users;
 
 use crate::state::AppState;
@@ -134,6 +136,14 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(classification::accept))
         .routes(routes!(classification::dismiss))
         .routes(routes!(classification::overview))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
+        .routes(routes!(ledger::entry))
+        .routes(routes!(trace::resource))
+        .routes(routes!(trace::department))
+        .routes(routes!(trace::grant))
+        .routes(routes!(trace::person))
         .split_for_parts()
 }
 

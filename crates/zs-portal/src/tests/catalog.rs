@@ -116,7 +116,7 @@ pub(super) async fn setup_catalogue() -> C {
     let state = super::app_state(identity.clone(), catalog.clone(), search, sink, config).await;
     let ingest = state.ingest.clone();
     let app = super::router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
-    let t = T { app, passwords: seeded.logins.iter().cloned().collect(), _dir: dir };
+    let t = T { app, passwords: seeded.logins.iter().cloned().collect(), store: catalog.store().clone(), _dir: dir };
     C { t, cat: catalog, identity, ingest }
 }
 

@@ -11,6 +11,7 @@ mod share;
 mod share_delivery;
 mod share_demand;
 mod standards;
+mod trace;
 
 use super::router;
 use axum::body::Body;
@@ -25,6 +26,8 @@ use zs_identity::{IdentityService, IdentitySettings};
 pub(super) struct T {
     app: Router,
     passwords: HashMap<String, String>,
+    /// The store behind the pages (to look up ids).
+    pub(super) store: zs_meta::DynStore,
     _dir: tempfile::TempDir,
 }
 
@@ -61,7 +64,8 @@ pub(super) async fn setup(demo: bool) -> T {
     let dir = tempfile::tempdir().unwrap();
     let store: zs_meta::DynStore = Arc::new(zs_meta::SqliteStore::open(&dir.path().join("meta.db")).await.unwrap());
     store.migrate().await.unwrap();
-    let sink = Arc::new(zs_audit::StoreSink::start(store.clone()));
+    let ledger = zs_audit::NodeLedger::open_or_create(dir.path(), "portal.test/ledger").unwrap();
+    let sink = Arc::new(zs_audit::StoreSink::start_with_ledger(store.clone(), Some(ledger.clone())));
     let clock = Arc::new(zs_types::SystemClock);
     // Seed with demo settings (no forced password change); serve with the mode under test.
     let seeder = IdentityService::new(
@@ -80,9 +84,17 @@ pub(super) async fn setup(demo: bool) -> T {
         config.mode = zs_config::Mode::Demo;
     }
     config.data_dir = dir.path().to_path_buf();
-    let state = app_state(identity, catalog, search, sink.clone(), config).await;
+    let mut state = app_state(identity, catalog, search, sink.clone(), config).await;
+    state.trace = zs_trace::TraceService::new(
+        state.catalog.store().clone(),
+        Some(ledger),
+        b"portal-test-secret",
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+    );
+    let store = state.catalog.store().clone();
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
-    T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), _dir: dir }
+    T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), store, _dir: dir }
 }
 
 /// The standards service over the same store, with the registry seeded.
@@ -123,12 +135,20 @@ pub(super) async fn app_state(
         zs_share::ShareSettings { review_days: 5, masking_secret: b"portal-test-secret".to_vec() },
     );
     let standards = standards(&identity, &catalog, &ingest, sink.clone()).await;
+    let trace = zs_trace::TraceService::new(
+        catalog.store().clone(),
+        None,
+        b"portal-test-secret",
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+    );
     AppState {
         identity,
         catalog,
         ingest,
         govern,
         share,
+        trace,
         standards,
         search,
         audit: sink,

@@ -89,6 +89,7 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
         "credential.revoke",
     ),
     ("audit", "/audit", "tile.audit", "tile.audit_desc", "audit.read"),
+    ("trace", "/trace", "tile.trace", "tile.trace_desc", "trace.person"),
     ("org-tree", "/orgs", "tile.org_tree", "tile.org_tree_desc", "org.read"),
 ];
 
@@ -120,13 +121,12 @@ fn coming_soon(role: Role) -> &'static [(&'static str, &'static str, &'static st
     const SHARE: (&str, &str, &str) = ("share", "soon.share", "soon.share_desc");
     const GOVERN: (&str, &str, &str) = ("govern", "soon.govern", "soon.govern_desc");
     const APPLY: (&str, &str, &str) = ("apply", "soon.apply", "soon.apply_desc");
-    const LEDGER: (&str, &str, &str) = ("ledger", "soon.ledger", "soon.ledger_desc");
     match role {
         Role::PlatformOperator => &[SHARE, GOVERN],
         Role::Steward => &[GOVERN],
         Role::DataUser => &[APPLY],
         Role::SystemAdmin | Role::SecurityAdmin => &[],
-        Role::AuditAdmin => &[LEDGER],
+        Role::AuditAdmin => &[],
     }
 }
 

@@ -28,4 +28,5 @@ pub mod share_delivery;
 pub mod share_demand;
 pub mod share_evaluation;
 pub mod standards;
+pub mod trace;
 pub mod users;

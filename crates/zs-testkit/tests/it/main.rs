@@ -20,3 +20,4 @@ mod share;
 mod share_delivery;
 mod share_demand;
 mod share_evaluation;
+mod trace;

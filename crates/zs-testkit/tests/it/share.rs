@@ -10,10 +10,10 @@ use zs_types::Role;
 
 on_backends!(apply_review_and_call, share_types_quotas_expiry_and_withdrawal);
 
-const CODE: &str = "101001000/000001";
+pub(crate) const CODE: &str = "101001000/000001";
 const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
 
-async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
+pub(crate) async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
     for _ in 0..500 {
         let (s, j) = srv.get(&format!("/api/v1/jobs/{id}"), Some(token)).await.unwrap();
         assert_eq!(s, 200, "{j}");
@@ -25,7 +25,7 @@ async fn wait_job(srv: &TestServer, token: &str, id: i64) -> Value {
     panic!("job {id} did not end");
 }
 
-async fn hand_in(srv: &TestServer, steward: &str, code: &str, csv: &str) {
+pub(crate) async fn hand_in(srv: &TestServer, steward: &str, code: &str, csv: &str) {
     let url = format!("/api/v1/resources/{code}/uploads?file_name=data.csv");
     let (s, job) = srv.post_raw(&url, Some(steward), Some("text/csv"), csv.as_bytes().to_vec()).await.unwrap();
     assert_eq!(s, 202, "{job}");
@@ -34,7 +34,7 @@ async fn hand_in(srv: &TestServer, steward: &str, code: &str, csv: &str) {
 }
 
 /// A data user in another department.
-async fn other_data_user(srv: &TestServer) -> String {
+pub(crate) async fn other_data_user(srv: &TestServer) -> String {
     let orgs = srv.store.list_orgs("/").await.unwrap();
     let other = orgs.iter().find(|o| o.name == "西宁市民政局").expect("a second department");
     let hash = zs_identity::password::hash("Other-user-pass-2026").unwrap();
@@ -55,7 +55,7 @@ async fn get_text(srv: &TestServer, path: &str, token: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-fn day(s: &str) -> time::OffsetDateTime {
+pub(crate) fn day(s: &str) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(&format!("{s}T10:00:00+08:00"), &time::format_description::well_known::Rfc3339).unwrap()
 }
 
