@@ -37,18 +37,18 @@
 mod apply;
 mod data;
 mod delivery;
-mod diff;
-mod exchange;
-mod feed;
 pub mod demand;
+mod diff;
 pub mod evaluation;
 mod evaluation_xlsx;
+mod exchange;
+mod feed;
 mod grants;
 pub mod masking;
 pub mod model;
-mod quota;
 mod output;
 mod pg_target;
+mod quota;
 mod read;
 mod runner;
 mod service;
@@ -58,21 +58,21 @@ mod subscriptions;
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
 pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
-pub use exchange::{DeliverySettings, WebhookPolicy};
-pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
 pub use demand::{
     AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput,
 };
 pub use evaluation::{DepartmentEvaluation, EvaluationReport};
+pub use exchange::{DeliverySettings, WebhookPolicy};
+pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};
 pub use grants::api_base;
 pub use masking::{load_or_create_secret, Masker, Technique};
 pub use model::{ApplicationView, ApplyInput, GrantView, ReviewInput, RowCondition, APPLICANT_DIVISION};
-pub use quota::FLUSH_EVERY;
-pub use service::{ShareService, ShareSettings, KEY_INDEX_BUDGET};
-pub use serving::MAX_AGE;
 pub use output::{FileFormat, XLSX_MAX_ROWS};
 pub use pg_target::{check_url as check_database_url, parse_table as parse_target_table};
+pub use quota::FLUSH_EVERY;
 pub use runner::ExchangeRunner;
+pub use service::{ShareService, ShareSettings, KEY_INDEX_BUDGET};
+pub use serving::MAX_AGE;
 pub use subscriptions::{
     signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
 };

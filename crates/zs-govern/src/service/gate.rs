@@ -40,7 +40,7 @@ impl QualityGate {
                 r.checked += c.failed;
                 r.failed += c.failed;
                 let mut samples = c.samples.clone();
-                samples.extend(r.samples.drain(..));
+                samples.append(&mut r.samples);
                 samples.truncate(MAX_SAMPLES);
                 r.samples = samples;
             }

@@ -114,7 +114,11 @@ async fn authoritative_sources_page() {
 
     let page = t.get("/quality/authorities", &op).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("id=\"no-authorities\"") && page.body.contains("id=\"designate-form\""), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"no-authorities\"") && page.body.contains("id=\"designate-form\""),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
     let form = |element: &str, key: &str, csrf: &str| -> Vec<(&'static str, String)> {
         vec![

@@ -143,7 +143,7 @@ async fn ledger_records_every_event_and_traces_with_proofs(backend: Backend) {
     ];
     let mut found = Vec::new();
     for (what, action, pick) in kinds {
-        let r = records(action).await.into_iter().find(|r| pick(r)).unwrap_or_else(|| panic!("no {what} record"));
+        let r = records(action).await.into_iter().find(pick).unwrap_or_else(|| panic!("no {what} record"));
         let i = r["ledger_index"].as_i64().unwrap_or_else(|| panic!("{what} not in the ledger: {r}"));
         let (s, e) = srv.get(&format!("/api/v1/ledger/entries/{i}"), Some(&auditor)).await.unwrap();
         assert_eq!(s, 200, "{e}");
