@@ -129,6 +129,13 @@ pub struct VersionResult {
     pub blocked: u64,
     /// Per rule, in rule order.
     pub rules: Vec<RuleResult>,
+    /// What the hand-in's gate blocked before the commit, per rule (already counted in `rules`
+    /// and `blocked`); kept so a re-check of the version counts it again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gate: BTreeMap<String, crate::engine::RuleCounts>,
+    /// Rows the gate blocked (already counted in `blocked`).
+    #[serde(default)]
+    pub gate_blocked: u64,
 }
 
 impl VersionResult {

@@ -246,6 +246,8 @@ mod tests {
             let writes = !(name.ends_with(".read")
                 || name.ends_with(".export")
                 || name.starts_with("report.")
+                // Tracing (全流程监管) only reads the trail and the ledger.
+                || name.starts_with("trace.")
                 || name.starts_with("me.")
                 || *name == "auth.logout"
                 || *name == "credential.revoke");

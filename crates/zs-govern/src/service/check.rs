@@ -140,6 +140,16 @@ impl GovernService {
         // are in the hand-in's rejected rows).
         if let Some(gate) = hand_in.and_then(|_| self.take_gate(&entry.code)) {
             gate.fold_into(&mut result);
+        } else if hand_in.is_none() {
+            // A re-check keeps what the hand-in of this version blocked: those rows were never
+            // fixed by the re-check.
+            if let Some(prev) = self.store.run_of(&entry.code, version as i64).await? {
+                if let Ok(p) = serde_json::from_str::<VersionResult>(&prev.result) {
+                    if !p.gate.is_empty() {
+                        super::gate::fold(&mut result, &p.gate, p.gate_blocked);
+                    }
+                }
+            }
         }
         let handin_timeliness = self.handin_timeliness(entry, version as i64).await?;
         let scores = result.scores(handin_timeliness);

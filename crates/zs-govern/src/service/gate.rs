@@ -35,18 +35,26 @@ impl QualityGate {
     /// and failed for their rules, their samples (row numbers of the hand-in's file) come first.
     pub fn fold_into(&self, result: &mut VersionResult) {
         let counts = self.counts.lock().map(|c| c.clone()).unwrap_or_default();
-        for r in &mut result.rules {
-            if let Some(c) = counts.get(&r.key) {
-                r.checked += c.failed;
-                r.failed += c.failed;
-                let mut samples = c.samples.clone();
-                samples.append(&mut r.samples);
-                samples.truncate(MAX_SAMPLES);
-                r.samples = samples;
-            }
-        }
-        result.blocked += self.blocked();
+        fold(result, &counts, self.blocked());
     }
+}
+
+/// Count what a gate blocked in a version's result: the blocked rows count as checked and
+/// failed for their rules, their samples (row numbers of the hand-in's file) come first.
+pub(crate) fn fold(result: &mut VersionResult, counts: &BTreeMap<String, RuleCounts>, blocked: u64) {
+    for r in &mut result.rules {
+        if let Some(c) = counts.get(&r.key) {
+            r.checked += c.failed;
+            r.failed += c.failed;
+            let mut samples = c.samples.clone();
+            samples.append(&mut r.samples);
+            samples.truncate(MAX_SAMPLES);
+            r.samples = samples;
+        }
+    }
+    result.blocked += blocked;
+    result.gate = counts.clone();
+    result.gate_blocked = blocked;
 }
 
 impl RowGate for QualityGate {

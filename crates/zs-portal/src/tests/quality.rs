@@ -56,7 +56,7 @@ async fn quality_pages_tickets_and_corrections() {
     // The ticket list and a ticket: the provider acknowledges it.
     let list = t.get("/tickets", &st).await;
     assert_eq!(list.status, StatusCode::OK);
-    let at = list.body.find("href=\"/tickets/").expect("a ticket is listed");
+    let at = list.body.find("href=\"/tickets/").unwrap_or_else(|| panic!("a ticket is listed: {}", list.body));
     let id: String = list.body[at + 15..].chars().take_while(char::is_ascii_digit).collect();
     let tp = t.get(&format!("/tickets/{id}"), &st).await;
     assert!(tp.body.contains("id=\"action-acknowledge\"") && tp.body.contains("id=\"action-dispute\""), "{}", tp.body);

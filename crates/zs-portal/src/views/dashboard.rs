@@ -226,7 +226,7 @@ mod tests {
         assert!(sys.contains(&"users") && sys.contains(&"credentials"));
         let sec = ids(Role::SecurityAdmin);
         assert!(sec.contains(&"credentials-revoke") && sec.contains(&"users-disable"), "{sec:?}");
-        assert_eq!(ids(Role::AuditAdmin), vec!["audit", "org-tree"]);
+        assert_eq!(ids(Role::AuditAdmin), vec!["audit", "trace", "org-tree"]);
         for r in [Role::Steward, Role::DataUser] {
             assert!(ids(r).contains(&"credentials"), "{r:?}");
             assert!(!ids(r).contains(&"users"));

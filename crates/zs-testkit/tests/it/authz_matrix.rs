@@ -78,6 +78,7 @@ async fn call(srv: &TestServer, method: &str, url: &str, token: Option<&str>) ->
         "get" => srv.get(url, token).await,
         "post" => srv.post(url, token, &json!({})).await,
         "put" => srv.put(url, token, &json!({})).await,
+        "delete" => srv.delete(url, token).await,
         other => panic!("method {other} not covered by the matrix test"),
     };
     r.unwrap()

@@ -218,17 +218,22 @@ async fn apply_review_and_call(backend: Backend) {
 
     // A new version lands: lookups by key (through the key index) follow it at once, with the
     // grant's restriction applied to the new rows, and the audit record names the new version.
-    let upsert = "公民身份号码,姓名,性别,出生日期\n630102199002021234,李四,1,1990-02-02\n630103198505051234,欧阳修文,2,1985-05-05\n";
+    // The new version swaps two people's sex: the steward's rules check ID numbers without the
+    // sex digit (the default rule would block those rows at hand-in).
+    let rules = json!({ "rules": [{ "id": "id", "target": { "item": "id_number" }, "kind": "id_number" }] });
+    let (s, r) = srv.put(&format!("/api/v1/resources/{CODE}/quality/rules"), Some(&steward), &rules).await.unwrap();
+    assert_eq!(s, 200, "{r}");
+    let upsert = "公民身份号码,姓名,性别,出生日期\n630102199002021240,李四,1,1990-02-02\n630103198505051232,欧阳修文,2,1985-05-05\n";
     let url = format!("/api/v1/resources/{CODE}/uploads?file_name=v2.csv&mode=upsert");
     let (s, job) = srv.post_raw(&url, Some(&steward), Some("text/csv"), upsert.as_bytes().to_vec()).await.unwrap();
     assert_eq!(s, 202, "{job}");
     let done = wait_job(&srv, &steward, job["id"].as_i64().unwrap()).await;
     assert_eq!(done["job"]["state"], "succeeded", "{done}");
-    let (s, row) = srv.get(&format!("{api}/rows/630102199002021234"), Some(&token)).await.unwrap();
+    let (s, row) = srv.get(&format!("{api}/rows/630102199002021240"), Some(&token)).await.unwrap();
     assert_eq!((s, row["row"]["name"].as_str(), row["version"].as_u64()), (200, Some("李*"), Some(2)), "{row}");
-    let (s, e) = srv.get(&format!("{api}/rows/630103198505051234"), Some(&token)).await.unwrap();
+    let (s, e) = srv.get(&format!("{api}/rows/630103198505051232"), Some(&token)).await.unwrap();
     assert_eq!(s, 404, "now outside the restriction: {e}");
-    let (s, row) = srv.get(&format!("{api}/rows/630102199001011234?fields=sex"), Some(&datauser)).await.unwrap();
+    let (s, row) = srv.get(&format!("{api}/rows/630102199001011235?fields=sex"), Some(&datauser)).await.unwrap();
     assert_eq!((s, &row["row"]), (200, &json!({ "sex": "1" })), "{row}");
     let (_, calls) = srv.get("/api/v1/audit?action=share.data&limit=1000", Some(&auditor)).await.unwrap();
     let last = calls.as_array().unwrap().iter().find(|c| c["detail"]["op"] == "lookup").unwrap().clone();

@@ -11,7 +11,7 @@ use crate::share_demand::{day, org_id, setup, Logins};
 on_backends!(evaluation_figures_from_a_scripted_month);
 
 const CODE: &str = "101001000/000001";
-const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011234,张三,1,1990-01-01\n630102199002021234,李四,2,1990-02-02\n630103198505051234,欧阳修文,1,1985-05-05\n";
+const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
 
 async fn hand_in(srv: &TestServer, steward: &str) {
     let url = format!("/api/v1/resources/{CODE}/uploads?file_name=data.csv");
@@ -121,10 +121,10 @@ async fn evaluation_figures_from_a_scripted_month(backend: Backend) {
     // granted, a row that does not exist, the quota; 民政局 holds no grant.
     let api = format!("/api/v1/share/grants/{g1}");
     assert_eq!(s.call("datauser", &format!("{api}/rows")).await, 200);
-    assert_eq!(s.call("datauser", &format!("{api}/rows/630102199001011234")).await, 200);
+    assert_eq!(s.call("datauser", &format!("{api}/rows/630102199001011235")).await, 200);
     assert_eq!(s.call("datauser", &format!("{api}/count")).await, 200);
     assert_eq!(s.call("datauser", &format!("{api}/rows?fields=phone")).await, 403);
-    assert_eq!(s.call("datauser", &format!("{api}/rows/630102200001011234")).await, 404);
+    assert_eq!(s.call("datauser", &format!("{api}/rows/630102200001011230")).await, 404);
     assert_eq!(s.call("datauser", &format!("{api}/rows")).await, 429);
     assert_eq!(s.call("mz.datauser", &format!("{api}/rows")).await, 404);
 

@@ -17,10 +17,10 @@ use crate::share::{day, hand_in, other_data_user, CODE};
 on_backends!(ledger_records_every_event_and_traces_with_proofs);
 
 const ZHANG: &str = "630102199001011235";
-const LI: &str = "630102199002021232";
+const LI: &str = "630102199002021240";
 const OUYANG: &str = "630103198505051232";
 /// The people of the shared test, with valid GB 11643 ID numbers.
-const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021232,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
+const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n630103198505051232,欧阳修文,1,1985-05-05\n";
 
 fn hashes(v: &Value) -> Vec<Hash> {
     let b64 = base64::engine::general_purpose::STANDARD;
