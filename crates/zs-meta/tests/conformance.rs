@@ -2,45 +2,18 @@
 //! (`ZS_TEST_PG_URL`, one fresh schema per test). With `CI=true`, a missing PostgreSQL URL fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
+mod support;
+
+use support::conformance;
 use time::macros::datetime;
-use zs_meta::{AuditQuery, DynStore, MetaStore, PgStore, SqliteStore};
+use zs_meta::{AuditQuery, DynStore};
 use zs_types::clock::to_ms;
 use zs_types::model::{NewCredential, NewOrg, NewUser, OrgKind, Session};
 use zs_types::{AuditEvent, ErrorCode, OrgId, Outcome, Role, UserId};
 
 const NOW: i64 = 1_780_000_000_000;
 
-async fn sqlite() -> (DynStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("meta.db")).await.unwrap();
-    s.migrate().await.unwrap();
-    (Arc::new(s), dir)
-}
-
-async fn postgres(test: &str) -> Option<DynStore> {
-    let Ok(url) = std::env::var("ZS_TEST_PG_URL") else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ZS_TEST_PG_URL is not set");
-        eprintln!("ZS_TEST_PG_URL not set: PostgreSQL half of {test} not run");
-        return None;
-    };
-    let schema = format!("conf_{test}_{}", std::process::id());
-    let admin = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await.unwrap();
-    let s = PgStore::connect(&url, Some(&schema)).await.unwrap();
-    s.migrate().await.unwrap();
-    Some(Arc::new(s))
-}
-
-macro_rules! conformance {
-    ($($name:ident),+ $(,)?) => {
-        mod on_sqlite { $( #[tokio::test] async fn $name() { let (s, _d) = super::sqlite().await; super::$name(s).await; } )+ }
-        mod on_postgres { $( #[tokio::test] async fn $name() { if let Some(s) = super::postgres(stringify!($name)).await { super::$name(s).await; } } )+ }
-    };
-}
-
-conformance!(
-    governance_rules_runs_and_tickets,
+conformance!("conf"; governance_rules_runs_and_tickets,
     catalog_entries_versions_and_conflicts,
     job_queue_claims_retries_and_recovery,
     hand_ins_settings_schedules_and_live_sources,

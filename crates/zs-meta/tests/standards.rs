@@ -2,42 +2,16 @@
 //! SQLite (temp file) and PostgreSQL (`ZS_TEST_PG_URL`, one fresh schema per test).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
+mod support;
+
+use support::conformance;
 use zs_meta::standards::{ElementRow, SuggestionRow};
-use zs_meta::{DynStore, MetaStore, PgStore, SqliteStore};
+use zs_meta::DynStore;
 use zs_types::ErrorCode;
 
 const NOW: i64 = 1_780_000_000_000;
 
-async fn sqlite() -> (DynStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("meta.db")).await.unwrap();
-    s.migrate().await.unwrap();
-    (Arc::new(s), dir)
-}
-
-async fn postgres(test: &str) -> Option<DynStore> {
-    let Ok(url) = std::env::var("ZS_TEST_PG_URL") else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ZS_TEST_PG_URL is not set");
-        eprintln!("ZS_TEST_PG_URL not set: PostgreSQL half of {test} not run");
-        return None;
-    };
-    let schema = format!("std_{test}_{}", std::process::id());
-    let admin = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await.unwrap();
-    let s = PgStore::connect(&url, Some(&schema)).await.unwrap();
-    s.migrate().await.unwrap();
-    Some(Arc::new(s))
-}
-
-macro_rules! conformance {
-    ($($name:ident),+ $(,)?) => {
-        mod on_sqlite { $( #[tokio::test] async fn $name() { let (s, _d) = super::sqlite().await; super::$name(s).await; } )+ }
-        mod on_postgres { $( #[tokio::test] async fn $name() { if let Some(s) = super::postgres(stringify!($name)).await { super::$name(s).await; } } )+ }
-    };
-}
-
-conformance!(elements_create_update_and_conflicts, suggestions_replaced_and_decided);
+conformance!("std"; elements_create_update_and_conflicts, suggestions_replaced_and_decided);
 
 fn element(id: &str, name: &str) -> ElementRow {
     ElementRow {
