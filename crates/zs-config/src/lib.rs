@@ -92,6 +92,15 @@ config! {
     share_review_working_days: u64 = 5;
     /// Working days a provider department has to answer a demand routed to it (供需对接).
     share_demand_working_days: u64 = 5;
+    /// Let webhooks and database deliveries reach loopback addresses (127.0.0.0/8, ::1): only for
+    /// a single-host setup where consumer systems run beside the platform. Link-local
+    /// (169.254.0.0/16, cloud metadata), unspecified, multicast and broadcast addresses are always
+    /// refused.
+    egress_allow_loopback: bool = false;
+    /// Networks webhooks and database deliveries must never reach, in CIDR form (e.g.
+    /// `["10.8.0.0/16"]` for the platform's own servers); private networks are otherwise allowed,
+    /// as department systems live on the government network.
+    egress_denied_networks: Vec<String> = Vec::new();
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.

@@ -36,6 +36,12 @@ impl HookSlot {
     pub(crate) fn get(&self) -> Option<Arc<dyn VersionHook>> {
         self.0.read().ok().and_then(|g| g.clone())
     }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut g) = self.0.write() {
+            *g = None;
+        }
+    }
 }
 
 /// Several hooks behind one: each is told, in order, about every committed version (governance

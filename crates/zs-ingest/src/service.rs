@@ -110,6 +110,12 @@ impl IngestService {
         self.hook.set(hook);
     }
 
+    /// Drop the registered hook. The hook's services hold this service, so the server clears it
+    /// when it stops; otherwise the cycle keeps every service, and the store's connections, alive.
+    pub fn clear_version_hook(&self) {
+        self.hook.clear();
+    }
+
     /// Tell the registered hook that `h` committed a version of `entry`'s table.
     pub(crate) async fn notify_committed(&self, entry: &Entry, table: &Table, h: &HandIn) {
         if h.outcome != "committed" || h.version.is_none() {

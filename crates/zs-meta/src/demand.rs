@@ -68,7 +68,7 @@ pub struct DemandEvent {
     pub actor_user: Option<i64>,
     /// Their department.
     pub actor_org: Option<i64>,
-    /// post | route | answer | close | reopen.
+    /// post | route | answer | close | reopen | escalate (by the platform, past the due date).
     pub action: String,
     /// The demand's state after it.
     pub state_after: String,

@@ -30,7 +30,8 @@ impl PgStore {
                 .await
                 .map_err(crate::error::map)?;
             admin.close().await;
-            opts = opts.options([("search_path", schema)]);
+            // Named after the schema, so a test can see which connections are its own.
+            opts = opts.options([("search_path", schema)]).application_name(schema);
         }
         let pool = PgPoolOptions::new()
             .max_connections(16)

@@ -1025,6 +1025,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("demand.ev.answer", "答复", "Answered"),
     ("demand.ev.close", "办结", "Closed"),
     ("demand.ev.reopen", "重新打开", "Re-opened"),
+    ("demand.ev.escalate", "逾期未答复，已上报平台运营管理员", "Overdue: escalated to the platform operator"),
     ("demand.notice.posted", "需求已提交。", "The demand was posted."),
     ("demand.notice.routed", "需求已分派给提供部门。", "The demand was routed to the provider."),
     ("demand.notice.answered", "已答复。", "The demand was answered."),

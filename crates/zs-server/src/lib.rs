@@ -128,6 +128,12 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     .with_delivery(zs_share::DeliverySettings {
         data_dir: config.data_dir.clone(),
         webhook: zs_share::WebhookPolicy::default(),
+        egress: zs_share::EgressPolicy::new(
+            config.egress_allow_loopback,
+            &config.egress_denied_networks,
+            "egress_denied_networks",
+        )
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?,
     })
     .with_demand_days(u32::try_from(config.share_demand_working_days).unwrap_or(5));
     // Every committed version is checked (governance), then fed to sharing's change feed and

@@ -22,6 +22,7 @@ use crate::diff::{self, Op, Row};
 use crate::exchange::Terms;
 use crate::masking::{mask, Technique};
 use crate::output::{digest_file, sync_dir, FileFormat, FileWriter};
+use crate::quota::Limits;
 use crate::service::ShareService;
 
 /// Ask for one delivery of a grant's data as a file.
@@ -301,6 +302,7 @@ impl ShareService {
         let (secret, hint, table) = if format == "postgres" {
             let url = input.database_url.as_deref().unwrap_or("").trim();
             let hint = crate::pg_target::check_url(url)?;
+            crate::pg_target::check_reachable(url, &self.exchange.egress().0).await?;
             let table = input.table.as_deref().ok_or_else(|| Error::invalid("table", "give the target table"))?;
             crate::pg_target::parse_table(table)?;
             (Some(self.exchange.seal(url)), Some(hint), Some(table.trim().to_owned()))
@@ -469,11 +471,11 @@ impl ShareService {
             return Err(Error::new(ErrorCode::Conflict, "live sources (逻辑接入) are not delivered in bulk"));
         }
         let table = self.ingest.open_table(&terms.entry)?;
-        let to = table
+        let current = table
             .current()
             .map_err(zs_ingest::tables_error)?
-            .ok_or_else(|| Error::new(ErrorCode::Conflict, format!("{} has no data yet", grant.code)))?
-            .version;
+            .ok_or_else(|| Error::new(ErrorCode::Conflict, format!("{} has no data yet", grant.code)))?;
+        let to = current.version;
         let changes = d.kind == "changes";
         if changes || d.format == "postgres" {
             by_key(&terms, "kind")?;
@@ -489,17 +491,66 @@ impl ShareService {
         }
         let shape = terms.shape(&table)?;
         let masks: Vec<Option<Technique>> = terms.fields.iter().map(|f| terms.masking.get(f).cloned()).collect();
+        let from = from.and_then(|f| u64::try_from(f).ok());
+        let quota = self.reserve_delivery(&grant, &table, from, &current).await?;
         let job = Job {
             table,
             shape,
-            from: from.and_then(|f| u64::try_from(f).ok()),
+            from,
             to,
             masks,
             masker: self.masker.clone(),
             spill: self.exchange.data_dir().join("share").join("tmp"),
+            row_limit: quota.rows,
+            grant_id: grant.id,
         };
-        let mut result = if d.format == "postgres" {
-            self.execute_postgres(d, &terms, job).await?
+        let result = self.write_delivery(d, &grant, &terms, job, from, changes).await;
+        // Rows reserved but not delivered (all of them when the delivery failed) go back.
+        let delivered = result.as_ref().map_or(0, |r| r.rows_total);
+        self.quotas.release(grant.id, &quota.day, quota.rows - delivered);
+        let mut result = result?;
+        result.from_version = from.map(|f| i64::try_from(f).unwrap_or(i64::MAX));
+        result.to_version = Some(i64::try_from(to).unwrap_or(i64::MAX));
+        result.message = note;
+        Ok(result)
+    }
+
+    /// Count a delivery as one call of the grant's day and reserve the rows it may deliver: a
+    /// full extract needs all of the version's rows, a change set at most the rows of both
+    /// versions (each row added, changed or deleted once). A delivery that would need more than
+    /// the rows left today fails with nothing placed (the file removed, the database transaction
+    /// rolled back).
+    async fn reserve_delivery(
+        &self,
+        grant: &Grant,
+        table: &zs_tables::Table,
+        from: Option<u64>,
+        current: &zs_tables::Manifest,
+    ) -> Result<DeliveryQuota> {
+        let day = self.today().to_string();
+        let limits = Limits { calls: grant.calls_per_day, rows: grant.rows_per_day };
+        let before = match from {
+            Some(f) => table.manifest(Some(f)).map_err(zs_ingest::tables_error)?.map_or(0, |m| m.rows),
+            None => 0,
+        };
+        let want = i64::try_from(current.rows.saturating_add(before)).unwrap_or(i64::MAX);
+        let rows = self.quotas.reserve(&self.store, grant.id, &day, limits, want).await?;
+        self.quotas.maybe_flush(&self.store, &day);
+        Ok(DeliveryQuota { day, rows })
+    }
+
+    async fn write_delivery(
+        &self,
+        d: &Delivery,
+        grant: &Grant,
+        terms: &Terms,
+        job: Job,
+        from: Option<u64>,
+        changes: bool,
+    ) -> Result<DeliveryResult> {
+        let to = job.to;
+        if d.format == "postgres" {
+            self.execute_postgres(d, terms, job).await
         } else {
             let format = FileFormat::parse(&d.format).ok_or_else(|| Error::internal("unknown delivery format"))?;
             let dir = self.download_dir(d.consumer_org_id);
@@ -517,12 +568,8 @@ impl ShareService {
             }
             tokio::task::spawn_blocking(move || job.to_file(format, &dir, &name, header, changes))
                 .await
-                .map_err(|_| Error::internal("writing a delivery file"))??
-        };
-        result.from_version = from;
-        result.to_version = Some(i64::try_from(to).unwrap_or(i64::MAX));
-        result.message = note;
-        Ok(result)
+                .map_err(|_| Error::internal("writing a delivery file"))?
+        }
     }
 
     async fn execute_postgres(&self, d: &Delivery, terms: &Terms, job: Job) -> Result<DeliveryResult> {
@@ -532,6 +579,7 @@ impl ShareService {
         }
         .ok_or_else(|| Error::new(ErrorCode::Conflict, "a database delivery needs its plan"))?;
         let url = self.exchange.open(plan.secret.as_deref().unwrap_or(""))?;
+        crate::pg_target::check_reachable(&url, &self.exchange.egress().0).await?;
         let table = plan.target_table.clone().unwrap_or_default();
         let keys = by_key(terms, "format")?;
         let replace_all = job.from.is_none();
@@ -553,6 +601,15 @@ struct Job {
     masks: Vec<Option<Technique>>,
     masker: std::sync::Arc<crate::masking::Masker>,
     spill: PathBuf,
+    /// Rows the grant's quota lets this delivery send.
+    row_limit: i64,
+    grant_id: i64,
+}
+
+/// What a delivery holds of the grant's day.
+struct DeliveryQuota {
+    day: String,
+    rows: i64,
 }
 
 impl Job {
@@ -569,6 +626,12 @@ impl Job {
                     None => None,
                 })
                 .collect();
+            if r.rows_total >= self.row_limit {
+                return Err(Error::new(
+                    ErrorCode::QuotaExceeded,
+                    format!("grant {} has {} rows left today; this delivery needs more", self.grant_id, self.row_limit),
+                ));
+            }
             match op {
                 Op::Insert => r.rows_added += 1,
                 Op::Update => r.rows_changed += 1,

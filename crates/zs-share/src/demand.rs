@@ -21,7 +21,7 @@ use zs_identity::policy::{Authorized, DemandAnswer, DemandClose, DemandPost, Dem
 use zs_identity::Principal;
 use zs_meta::demand::{Demand, DemandEvent, DemandQuery};
 use zs_types::model::{Org, OrgKind};
-use zs_types::{Error, ErrorCode, OrgId, Outcome, Result};
+use zs_types::{AuditEvent, Error, ErrorCode, OrgId, Outcome, Result};
 
 use crate::model::{parse_date, text};
 use crate::service::ShareService;
@@ -137,7 +137,7 @@ pub struct DemandView {
 pub struct DemandEventView {
     /// When (Unix ms).
     pub at: i64,
-    /// post | route | answer | close | reopen.
+    /// post | route | answer | close | reopen | escalate.
     pub action: String,
     /// State after it.
     pub state_after: String,
@@ -254,6 +254,7 @@ impl ShareService {
                 return Err(Error::invalid("state", format!("state must be one of {}", STATES.join(", "))));
             }
         }
+        self.escalate_demands().await?;
         let state = f.state.clone().filter(|s| s != "overdue");
         let list = if f.mine {
             let mut posted = self
@@ -284,6 +285,61 @@ impl ShareService {
             }
         }
         Ok(out)
+    }
+
+    /// Escalate routed demands past their due date to the platform operator: one `escalate`
+    /// event in the demand's history and one `demand.escalate` audit record per deadline
+    /// (re-routing sets a new deadline, which can escalate again). Run by the exchange runner
+    /// and before the board is read; returns how many were escalated now.
+    pub async fn escalate_demands(&self) -> Result<usize> {
+        let today = self.today().to_string();
+        let routed = self
+            .store
+            .list_demands(&DemandQuery { state: Some("routed".into()), limit: 1000, ..Default::default() })
+            .await?;
+        let mut n = 0;
+        for d in routed.iter().filter(|d| d.due_date.as_deref().is_some_and(|due| due < today.as_str())) {
+            let events = self.store.demand_events(d.id).await?;
+            // Escalated already for this deadline: an `escalate` after the last route/reopen.
+            let since = events.iter().rposition(|e| e.action == "route" || e.action == "reopen").unwrap_or(0);
+            if events[since..].iter().any(|e| e.action == "escalate") {
+                continue;
+            }
+            let e = DemandEvent {
+                id: 0,
+                demand_id: 0,
+                at: self.now_ms(),
+                actor_user: None,
+                actor_org: None,
+                action: "escalate".into(),
+                state_after: "routed".into(),
+                provider_org_id: d.provider_org_id,
+                due_date: d.due_date.clone(),
+                answer_kind: None,
+                note: None,
+            };
+            let next = Demand { updated_at: self.now_ms(), ..d.clone() };
+            match self.store.transition_demand(&next, &e).await {
+                Ok(_) => {}
+                // Another node escalated it (or someone answered) in between.
+                Err(err) if err.code == ErrorCode::Conflict => continue,
+                Err(err) => return Err(err),
+            }
+            self.audit
+                .record(AuditEvent {
+                    at: self.clock.now(),
+                    request_id: None,
+                    actor_user: None,
+                    actor_org: None,
+                    action: "demand.escalate".into(),
+                    target: Some(format!("demand:{}", d.id)),
+                    outcome: Outcome::Succeeded,
+                    detail: json!({ "provider": d.provider_org_id, "due": d.due_date }),
+                })
+                .await?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// One demand with its history.

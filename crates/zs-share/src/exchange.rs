@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -16,6 +16,7 @@ use zs_meta::share::Grant;
 use zs_types::{Error, ErrorCode, Result};
 
 use crate::diff::Shape;
+use crate::egress::{EgressPolicy, GuardedResolver};
 use crate::masking::Technique;
 use crate::model::RowCondition;
 use crate::service::{names, ShareService};
@@ -63,6 +64,8 @@ pub struct DeliverySettings {
     pub data_dir: PathBuf,
     /// Webhook sending.
     pub webhook: WebhookPolicy,
+    /// Where webhooks and database deliveries may connect.
+    pub egress: crate::egress::EgressPolicy,
 }
 
 /// The shared state of delivery and subscriptions inside the share service.
@@ -73,7 +76,8 @@ pub(crate) struct Exchange {
     seal_key: Vec<u8>,
     /// Wakes the runner (a delivery was queued, a version committed, a dead letter replayed).
     pub wake: tokio::sync::Notify,
-    pub http: reqwest::Client,
+    /// Where the platform may connect for consumers, and the webhook client that obeys it.
+    egress: RwLock<(Arc<EgressPolicy>, reqwest::Client)>,
 }
 
 impl Exchange {
@@ -85,8 +89,20 @@ impl Exchange {
             webhook: RwLock::new(WebhookPolicy::default()),
             seal_key: mac.finalize().into_bytes().to_vec(),
             wake: tokio::sync::Notify::new(),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            egress: RwLock::new(egress_client(EgressPolicy::default())),
         }
+    }
+
+    /// Replace the egress policy (and the webhook client built on it).
+    pub(crate) fn set_egress(&self, policy: EgressPolicy) {
+        if let Ok(mut e) = self.egress.write() {
+            *e = egress_client(policy);
+        }
+    }
+
+    /// The egress policy and the webhook client.
+    pub(crate) fn egress(&self) -> (Arc<EgressPolicy>, reqwest::Client) {
+        self.egress.read().map(|e| e.clone()).unwrap_or_else(|_| egress_client(EgressPolicy::default()))
     }
 
     pub(crate) fn data_dir(&self) -> PathBuf {
@@ -141,6 +157,19 @@ impl Exchange {
             }
         }
     }
+}
+
+/// A webhook client that follows no redirects (a receiver could redirect to a refused address)
+/// and resolves names through the policy.
+fn egress_client(policy: EgressPolicy) -> (Arc<EgressPolicy>, reqwest::Client) {
+    let policy = Arc::new(policy);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver(Arc::clone(&policy))))
+        .build()
+        // Only a broken TLS setup fails here; every send checks the address itself as well.
+        .unwrap_or_default();
+    (policy, client)
 }
 
 /// HMAC takes keys of any length: this is never reached.

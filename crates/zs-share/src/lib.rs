@@ -39,6 +39,7 @@ mod data;
 mod delivery;
 pub mod demand;
 mod diff;
+pub mod egress;
 pub mod evaluation;
 mod evaluation_xlsx;
 mod exchange;
@@ -61,6 +62,7 @@ pub use delivery::{DeliverInput, DeliveryView, PlanInput, PlanView};
 pub use demand::{
     AnswerInput, BoardFilter, DemandDetail, DemandEventView, DemandInput, DemandView, NoteInput, RouteInput,
 };
+pub use egress::EgressPolicy;
 pub use evaluation::{DepartmentEvaluation, EvaluationReport};
 pub use exchange::{DeliverySettings, WebhookPolicy};
 pub use feed::{ChangeView, FeedPage, ShareHook, MAX_FEED};

@@ -47,6 +47,17 @@ pub fn check_url(url: &str) -> Result<String> {
     Ok(zs_meta::redact_url(url.trim()))
 }
 
+/// Check that the platform may connect to the URL's database: a TCP host the egress policy
+/// allows, never a local socket (`?host=/var/run/postgresql` would reach the platform's own).
+pub(crate) async fn check_reachable(url: &str, egress: &crate::egress::EgressPolicy) -> Result<()> {
+    let opts =
+        PgConnectOptions::from_str(url.trim()).map_err(|_| Error::invalid("database_url", "not a PostgreSQL URL"))?;
+    if opts.get_socket().is_some() || opts.get_host().starts_with('/') {
+        return Err(Error::invalid("database_url", "a delivery connects over TCP, not a local socket"));
+    }
+    egress.check_host(opts.get_host(), opts.get_port(), "database_url").await
+}
+
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }

@@ -1,8 +1,8 @@
-//! The exchange runner: queues scheduled deliveries, runs queued deliveries one at a time and
-//! sends due webhook notifications. Everything it works on is in the store, so a restart loses
-//! nothing: deliveries left running are queued again, notifications leased by a stopped process
-//! come due again when their lease ends. Safe on several nodes (claims and schedule moves are
-//! conditional updates).
+//! The exchange runner: queues scheduled deliveries, runs queued deliveries one at a time,
+//! sends due webhook notifications and escalates overdue applications and demands. Everything
+//! it works on is in the store, so a restart loses nothing: deliveries left running are queued
+//! again, notifications leased by a stopped process come due again when their lease ends. Safe
+//! on several nodes (claims and schedule moves are conditional updates).
 
 use std::time::Duration;
 
@@ -10,6 +10,10 @@ use crate::service::ShareService;
 
 /// How long the runner sleeps when idle (it is woken earlier by new work on this node).
 const IDLE: Duration = Duration::from_millis(250);
+
+/// How often overdue applications and demands are looked for (they are also looked for
+/// whenever a queue or the board is read).
+const DEADLINES_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs deliveries and notifications in the background.
 pub struct ExchangeRunner {
@@ -59,6 +63,17 @@ impl ExchangeRunner {
                 let _ = tokio::time::timeout(IDLE, self.share.exchange.wake.notified()).await;
             }
         };
-        tokio::join!(deliveries, notifications);
+        let deadlines = async {
+            loop {
+                if let Err(e) = self.share.escalate().await {
+                    tracing::warn!(error = %e.message, "escalating overdue applications");
+                }
+                if let Err(e) = self.share.escalate_demands().await {
+                    tracing::warn!(error = %e.message, "escalating overdue demands");
+                }
+                tokio::time::sleep(DEADLINES_EVERY).await;
+            }
+        };
+        tokio::join!(deliveries, notifications, deadlines);
     }
 }

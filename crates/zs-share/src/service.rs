@@ -101,6 +101,7 @@ impl ShareService {
     /// Set where deliveries are written and how webhooks are sent (every clone sees it).
     pub fn with_delivery(self, settings: crate::exchange::DeliverySettings) -> Self {
         self.set_webhook_policy(settings.webhook);
+        self.exchange.set_egress(settings.egress);
         if let Ok(mut d) = self.exchange.data_dir.write() {
             *d = settings.data_dir;
         }
@@ -112,6 +113,11 @@ impl ShareService {
         if let Ok(mut p) = self.exchange.webhook.write() {
             *p = policy;
         }
+    }
+
+    /// Change where webhooks and database deliveries may connect (every clone sees it).
+    pub fn set_egress(&self, policy: crate::egress::EgressPolicy) {
+        self.exchange.set_egress(policy);
     }
 
     /// Write the data API's quota counts held in memory to the store (done every second while

@@ -119,6 +119,8 @@ impl ShareService {
         let p = pass.principal();
         let grant = self.held(p, id).await?;
         let url = check_url(&input.url)?;
+        let (egress, _) = self.exchange.egress();
+        egress.check_url(&url::Url::parse(&url).map_err(|_| Error::invalid("url", "not a URL"))?, "url").await?;
         let mut raw = [0u8; 32];
         raw[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         raw[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
@@ -287,9 +289,17 @@ impl ShareService {
         } else {
             let secret = self.exchange.open(&s.secret)?;
             let ts = self.clock.now().unix_timestamp();
-            let sent = self
-                .exchange
-                .http
+            let (egress, http) = self.exchange.egress();
+            // Checked before every send (the policy may have changed, a name may point elsewhere
+            // now); the client's resolver checks again the addresses it actually connects to.
+            let allowed = match url::Url::parse(&s.url) {
+                Ok(u) => egress.check_url(&u, "url").await,
+                Err(_) => Err(Error::invalid("url", "the stored URL is not a URL")),
+            };
+            if let Err(e) = allowed {
+                return self.sent(n, s, live, Err((None, e.message)), policy).await;
+            }
+            let sent = http
                 .post(&s.url)
                 .timeout(policy.timeout)
                 .header("content-type", "application/json")
@@ -306,6 +316,18 @@ impl ShareService {
                 Err(_) => Err((None, "the request failed".to_owned())),
             }
         };
+        self.sent(n, s, live, attempt, policy).await
+    }
+
+    /// Record one attempt's outcome: delivered, retried later, or a dead letter.
+    async fn sent(
+        &self,
+        n: Notification,
+        s: Subscription,
+        live: bool,
+        attempt: std::result::Result<i64, (Option<i64>, String)>,
+        policy: crate::exchange::WebhookPolicy,
+    ) -> Result<()> {
         let now = self.now_ms();
         let attempts = n.attempts + 1;
         let a = match attempt {

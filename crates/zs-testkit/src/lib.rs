@@ -54,28 +54,37 @@ pub struct TestServer {
     /// The store.
     pub store: DynStore,
     running: zs_server::Running,
+    pg_schema: Option<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.running.stop();
+        // Break the one cycle between services (ingest → hook → governance/sharing → ingest),
+        // so that when the test's runtime ends nothing holds the store and its pool closes.
+        self.state.ingest.clear_version_hook();
     }
 }
 
-async fn open_store(backend: Backend, dir: &std::path::Path, test: &str) -> anyhow::Result<Option<DynStore>> {
-    let store: DynStore = match backend {
-        Backend::Sqlite => Arc::new(SqliteStore::open(&dir.join("meta.db")).await?),
+/// The store of one test server, and its PostgreSQL schema.
+async fn open_store(
+    backend: Backend,
+    dir: &std::path::Path,
+    test: &str,
+) -> anyhow::Result<Option<(DynStore, Option<String>)>> {
+    let (store, schema): (DynStore, _) = match backend {
+        Backend::Sqlite => (Arc::new(SqliteStore::open(&dir.join("meta.db")).await?), None),
         Backend::Postgres => {
             let Some(url) = pg_url(test) else { return Ok(None) };
             let n = SERVERS.fetch_add(1, Ordering::SeqCst);
             let schema = format!("zs_it_{}_{n}", std::process::id());
             drop_stale_schemas(&url).await?;
-            Arc::new(PgStore::connect(&url, Some(&schema)).await?)
+            (Arc::new(PgStore::connect(&url, Some(&schema)).await?), Some(schema))
         }
     };
     store.migrate().await?;
-    Ok(Some(store))
+    Ok(Some((store, schema)))
 }
 
 /// Remove schemas left by earlier test processes that are no longer running.
@@ -125,11 +134,13 @@ impl TestServer {
         configure: impl FnOnce(&mut Config),
     ) -> anyhow::Result<Option<TestServer>> {
         let dir = tempfile::tempdir()?;
-        let Some(store) = open_store(backend, dir.path(), test).await? else { return Ok(None) };
+        let Some((store, pg_schema)) = open_store(backend, dir.path(), test).await? else { return Ok(None) };
         let mut config = Config {
             mode: Mode::Demo,
             listen: "127.0.0.1:0".into(),
             data_dir: dir.path().to_owned(),
+            // Webhook receivers and consumer databases of the tests run on this host.
+            egress_allow_loopback: true,
             ..Config::default()
         };
         configure(&mut config);
@@ -137,7 +148,12 @@ impl TestServer {
         let state = zs_server::state(config, store.clone(), clock.clone())?;
         let running = zs_server::start(state.clone()).await?;
         let url = format!("http://{}", running.addr);
-        Ok(Some(TestServer { url, state, clock, store, running, _dir: dir }))
+        Ok(Some(TestServer { url, state, clock, store, running, pg_schema, _dir: dir }))
+    }
+
+    /// The PostgreSQL schema of the server's store (also its connections' `application_name`).
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg_schema.as_deref()
     }
 
     /// Seed the demo city; returns the demo logins.

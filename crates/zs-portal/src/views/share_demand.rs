@@ -260,6 +260,7 @@ async fn demand_page(
                 "route" => "demand.ev.route",
                 "answer" => "demand.ev.answer",
                 "close" => "demand.ev.close",
+                "escalate" => "demand.ev.escalate",
                 _ => "demand.ev.reopen",
             },
             answer_key: answer_key(e.answer_kind.as_deref()),

@@ -36,3 +36,45 @@ fn committed_openapi_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(committed == generated, "docs/openapi.json is stale: run `ZS_UPDATE_OPENAPI=1 cargo test -p zs-testkit committed_openapi` and commit it");
 }
+
+/// A stopped server leaves no PostgreSQL connection open once its runtime has ended: the suite
+/// starts hundreds of servers in one process, and a cycle between services once kept every
+/// server's pool (16 connections) until the process ended.
+#[test]
+fn a_stopped_server_closes_its_connections() {
+    let Some(url) = zs_testkit::pg_url("closes_connections") else { return };
+    let runtime = || tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let count = |url: String, schema: String| async move {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&schema)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    };
+    let first = runtime();
+    let schema = first.block_on(async {
+        let srv = TestServer::start(Backend::Postgres, "closes_connections").await.unwrap();
+        let logins = srv.seed_demo().await;
+        let pw = TestServer::password_of(&logins, "operator").to_owned();
+        srv.login("operator", &pw).await.unwrap();
+        let schema = srv.pg_schema().unwrap().to_owned();
+        assert!(count(url.clone(), schema.clone()).await > 0, "the running server holds connections");
+        schema
+    });
+    drop(first);
+    let second = runtime();
+    second.block_on(async {
+        let mut open = -1;
+        for _ in 0..100 {
+            open = count(url.clone(), schema.clone()).await;
+            if open == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(open, 0, "connections of {schema} still open after its server stopped");
+    });
+}

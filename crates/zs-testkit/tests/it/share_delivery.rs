@@ -320,6 +320,29 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
         let (s, e) = srv.post(&format!("{base}/subscriptions"), Some(&user), &json!({ "url": bad })).await.unwrap();
         assert_eq!((s, e["field"].as_str()), (422, Some("url")), "{e}");
     }
+    // The platform's own services are not a receiver (SSRF): with the default egress policy,
+    // loopback by address or by name, cloud metadata and a local socket are refused.
+    srv.state.share.set_egress(zs_share::EgressPolicy::new(false, &[], "egress_denied_networks").unwrap());
+    for bad in [hook.as_str(), "http://localhost:5432/", "http://169.254.169.254/latest/meta-data", "http://[::1]:80/"]
+    {
+        let (s, e) = srv.post(&format!("{base}/subscriptions"), Some(&user), &json!({ "url": bad })).await.unwrap();
+        assert_eq!((s, e["field"].as_str()), (422, Some("url")), "{bad}: {e}");
+        assert!(e["message"].as_str().unwrap().contains("does not connect to"), "{e}");
+    }
+    for bad in ["postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@x/test?host=/var/run/postgresql"] {
+        let (s, e) = srv
+            .post(
+                &format!("{base}/delivery-plans"),
+                Some(&user),
+                &json!({ "kind": "full", "format": "postgres", "database_url": bad, "table": "t" }),
+            )
+            .await
+            .unwrap();
+        assert_eq!((s, e["field"].as_str()), (422, Some("database_url")), "{bad}: {e}");
+    }
+    let (_, none) = srv.get(&format!("{base}/subscriptions"), Some(&user)).await.unwrap();
+    assert_eq!(none, json!([]), "refused receivers are not stored");
+    srv.state.share.set_egress(zs_share::EgressPolicy::new(true, &[], "egress_denied_networks").unwrap());
     let (s, created) = srv.post(&format!("{base}/subscriptions"), Some(&user), &json!({ "url": hook })).await.unwrap();
     assert_eq!(s, 201, "{created}");
     let secret = created["secret"].as_str().unwrap().to_owned();
@@ -620,6 +643,53 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     assert_eq!(scheduled(1).await.len(), 1, "not again before its time");
     srv.clock.advance(time::Duration::minutes(5));
     assert_eq!(scheduled(2).await.len(), 2, "again after 5 minutes");
+
+    // Deliveries count against the grant's daily quota: one call each, their rows.
+    srv.state.share.flush_usage().await.unwrap();
+    let today = zs_catalog::calendar::beijing_date(zs_types::Clock::now(srv.clock.as_ref())).to_string();
+    let (_, list) = srv.get(&format!("{base}/deliveries"), Some(&user)).await.unwrap();
+    let list = list.as_array().unwrap();
+    let rows: i64 =
+        list.iter().filter(|d| d["to_version"].as_i64().is_some()).map(|d| d["rows"].as_i64().unwrap()).sum();
+    let used = srv.store.usage(grant, &today).await.unwrap();
+    assert_eq!(used.rows, rows, "the delivered rows are counted, not the reserved ones");
+    assert!(used.calls >= list.len() as i64, "{used:?} for {} deliveries", list.len());
+    // A grant of one row a day cannot take a two-row extract: the delivery fails, no file.
+    let small = json!({
+        "code": CODE, "fields": ["id_number", "name"], "purpose": "核验", "scenario": "社会救助",
+        "legal_basis": "《社会救助暂行办法》", "until": until, "calls_per_day": 50, "rows_per_day": 1
+    });
+    let (s, a) = srv.post("/api/v1/share/applications", Some(&user), &small).await.unwrap();
+    assert_eq!(s, 201, "{a}");
+    let review = json!({ "decision": "grant", "masking": { "id_number": { "kind": "hash", "encoding": "hex", "length": 16 }, "name": { "kind": "name" } } });
+    let (s, r) =
+        srv.post(&format!("/api/v1/share/applications/{}/review", a["id"]), Some(&steward), &review).await.unwrap();
+    assert_eq!(s, 200, "{r}");
+    let small = r["grant_id"].as_i64().unwrap();
+    let (s, d) = srv
+        .post(
+            &format!("/api/v1/share/grants/{small}/deliveries"),
+            Some(&user),
+            &json!({ "kind": "full", "format": "csv" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 202, "{d}");
+    let mut ended = Value::Null;
+    for _ in 0..500 {
+        let (_, got) =
+            srv.get(&format!("/api/v1/share/grants/{small}/deliveries/{}", d["id"]), Some(&user)).await.unwrap();
+        if got["state"] == "failed" || got["state"] == "succeeded" {
+            ended = got;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ended["state"], "failed", "{ended}");
+    assert!(ended["message"].as_str().unwrap().contains("rows left today"), "{ended}");
+    assert!(ended["download"].is_null() && ended["file_name"].is_null(), "{ended}");
+    srv.state.share.flush_usage().await.unwrap();
+    assert_eq!(srv.store.usage(small, &today).await.unwrap().rows, 0, "nothing left, nothing counted");
 
     // Revocation stops deliveries, downloads and notifications on the next use.
     let (s, _) = srv.post(&format!("{base}/revoke"), Some(&steward), &json!({ "reason": "办结" })).await.unwrap();

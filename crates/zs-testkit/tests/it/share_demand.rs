@@ -150,6 +150,18 @@ async fn demand_life_cycle(backend: Backend) {
     assert_eq!(mine.as_array().unwrap().len(), 1, "routed to the police: {mine}");
     let (_, mine) = srv.get("/api/v1/share/demands?mine=true", Some(&mz_user)).await.unwrap();
     assert_eq!(mine, json!([]));
+    // Overdue: escalated to the platform operator once per deadline, however often it is read.
+    assert_eq!(srv.state.share.escalate_demands().await.unwrap(), 0, "the board reads escalated it already");
+    let (_, detail) = srv.get(&format!("/api/v1/share/demands/{id}"), Some(&datauser)).await.unwrap();
+    let escalations: Vec<&Value> =
+        detail["events"].as_array().unwrap().iter().filter(|e| e["action"] == "escalate").collect();
+    assert_eq!(escalations.len(), 1, "{detail}");
+    assert_eq!(
+        (escalations[0]["state_after"].as_str(), escalations[0]["due_date"].as_str()),
+        (Some("routed"), Some("2026-10-12"))
+    );
+    let (_, trail) = srv.get("/api/v1/audit?action=demand.escalate", Some(&auditor)).await.unwrap();
+    assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
 
     // Answering: the provider department's stewards only; declining needs reasons.
     let (s, e) = srv
@@ -202,10 +214,10 @@ async fn demand_life_cycle(backend: Backend) {
     // The history and the audit trail hold every transition.
     let (_, detail) = srv.get(&format!("/api/v1/share/demands/{id}"), Some(&mz_user)).await.unwrap();
     let steps: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["post", "route", "answer", "close", "reopen"]);
+    assert_eq!(steps, ["post", "route", "escalate", "answer", "close", "reopen"]);
     assert_eq!(detail["events"][1]["due_date"], "2026-10-12");
-    assert_eq!(detail["events"][2]["answer_kind"], "pointed");
-    assert_eq!(detail["events"][4]["note"], "缺少驾驶证状态");
+    assert_eq!(detail["events"][3]["answer_kind"], "pointed");
+    assert_eq!(detail["events"][5]["note"], "缺少驾驶证状态");
     let (_, trail) = srv.get("/api/v1/audit?action=demand.&limit=1000", Some(&auditor)).await.unwrap();
     let done: Vec<(&str, &str)> = trail
         .as_array()
@@ -217,7 +229,11 @@ async fn demand_life_cycle(backend: Backend) {
     let target = format!("demand:{id}");
     let mut actions: Vec<&str> = done.iter().filter(|(_, t)| *t == target).map(|(a, _)| *a).collect();
     actions.sort_unstable();
-    assert_eq!(actions, ["demand.answer", "demand.close", "demand.post", "demand.reopen", "demand.route"], "{trail}");
+    assert_eq!(
+        actions,
+        ["demand.answer", "demand.close", "demand.escalate", "demand.post", "demand.reopen", "demand.route"],
+        "{trail}"
+    );
     let denied = trail.as_array().unwrap().iter().filter(|e| e["outcome"] == "denied").count();
     assert!(denied >= 4, "role refusals are recorded too: {denied}");
     let unknown = srv.get("/api/v1/share/demands/987654", Some(&datauser)).await.unwrap();
