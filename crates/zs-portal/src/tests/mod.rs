@@ -11,6 +11,7 @@ mod share;
 mod share_delivery;
 mod share_demand;
 mod standards;
+mod security;
 mod trace;
 
 use super::router;
@@ -142,7 +143,17 @@ pub(super) async fn app_state(
         sink.clone(),
         Arc::new(zs_types::SystemClock),
     );
+    let anomaly = zs_anomaly::AnomalyService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        share.clone(),
+        catalog.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        zs_anomaly::AnomalySettings::default(),
+    );
     AppState {
+        anomaly,
         identity,
         catalog,
         ingest,
