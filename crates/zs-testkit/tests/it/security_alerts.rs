@@ -6,6 +6,7 @@
 //! has no access (三员分立); alerts, responses and the client address are in the audit trail.
 
 use serde_json::{json, Value};
+use zs_types::Clock;
 use zs_testkit::{on_backends, Backend, TestServer};
 
 use crate::share::{day, hand_in, CODE};
@@ -58,6 +59,7 @@ async fn alerts_raised_and_answered(backend: Backend) {
     else {
         return;
     };
+    // Wednesday 10:00 in Xining: working hours.
     let now = srv.clock.now();
     srv.clock.advance(day("2026-11-25") - now);
     let logins = srv.seed_demo_catalogue().await;
