@@ -56,8 +56,8 @@ pub struct Detector {
     hours: WorkingHours,
     grants: HashMap<i64, GrantState>,
     denials: HashMap<String, Window>,
-    /// (rule, subject) → quiet until (ms).
-    quiet: HashMap<(Rule, String), i64>,
+    /// (rule, subject) → quiet until (ms), for findings up to this severity.
+    quiet: HashMap<(Rule, String), (i64, Severity)>,
     /// (grant, end of baseline period) → average rows per active hour.
     baselines: HashMap<(i64, i64), Option<f64>>,
     /// credential → network → calls.
@@ -116,7 +116,7 @@ impl Detector {
             w.expire(now);
             !w.is_empty()
         });
-        self.quiet.retain(|_, until| *until > now);
+        self.quiet.retain(|_, (until, _)| *until > now);
         self.baselines.retain(|(_, end), _| *end > now - 2 * HOUR);
         if self.networks.len() > 50_000 {
             self.networks.clear();
@@ -124,18 +124,19 @@ impl Detector {
         Ok(())
     }
 
-    /// Start the quiet period of the finding's rule and subject; `None` if it is quiet already.
+    /// Start the quiet period of the finding's rule and subject; `None` if it is quiet already
+    /// for this severity (an episode that grows more severe is alerted again: escalation).
     fn fire(&mut self, f: Finding, at: i64) -> Option<Finding> {
-        let key = (f.rule, f.subject.clone());
-        if self.quiet.get(&key).is_some_and(|until| *until > at) {
+        if self.is_quiet(f.rule, &f.subject, at, f.severity) {
             return None;
         }
-        self.quiet.insert(key, at + f.rule.quiet_ms());
+        self.quiet.insert((f.rule, f.subject.clone()), (at + f.rule.quiet_ms(), f.severity));
         Some(f)
     }
 
-    fn is_quiet(&self, rule: Rule, subject: &str, at: i64) -> bool {
-        self.quiet.get(&(rule, subject.to_owned())).is_some_and(|until| *until > at)
+    /// Whether the rule already fired for the subject at `severity` or above within its quiet period.
+    fn is_quiet(&self, rule: Rule, subject: &str, at: i64, severity: Severity) -> bool {
+        self.quiet.get(&(rule, subject.to_owned())).is_some_and(|(until, fired)| *until > at && *fired >= severity)
     }
 
     async fn data_call(&mut self, store: &DynStore, grant: i64, o: &Observed, out: &mut Vec<Finding>) -> Result<()> {
@@ -194,7 +195,7 @@ impl Detector {
             })));
         }
         // Volume far above the consumer's own baseline (the baseline is only read for a busy hour).
-        if o.data_ok() && rows >= s.volume_min_rows && !self.is_quiet(Rule::Volume, &subject, o.at) {
+        if o.data_ok() && rows >= s.volume_min_rows && !self.is_quiet(Rule::Volume, &subject, o.at, Severity::Critical) {
             if let Some(base) = self.baseline(store, grant, o.at).await? {
                 let factor = self.settings.volume_factor;
                 let ratio = rows as f64 / base.max(1.0);

@@ -40,7 +40,8 @@ pub struct Observed {
     pub org: Option<i64>,
     /// The grant used (`share.data`, `share.revoke`…: target `grant:<id>`).
     pub grant: Option<i64>,
-    /// The API credential used (`detail.credential`, or target `credential:<id>`).
+    /// The API credential used (`detail.credential` of a data-API call or an authorisation
+    /// decision, or the target `credential:<id>` of a refused one).
     pub credential: Option<i64>,
     /// The client address (`detail.client`).
     pub client: Option<String>,
@@ -83,7 +84,13 @@ impl Observed {
             user: e.actor_user.map(|u| u.0),
             org: e.actor_org.map(|o| o.0),
             grant: target_id("grant:"),
-            credential: d.get("credential").and_then(serde_json::Value::as_i64).or_else(|| target_id("credential:")),
+            // The credential the actor used: named by the data API's records and by authorisation
+            // decisions; other records may name a credential as their object (e.g. its issue).
+            credential: if e.action == DATA || matches!(e.outcome, Outcome::Allowed | Outcome::Denied) {
+                d.get("credential").and_then(serde_json::Value::as_i64).or_else(|| target_id("credential:"))
+            } else {
+                None
+            },
             client: d.get("client").and_then(serde_json::Value::as_str).map(str::to_owned),
             code: if failed { d.get("code").and_then(serde_json::Value::as_str).map(str::to_owned) } else { None },
             rows: if e.outcome == Outcome::Succeeded {

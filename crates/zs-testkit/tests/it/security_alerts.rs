@@ -100,17 +100,22 @@ async fn alerts_raised_and_answered(backend: Backend) {
     assert_eq!(addr["address"], "203.0.113.0/24");
     assert_eq!(addr["org_name"], "西宁市人力资源和社会保障局");
 
-    // Sequential keys through the credential: a critical enumeration, suspended automatically
-    // (the credential is revoked); its further use is a use after revocation.
+    // Keys through the credential that mostly find nothing (a guess: high), then keep stepping
+    // through (sequential: the episode escalates to critical and is suspended automatically — the
+    // credential is revoked); its further use is a use after revocation.
     for i in 0..10u64 {
         let key = format!("{}0", 63010219900101124 + i);
         let s = call_from(&srv, &format!("{api}/rows/{key}"), &token, "10.20.30.40").await;
         assert!(s == 404 || s == 401, "{s}");
     }
     let alerts = alerts_when(&srv, &secadmin, |a| find(a, "enumeration").is_some_and(|e| e["state"] == "suspended")).await;
-    let en = find(&alerts, "enumeration").unwrap().clone();
-    assert_eq!((en["severity"].as_str(), en["response"].as_str()), (Some("critical"), Some("auto_suspended_credential")));
-    assert_eq!(en["facts"]["pattern"], "sequential_keys");
+    let en: Vec<&Value> = alerts.iter().filter(|a| a["rule"] == "enumeration").collect();
+    assert_eq!(en.len(), 2, "{en:?}");
+    assert_eq!((en[0]["severity"].as_str(), en[0]["response"].as_str()), (Some("critical"), Some("auto_suspended_credential")));
+    assert_eq!(en[0]["facts"]["pattern"], "sequential_keys");
+    assert_eq!((en[1]["severity"].as_str(), en[1]["state"].as_str()), (Some("high"), Some("open")));
+    assert_eq!(en[1]["facts"]["pattern"], "guessing_keys");
+    let guessing = en[1].clone();
     assert_eq!(call_from(&srv, &format!("{api}/rows/630102199001011235"), &token, "10.20.30.40").await, 401);
     let alerts = alerts_when(&srv, &secadmin, |a| find(a, "after_revocation").is_some()).await;
     let revoked = find(&alerts, "after_revocation").unwrap().clone();
@@ -163,6 +168,11 @@ async fn alerts_raised_and_answered(backend: Backend) {
         .await
         .unwrap();
     assert_eq!((s, r["state"].as_str()), (200, Some("suspended")), "{r}");
+    let (s, g) = srv
+        .post(&respond(&guessing["id"]), Some(&secadmin), &json!({ "action": "dismiss", "reason": "已升级为严重告警并处置" }))
+        .await
+        .unwrap();
+    assert_eq!((s, g["state"].as_str()), (200, Some("dismissed")), "{g}");
     let (s, e) = srv.get("/api/v1/security/alerts?state=nope", Some(&secadmin)).await.unwrap();
     assert_eq!((s, e["field"].as_str()), (422, Some("state")));
     let (_, active) = srv.get("/api/v1/security/alerts", Some(&secadmin)).await.unwrap();
