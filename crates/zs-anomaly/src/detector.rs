@@ -158,7 +158,8 @@ impl Detector {
             Some(DataOp::List { paged: true, filtered: false }) if o.data_ok() => st.pages.push(hit),
             _ => {}
         }
-        let (rows, calls, first) = (st.hour.rows(), st.hour.len(), st.hour.first().map_or((o.seq, o.at), |h| (h.seq, h.at)));
+        let (rows, calls, first) =
+            (st.hour.rows(), st.hour.len(), st.hour.first().map_or((o.seq, o.at), |h| (h.seq, h.at)));
         let (off_rows, off_calls, off_first) =
             (st.off.rows(), st.off.len(), st.off.first().map_or((o.seq, o.at), |h| (h.seq, h.at)));
         let lookups = st.lookups.len();
@@ -180,32 +181,61 @@ impl Detector {
         // Enumeration: sequential keys, guessing, or walking an unfiltered listing.
         let n = s.enumeration_calls;
         if lookups >= n && sequential * 2 >= lookups {
-            out.push(self.finding(Rule::Enumeration, Severity::Critical, &subject, o, lookup_first, json!({
-                "pattern": "sequential_keys", "lookups": lookups, "sequential": sequential, "misses": misses,
-                "window_minutes": 10, "threshold_calls": n,
-            })));
+            out.push(self.finding(
+                Rule::Enumeration,
+                Severity::Critical,
+                &subject,
+                o,
+                lookup_first,
+                json!({
+                    "pattern": "sequential_keys", "lookups": lookups, "sequential": sequential, "misses": misses,
+                    "window_minutes": 10, "threshold_calls": n,
+                }),
+            ));
         } else if lookups >= n && misses * 10 >= lookups * 3 {
-            out.push(self.finding(Rule::Enumeration, Severity::High, &subject, o, lookup_first, json!({
-                "pattern": "guessing_keys", "lookups": lookups, "sequential": sequential, "misses": misses,
-                "window_minutes": 10, "threshold_calls": n,
-            })));
+            out.push(self.finding(
+                Rule::Enumeration,
+                Severity::High,
+                &subject,
+                o,
+                lookup_first,
+                json!({
+                    "pattern": "guessing_keys", "lookups": lookups, "sequential": sequential, "misses": misses,
+                    "window_minutes": 10, "threshold_calls": n,
+                }),
+            ));
         } else if pages >= n {
-            out.push(self.finding(Rule::Enumeration, Severity::Medium, &subject, o, pages_first, json!({
-                "pattern": "unfiltered_pages", "pages": pages, "window_minutes": 10, "threshold_calls": n,
-            })));
+            out.push(self.finding(
+                Rule::Enumeration,
+                Severity::Medium,
+                &subject,
+                o,
+                pages_first,
+                json!({
+                    "pattern": "unfiltered_pages", "pages": pages, "window_minutes": 10, "threshold_calls": n,
+                }),
+            ));
         }
         // Volume far above the consumer's own baseline (the baseline is only read for a busy hour).
-        if o.data_ok() && rows >= s.volume_min_rows && !self.is_quiet(Rule::Volume, &subject, o.at, Severity::Critical) {
+        if o.data_ok() && rows >= s.volume_min_rows && !self.is_quiet(Rule::Volume, &subject, o.at, Severity::Critical)
+        {
             if let Some(base) = self.baseline(store, grant, o.at).await? {
                 let factor = self.settings.volume_factor;
                 let ratio = rows as f64 / base.max(1.0);
                 if ratio > factor {
                     let severity = if ratio > 5.0 * factor { Severity::Critical } else { Severity::High };
-                    out.push(self.finding(Rule::Volume, severity, &subject, o, first, json!({
-                        "rows": rows, "calls": calls, "baseline_rows_per_hour": (base * 10.0).round() / 10.0,
-                        "baseline_days": self.settings.baseline_days, "ratio": (ratio * 10.0).round() / 10.0,
-                        "factor": factor, "threshold_rows": self.settings.volume_min_rows,
-                    })));
+                    out.push(self.finding(
+                        Rule::Volume,
+                        severity,
+                        &subject,
+                        o,
+                        first,
+                        json!({
+                            "rows": rows, "calls": calls, "baseline_rows_per_hour": (base * 10.0).round() / 10.0,
+                            "baseline_days": self.settings.baseline_days, "ratio": (ratio * 10.0).round() / 10.0,
+                            "factor": factor, "threshold_rows": self.settings.volume_min_rows,
+                        }),
+                    ));
                 }
             }
         }
@@ -240,10 +270,17 @@ impl Detector {
         let (n, first) = (w.len(), w.first().map_or((o.seq, o.at), |h| (h.seq, h.at)));
         if n >= self.settings.denial_burst {
             let severity = if n >= 5 * self.settings.denial_burst { Severity::High } else { Severity::Medium };
-            let f = self.finding(Rule::Denials, severity, &subject, o, first, json!({
-                "refusals": n, "window_minutes": 5, "threshold": self.settings.denial_burst,
-                "last_action": o.action, "last_code": o.code,
-            }));
+            let f = self.finding(
+                Rule::Denials,
+                severity,
+                &subject,
+                o,
+                first,
+                json!({
+                    "refusals": n, "window_minutes": 5, "threshold": self.settings.denial_burst,
+                    "last_action": o.action, "last_code": o.code,
+                }),
+            );
             out.push(f);
         }
     }
@@ -254,9 +291,16 @@ impl Detector {
             (_, _, Some(c)) => format!("credential:{c}"),
             _ => return,
         };
-        let f = self.finding(Rule::AfterRevocation, Severity::High, &subject, o, (o.seq, o.at), json!({
-            "code": o.code, "action": o.action,
-        }));
+        let f = self.finding(
+            Rule::AfterRevocation,
+            Severity::High,
+            &subject,
+            o,
+            (o.seq, o.at),
+            json!({
+                "code": o.code, "action": o.action,
+            }),
+        );
         out.push(f);
     }
 
@@ -277,10 +321,17 @@ impl Detector {
         t.1 = t.1.max(o.at);
         if is_new && known_count > 0 && known_calls >= self.settings.address_min_calls {
             let subject = format!("credential:{cred}");
-            let mut f = self.finding(Rule::NewAddress, Severity::Medium, &subject, o, (o.seq, o.at), json!({
-                "network": net, "known_networks": known_count, "known_calls": known_calls,
-                "threshold_calls": self.settings.address_min_calls,
-            }));
+            let mut f = self.finding(
+                Rule::NewAddress,
+                Severity::Medium,
+                &subject,
+                o,
+                (o.seq, o.at),
+                json!({
+                    "network": net, "known_networks": known_count, "known_calls": known_calls,
+                    "threshold_calls": self.settings.address_min_calls,
+                }),
+            );
             f.dedup_key = format!("new_address:{subject}:{net}");
             f.address = Some(net);
             out.push(f);

@@ -7,10 +7,7 @@ use std::net::IpAddr;
 /// not an IP address (an address with a port is accepted).
 pub fn network_of(addr: &str) -> Option<String> {
     let addr = addr.trim();
-    let ip: IpAddr = addr
-        .parse()
-        .ok()
-        .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))?;
+    let ip: IpAddr = addr.parse().ok().or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))?;
     Some(match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();

@@ -114,10 +114,17 @@ impl AnomalyService {
         let Some(alert) = self.store.insert_alert(&new).await? else { return Ok(None) };
         tracing::warn!(alert = alert.id, rule = %alert.rule, severity = %alert.severity, subject = %alert.subject,
             "security alert raised");
-        self.record(None, None, "alert.raise", alert.id, Outcome::Succeeded, json!({
-            "rule": alert.rule, "severity": alert.severity, "subject": alert.subject, "grant": alert.grant_id,
-            "credential": alert.credential_id, "first_seq": alert.first_seq, "last_seq": alert.last_seq,
-        }))
+        self.record(
+            None,
+            None,
+            "alert.raise",
+            alert.id,
+            Outcome::Succeeded,
+            json!({
+                "rule": alert.rule, "severity": alert.severity, "subject": alert.subject, "grant": alert.grant_id,
+                "credential": alert.credential_id, "first_seq": alert.first_seq, "last_seq": alert.last_seq,
+            }),
+        )
         .await?;
         if self.settings.auto_suspend && f.severity == Severity::Critical {
             return Ok(Some(self.auto_suspend(alert).await?));
@@ -155,9 +162,16 @@ impl AnomalyService {
             at: self.now_ms(),
         };
         self.store.respond_alert(alert.id, &r).await?;
-        self.record(Some(pass.principal()), None, "alert.handle", alert.id, Outcome::Succeeded, json!({
-            "response": response, "automatic": true, "grant": alert.grant_id, "credential": alert.credential_id,
-        }))
+        self.record(
+            Some(pass.principal()),
+            None,
+            "alert.handle",
+            alert.id,
+            Outcome::Succeeded,
+            json!({
+                "response": response, "automatic": true, "grant": alert.grant_id, "credential": alert.credential_id,
+            }),
+        )
         .await?;
         self.store.get_alert(alert.id).await?.ok_or_else(|| Error::not_found("alert"))
     }
@@ -225,7 +239,9 @@ impl AnomalyService {
         let (state, response, from, reason): (&str, &str, &[&str], Option<String>) = match input.action.as_str() {
             "acknowledge" => ("acknowledged", "acknowledged", &["open"], None),
             "dismiss" => ("dismissed", "dismissed", &["open", "acknowledged"], Some(need_reason()?)),
-            "suspend_credential" => ("suspended", "suspended_credential", &["open", "acknowledged"], Some(need_reason()?)),
+            "suspend_credential" => {
+                ("suspended", "suspended_credential", &["open", "acknowledged"], Some(need_reason()?))
+            }
             "suspend_grant" => ("suspended", "suspended_grant", &["open", "acknowledged"], Some(need_reason()?)),
             other => {
                 return Err(Error::invalid(
@@ -255,9 +271,16 @@ impl AnomalyService {
         if !self.store.respond_alert(id, &r).await? {
             return Err(Error::new(ErrorCode::Conflict, "the alert was answered meanwhile; reload it"));
         }
-        self.record(Some(p), pass.request_id(), "alert.handle", id, Outcome::Succeeded, json!({
-            "response": response, "grant": a.grant_id, "credential": a.credential_id,
-        }))
+        self.record(
+            Some(p),
+            pass.request_id(),
+            "alert.handle",
+            id,
+            Outcome::Succeeded,
+            json!({
+                "response": response, "grant": a.grant_id, "credential": a.credential_id,
+            }),
+        )
         .await?;
         let a = self.store.get_alert(id).await?.ok_or_else(|| Error::not_found("alert"))?;
         self.view(&mut Names::default(), a, true).await
@@ -271,10 +294,8 @@ impl AnomalyService {
                     Error::new(ErrorCode::Conflict, "this alert concerns no API credential; suspend the grant")
                         .with_field("action")
                 })?;
-                let revoke = self
-                    .identity
-                    .authorize::<CredentialRevoke>(&pass.principal_arc(), pass.request_id())
-                    .await?;
+                let revoke =
+                    self.identity.authorize::<CredentialRevoke>(&pass.principal_arc(), pass.request_id()).await?;
                 self.identity.revoke_credential(&revoke, CredentialId(id)).await.map(|_| ())
             }
             _ => {

@@ -112,9 +112,14 @@ impl std::ops::Deref for Use {
 #[derive(Clone, Copy)]
 enum Op {
     /// `sequential`: the key follows the grant's previous lookup key ([`crate::key_steps`]).
-    Lookup { sequential: bool },
+    Lookup {
+        sequential: bool,
+    },
     /// `paged`: a later page (a cursor was given); `filtered`: equality filters were given.
-    List { paged: bool, filtered: bool },
+    List {
+        paged: bool,
+        filtered: bool,
+    },
     Count,
 }
 

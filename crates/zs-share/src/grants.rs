@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::json;
 use zs_identity::policy::{
-    AlertHandle,
-    grant_of_scope, Authorized, CredentialIssue, ShareCredential, ShareRead, ShareRevoke, GRANT_SCOPE_PREFIX,
+    grant_of_scope, AlertHandle, Authorized, CredentialIssue, ShareCredential, ShareRead, ShareRevoke,
+    GRANT_SCOPE_PREFIX,
 };
 use zs_identity::IssueCredential;
 use zs_meta::share::{Grant, GrantQuery};

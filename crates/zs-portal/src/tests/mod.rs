@@ -7,11 +7,11 @@ mod catalog_workflow;
 mod pulls;
 mod quality;
 mod resources;
+mod security;
 mod share;
 mod share_delivery;
 mod share_demand;
 mod standards;
-mod security;
 mod trace;
 
 use super::router;

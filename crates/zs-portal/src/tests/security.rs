@@ -52,7 +52,11 @@ async fn alerts_pages_are_authorised_per_role_and_answered_by_security_administr
     assert_eq!(one.status, StatusCode::OK);
     assert!(one.body.contains("sequential_keys") && !one.body.contains("id=\"alert-close-form\""));
     let r = t
-        .post(&format!("/security/alerts/{}/respond", a.id), &auditor, &[("csrf", &one.csrf()), ("action", "acknowledge")])
+        .post(
+            &format!("/security/alerts/{}/respond", a.id),
+            &auditor,
+            &[("csrf", &one.csrf()), ("action", "acknowledge")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -88,7 +92,10 @@ async fn alerts_pages_are_authorised_per_role_and_answered_by_security_administr
 
     // Lists by state; English on request; every response recorded for the auditor.
     let active = t.get("/security/alerts", &sa).await;
-    assert!(active.body.contains(&format!("id=\"alert-{}\"", b.id)) && !active.body.contains(&format!("id=\"alert-{}\"", a.id)));
+    assert!(
+        active.body.contains(&format!("id=\"alert-{}\"", b.id))
+            && !active.body.contains(&format!("id=\"alert-{}\"", a.id))
+    );
     let dismissed = t.get("/security/alerts?state=dismissed", &sa).await;
     assert!(dismissed.body.contains(&format!("id=\"alert-{}\"", a.id)));
     assert_eq!(t.get("/security/alerts?state=gone", &sa).await.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -129,7 +129,13 @@ pub async fn list(State(s): State<AppState>, ctx: Ctx, PortalQuery(p): PortalQue
     let list = s.anomaly.list(&pass, &f).await.map_err(|e| ctx.fail(e))?;
     let next = list
         .next_before
-        .map(|b| format!("/security/alerts?state={}&rule={}&before={b}", crate::page::urlencode(&state), crate::page::urlencode(&p.rule)))
+        .map(|b| {
+            format!(
+                "/security/alerts?state={}&rule={}&before={b}",
+                crate::page::urlencode(&state),
+                crate::page::urlencode(&p.rule)
+            )
+        })
         .unwrap_or_default();
     let page = ListPage {
         c: ctx.chrome("security-alerts"),

@@ -6,14 +6,15 @@
 //! has no access (三员分立); alerts, responses and the client address are in the audit trail.
 
 use serde_json::{json, Value};
-use zs_types::Clock;
 use zs_testkit::{on_backends, Backend, TestServer};
+use zs_types::Clock;
 
 use crate::share::{day, hand_in, CODE};
 
 on_backends!(alerts_raised_and_answered);
 
-const PEOPLE: &str = "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n";
+const PEOPLE: &str =
+    "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n630102199002021240,李四,2,1990-02-02\n";
 
 /// A data-API call from `client` (the server trusts `X-Forwarded-For` in this test).
 async fn call_from(srv: &TestServer, path: &str, token: &str, client: &str) -> u16 {
@@ -81,7 +82,8 @@ async fn alerts_raised_and_answered(backend: Backend) {
     assert_eq!(s, 200, "{r}");
     let grant = r["grant_id"].as_i64().unwrap();
     let api = format!("/api/v1/share/grants/{grant}");
-    let (s, issued) = srv.post(&format!("{api}/credentials"), Some(&datauser), &json!({ "name": "核验系统" })).await.unwrap();
+    let (s, issued) =
+        srv.post(&format!("{api}/credentials"), Some(&datauser), &json!({ "name": "核验系统" })).await.unwrap();
     assert_eq!(s, 201, "{issued}");
     let token = issued["token"].as_str().unwrap().to_owned();
     let credential = issued["credential"]["id"].as_i64().unwrap();
@@ -108,10 +110,14 @@ async fn alerts_raised_and_answered(backend: Backend) {
         let s = call_from(&srv, &format!("{api}/rows/{key}"), &token, "10.20.30.40").await;
         assert!(s == 404 || s == 401, "{s}");
     }
-    let alerts = alerts_when(&srv, &secadmin, |a| find(a, "enumeration").is_some_and(|e| e["state"] == "suspended")).await;
+    let alerts =
+        alerts_when(&srv, &secadmin, |a| find(a, "enumeration").is_some_and(|e| e["state"] == "suspended")).await;
     let en: Vec<&Value> = alerts.iter().filter(|a| a["rule"] == "enumeration").collect();
     assert_eq!(en.len(), 2, "{en:?}");
-    assert_eq!((en[0]["severity"].as_str(), en[0]["response"].as_str()), (Some("critical"), Some("auto_suspended_credential")));
+    assert_eq!(
+        (en[0]["severity"].as_str(), en[0]["response"].as_str()),
+        (Some("critical"), Some("auto_suspended_credential"))
+    );
     assert_eq!(en[0]["facts"]["pattern"], "sequential_keys");
     assert_eq!((en[1]["severity"].as_str(), en[1]["state"].as_str()), (Some("high"), Some("open")));
     assert_eq!(en[1]["facts"]["pattern"], "guessing_keys");
@@ -151,7 +157,8 @@ async fn alerts_raised_and_answered(backend: Backend) {
     assert_eq!(s, 409, "answered once");
 
     // Acknowledge, then dismiss with a reason; a credential already revoked counts as suspended.
-    let (s, _) = srv.post(&respond(&denials["id"]), Some(&secadmin), &json!({ "action": "acknowledge" })).await.unwrap();
+    let (s, _) =
+        srv.post(&respond(&denials["id"]), Some(&secadmin), &json!({ "action": "acknowledge" })).await.unwrap();
     assert_eq!(s, 200);
     let (s, d) = srv
         .post(&respond(&denials["id"]), Some(&secadmin), &json!({ "action": "dismiss", "reason": "误操作，已核实" }))
@@ -169,7 +176,11 @@ async fn alerts_raised_and_answered(backend: Backend) {
         .unwrap();
     assert_eq!((s, r["state"].as_str()), (200, Some("suspended")), "{r}");
     let (s, g) = srv
-        .post(&respond(&guessing["id"]), Some(&secadmin), &json!({ "action": "dismiss", "reason": "已升级为严重告警并处置" }))
+        .post(
+            &respond(&guessing["id"]),
+            Some(&secadmin),
+            &json!({ "action": "dismiss", "reason": "已升级为严重告警并处置" }),
+        )
         .await
         .unwrap();
     assert_eq!((s, g["state"].as_str()), (200, Some("dismissed")), "{g}");
