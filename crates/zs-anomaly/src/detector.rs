@@ -307,11 +307,13 @@ impl Detector {
     async fn credential_use(&mut self, store: &DynStore, o: &Observed, out: &mut Vec<Finding>) -> Result<()> {
         let (Some(cred), Some(client)) = (o.credential, o.client.as_deref()) else { return Ok(()) };
         let Some(net) = network_of(client) else { return Ok(()) };
-        if !self.networks.contains_key(&cred) {
-            let known = store.known_networks(cred).await?;
-            self.networks.insert(cred, known.into_iter().map(|k| (k.network, k.calls)).collect());
-        }
-        let nets = self.networks.entry(cred).or_default();
+        let nets = match self.networks.entry(cred) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let known = store.known_networks(cred).await?;
+                e.insert(known.into_iter().map(|k| (k.network, k.calls)).collect())
+            }
+        };
         let known_calls: i64 = nets.values().sum();
         let known_count = nets.len();
         let is_new = !nets.contains_key(&net);

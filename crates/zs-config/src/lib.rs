@@ -336,6 +336,18 @@ fn parse_value(v: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(v.to_owned()))
 }
 
+/// `HH:MM-HH:MM` as minutes after midnight, the start before the end.
+fn parse_hours(s: &str) -> Option<(u32, u32)> {
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    };
+    let (a, b) = s.split_once('-')?;
+    let (a, b) = (minutes(a)?, minutes(b)?);
+    (a < b).then_some((a, b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,16 +459,4 @@ mod tests {
             assert_eq!(e, Some(Some("classification_categories".into())), "{bad}");
         }
     }
-}
-
-/// `HH:MM-HH:MM` as minutes after midnight, the start before the end.
-fn parse_hours(s: &str) -> Option<(u32, u32)> {
-    let minutes = |t: &str| -> Option<u32> {
-        let (h, m) = t.trim().split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
-    };
-    let (a, b) = s.split_once('-')?;
-    let (a, b) = (minutes(a)?, minutes(b)?);
-    (a < b).then_some((a, b))
 }
