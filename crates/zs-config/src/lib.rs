@@ -101,6 +101,39 @@ config! {
     /// `["10.8.0.0/16"]` for the platform's own servers); private networks are otherwise allowed,
     /// as department systems live on the government network.
     egress_denied_networks: Vec<String> = Vec::new();
+    /// The client address recorded with each request is the last one in `X-Forwarded-For` (set
+    /// by the reverse proxy in front) rather than the connection's peer. Only behind a proxy
+    /// that overwrites that header; otherwise a caller could claim any address.
+    trust_forwarded_for: bool = false;
+    /// Anomaly detection (异常监测) over the audit trail: evaluate the rules continuously.
+    anomaly_enabled: bool = true;
+    /// Seconds between two reads of new audit records by the detector.
+    anomaly_interval_seconds: u64 = 5;
+    /// Volume rule: rows through a grant in the last hour above this many times the consumer's
+    /// own average hour (over `anomaly_baseline_days`) raise an alert …
+    anomaly_volume_factor: f64 = 10.0;
+    /// … if they are also at least this many rows.
+    anomaly_volume_min_rows: u64 = 5000;
+    /// Days of history the volume baseline is taken from; a consumer with fewer than 3 active
+    /// hours in them has no baseline yet (only the other rules apply).
+    anomaly_baseline_days: u64 = 7;
+    /// Working hours (Beijing time, Monday to Friday), e.g. `08:00-20:00`.
+    anomaly_working_hours: String = "08:00-20:00".to_owned();
+    /// Off-hours rule: rows through a grant within one hour outside working hours that raise an alert.
+    anomaly_off_hours_rows: u64 = 1000;
+    /// Enumeration rule: lookups by key through one grant within 10 minutes that are enough to
+    /// judge; the alert is raised when at least half of them are sequential keys or at least
+    /// 30 % find nothing (guessing), or when this many pages are walked through a listing without filters.
+    anomaly_enumeration_calls: u64 = 100;
+    /// Denial rule: refused requests (authorisation denials, refused data-API calls, failed
+    /// logins) by one account or address within 5 minutes that raise an alert.
+    anomaly_denial_burst: u64 = 20;
+    /// Unusual-address rule: an API credential used this many times or more from known networks
+    /// (IPv4 /24, IPv6 /64) raises an alert when it is used from a new one.
+    anomaly_address_min_calls: u64 = 20;
+    /// Suspend automatically on critical alerts (revoke the credential used, or the grant when no
+    /// credential was used); security administrators still review the alert.
+    anomaly_auto_suspend: bool = false;
     /// Minutes a login session lasts.
     session_ttl_minutes: i64 = 480;
     /// Failed logins before an account is locked.
@@ -223,10 +256,36 @@ impl Config {
                 ))
             }
         }
+        if self.anomaly_interval_seconds == 0 || self.anomaly_interval_seconds > 3600 {
+            return Err(Error::invalid("anomaly_interval_seconds", "anomaly_interval_seconds must be 1-3600"));
+        }
+        if self.anomaly_volume_factor.is_nan() || self.anomaly_volume_factor < 1.0 {
+            return Err(Error::invalid("anomaly_volume_factor", "anomaly_volume_factor must be at least 1"));
+        }
+        if !(1..=90).contains(&self.anomaly_baseline_days) {
+            return Err(Error::invalid("anomaly_baseline_days", "anomaly_baseline_days must be 1-90"));
+        }
+        if parse_hours(&self.anomaly_working_hours).is_none() {
+            return Err(Error::invalid(
+                "anomaly_working_hours",
+                "anomaly_working_hours must be HH:MM-HH:MM with the start before the end, e.g. 08:00-20:00",
+            ));
+        }
+        if self.anomaly_enumeration_calls < 2 || self.anomaly_denial_burst < 2 {
+            return Err(Error::invalid(
+                "anomaly_enumeration_calls",
+                "anomaly_enumeration_calls and anomaly_denial_burst must be at least 2",
+            ));
+        }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));
         }
         Ok(())
+    }
+
+    /// The working hours as minutes after midnight `[start, end)`.
+    pub fn working_minutes(&self) -> (u32, u32) {
+        parse_hours(&self.anomaly_working_hours).unwrap_or((8 * 60, 20 * 60))
     }
 
     /// The metadata store URL in force.
@@ -284,6 +343,18 @@ fn parse_value(v: &str) -> toml::Value {
         .and_then(|mut t| t.remove("x"))
         .filter(|x| !x.is_table())
         .unwrap_or_else(|| toml::Value::String(v.to_owned()))
+}
+
+/// `HH:MM-HH:MM` as minutes after midnight, the start before the end.
+fn parse_hours(s: &str) -> Option<(u32, u32)> {
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    };
+    let (a, b) = s.split_once('-')?;
+    let (a, b) = (minutes(a)?, minutes(b)?);
+    (a < b).then_some((a, b))
 }
 
 #[cfg(test)]
@@ -363,6 +434,19 @@ mod tests {
             ]),
             Some("tables_s3_endpoint".into())
         );
+    }
+
+    #[test]
+    fn anomaly_settings_checked() {
+        assert_eq!(Config::default().working_minutes(), (480, 1200));
+        assert_eq!(parse_hours("07:30-24:00"), Some((450, 1440)));
+        for bad in ["20:00-08:00", "8-20", "08:00-25:00", "08:61-20:00", ""] {
+            assert!(parse_hours(bad).is_none(), "{bad}");
+            let e = Config::load(None, [], &[("anomaly_working_hours".into(), bad.into())]).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("anomaly_working_hours"));
+        }
+        let e = Config::load(None, [], &[("anomaly_volume_factor".into(), "0.5".into())]).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("anomaly_volume_factor"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the [`extract::Auth`] extractor before any work; errors become `{code, message, request_id}`
 //! through [`error::ApiError`]. This crate holds no business rules and no SQL.
 
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub standards: zs_standards::StandardsService,
     /// Full-process tracing and the ledger's proofs.
     pub trace: zs_trace::TraceService,
+    /// Anomaly detection's security alerts and their handling.
+    pub anomaly: zs_anomaly::AnomalyService,
     /// The audit sink every stage records through.
     pub audit: Arc<dyn zs_types::AuditSink>,
     /// The configuration in force.

@@ -159,6 +159,12 @@ actions! {
     TraceRead = "trace.read" => &[PlatformOperator, Steward, DataUser, SecurityAdmin, AuditAdmin];
     /// Trace one person's record by ID number (可追溯到数据): which departments received it and when.
     TracePerson = "trace.person" => &[SecurityAdmin, AuditAdmin];
+    /// See security alerts (异常告警) raised by anomaly detection in one's area, with their evidence
+    /// (security administrators; audit administrators read them).
+    AlertRead = "alert.read" => &[SecurityAdmin, AuditAdmin];
+    /// Answer a security alert in one's area: acknowledge, dismiss with a reason, or suspend the
+    /// credential or grant it concerns (security administrators only: 三员分立).
+    AlertHandle = "alert.handle" => &[SecurityAdmin];
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a
@@ -242,6 +248,11 @@ mod tests {
         assert_eq!(n, names.len());
         // 三员分立: the system administrator never reads the audit trail; the auditor changes nothing.
         assert!(!role_allows("audit.read", SystemAdmin));
+        // Security alerts are the security administrator's: the system administrator neither
+        // reads nor answers them; the auditor reads them only.
+        assert!(!role_allows("alert.read", SystemAdmin) && !role_allows("alert.handle", SystemAdmin));
+        assert!(role_allows("alert.read", AuditAdmin) && !role_allows("alert.handle", AuditAdmin));
+        assert!(role_allows("alert.handle", SecurityAdmin));
         for (name, roles) in ACTIONS {
             let writes = !(name.ends_with(".read")
                 || name.ends_with(".export")

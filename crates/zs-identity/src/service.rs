@@ -104,6 +104,9 @@ impl IdentityService {
                 .await?
                 .ok_or_else(|| Error::new(ErrorCode::Unauthenticated, "unknown API credential"))?;
             if cred.revoked_at.is_some() {
+                // A revoked credential still in use is a security signal (anomaly detection's
+                // calls-after-revocation rule): the refusal is recorded, naming the credential.
+                self.record_refused_credential(&cred, "credential_revoked").await?;
                 return Err(Error::new(ErrorCode::CredentialRevoked, "this API credential was revoked"));
             }
             if cred.expires_at.is_some_and(|e| e <= now) {
@@ -145,10 +148,14 @@ impl IdentityService {
         let verdict = self.decide::<A>(principal);
         if verdict.is_err() || !A::ALLOW_RECORDED_BY_SERVICE {
             let outcome = if verdict.is_ok() { Outcome::Allowed } else { Outcome::Denied };
-            let detail = match &verdict {
+            let mut detail = match &verdict {
                 Ok(()) => json!({ "role": principal.role().as_str() }),
                 Err(e) => json!({ "role": principal.role().as_str(), "code": e.code.as_str() }),
             };
+            // Which credential acted, so its use can be followed (anomaly detection's baselines).
+            if let (AuthVia::Credential { id, .. }, Some(m)) = (&principal.via, detail.as_object_mut()) {
+                m.insert("credential".into(), json!(id.0));
+            }
             self.record(Some(principal), request_id, A::NAME, None, outcome, detail).await?;
         }
         verdict.map(|()| Authorized::new(principal.clone(), request_id.map(str::to_owned)))
@@ -176,6 +183,27 @@ impl IdentityService {
             }
         }
         Ok(())
+    }
+
+    /// Record that a credential was refused at authentication (`auth.credential`, denied), with
+    /// its owner as the actor; never the token.
+    async fn record_refused_credential(&self, cred: &zs_types::model::Credential, code: &str) -> Result<()> {
+        let org = match self.store.get_user(cred.user_id).await? {
+            Some(u) => Some(u.org_id),
+            None => None,
+        };
+        self.audit
+            .record(AuditEvent {
+                at: self.clock.now(),
+                request_id: None,
+                actor_user: Some(cred.user_id),
+                actor_org: org,
+                action: "auth.credential".to_owned(),
+                target: Some(format!("credential:{}", cred.id)),
+                outcome: Outcome::Denied,
+                detail: json!({ "code": code, "credential": cred.id.0 }),
+            })
+            .await
     }
 
     /// The machine operator: whoever runs `zhengshu admin` on the server. Acts at the root of the

@@ -1,6 +1,6 @@
 //! The metadata store: everything zhengshu knows about organisations, accounts, credentials,
 //! sessions and the audit trail (and, in later stages, catalogue entries, grants and versions,
-//! standard data elements and classification suggestions).
+//! standard data elements and classification suggestions, security alerts).
 //!
 //! One [`MetaStore`] trait, two real implementations: [`SqliteStore`] (embedded default, WAL,
 //! one file under the data directory) and [`PgStore`] (PostgreSQL for production). Each backend
@@ -8,6 +8,8 @@
 //! crate; callers see only the trait and [`zs_types::Error`]. This crate does no authorisation:
 //! services in `zs-identity` and later stages decide who may call what.
 
+pub mod alert;
+mod alert_queries;
 pub mod catalog;
 mod catalog_queries;
 pub mod delivery;
@@ -31,6 +33,7 @@ mod standards_queries;
 pub mod trace;
 mod trace_queries;
 
+pub use alert::AlertStore;
 pub use catalog::CatalogStore;
 pub use delivery::DeliveryStore;
 pub use demand::DemandStore;
@@ -72,6 +75,7 @@ pub trait MetaStore:
     + DeliveryStore
     + DemandStore
     + TraceStore
+    + AlertStore
     + Send
     + Sync
     + 'static

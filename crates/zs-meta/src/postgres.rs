@@ -71,3 +71,4 @@ crate::demand_queries::impl_demand_store!(
     "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)"
 );
 crate::trace_queries::impl_trace_store!(PgStore, PgRow);
+crate::alert_queries::impl_alert_store!(PgStore, PgRow, "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)");

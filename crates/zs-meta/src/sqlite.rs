@@ -68,3 +68,8 @@ crate::demand_queries::impl_demand_store!(
     "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
 );
 crate::trace_queries::impl_trace_store!(SqliteStore, SqliteRow);
+crate::alert_queries::impl_alert_store!(
+    SqliteStore,
+    SqliteRow,
+    "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
+);

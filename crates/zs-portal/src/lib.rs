@@ -31,8 +31,8 @@ pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
         catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
-        report, resource, resource_pulls, share, share_delivery, share_demand, share_evaluation, standards, trace,
-        users,
+        report, resource, resource_pulls, security, share, share_delivery, share_demand, share_evaluation, standards,
+        trace, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -51,6 +51,9 @@ pub fn router() -> Router<AppState> {
         .route("/trace", get(trace::show))
         .route("/trace/bundle", get(trace::bundle))
         .route("/trace/person", post(trace::person))
+        .route("/security/alerts", get(security::list))
+        .route("/security/alerts/{id}", get(security::show))
+        .route("/security/alerts/{id}/respond", post(security::respond))
         .route("/catalog", get(catalog_search::show))
         .route("/catalog/tree", get(catalog_tree::show))
         .route("/catalog/review", get(catalog_review::show))

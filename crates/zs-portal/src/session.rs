@@ -217,6 +217,7 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("credentials", "/credentials", "nav.credentials", "credential.read"),
     ("audit", "/audit", "nav.audit", "audit.read"),
     ("trace", "/trace", "nav.trace", "trace.read"),
+    ("security-alerts", "/security/alerts", "nav.security_alerts", "alert.read"),
     ("password", "/password", "nav.password", "me.change_password"),
 ];
 

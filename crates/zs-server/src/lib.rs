@@ -83,7 +83,8 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         demo_mode: config.mode == Mode::Demo,
     };
     let stats_sink = sink.clone();
-    let audit: Arc<dyn zs_types::AuditSink> = Arc::new(sink);
+    // Every record written while a request is handled carries the client's address.
+    let audit: Arc<dyn zs_types::AuditSink> = Arc::new(zs_http::client::ClientAddrSink::new(Arc::new(sink)));
     let identity = IdentityService::new(store.clone(), audit.clone(), clock.clone(), settings);
     // An in-memory index, rebuilt from the store by `start` (the store is the truth).
     let search = Arc::new(zs_catalog_search::CatalogIndex::in_memory().context("creating the search index")?);
@@ -145,6 +146,15 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     let trace = zs_trace::TraceService::new(store.clone(), Some(ledger), &masking_secret, audit.clone(), clock.clone());
     let grading = zs_standards::Grading::from_names(&config.classification_categories)
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let anomaly = zs_anomaly::AnomalyService::new(
+        store.clone(),
+        identity.clone(),
+        share.clone(),
+        catalog.clone(),
+        audit.clone(),
+        clock.clone(),
+        anomaly_settings(&config),
+    );
     let tables = ingest.clone();
     let standards = zs_standards::StandardsService::new(
         store,
@@ -163,6 +173,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         share,
         trace,
         standards,
+        anomaly,
         search,
         audit,
         config: Arc::new(config),
@@ -174,10 +185,29 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     })
 }
 
+/// Anomaly detection's thresholds from the `anomaly_*` settings.
+pub fn anomaly_settings(config: &Config) -> zs_anomaly::AnomalySettings {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    zs_anomaly::AnomalySettings {
+        enabled: config.anomaly_enabled,
+        interval: std::time::Duration::from_secs(config.anomaly_interval_seconds.max(1)),
+        volume_factor: config.anomaly_volume_factor,
+        volume_min_rows: n(config.anomaly_volume_min_rows),
+        baseline_days: n(config.anomaly_baseline_days),
+        working_minutes: config.working_minutes(),
+        off_hours_rows: n(config.anomaly_off_hours_rows),
+        enumeration_calls: usize::try_from(config.anomaly_enumeration_calls).unwrap_or(usize::MAX),
+        denial_burst: usize::try_from(config.anomaly_denial_burst).unwrap_or(usize::MAX),
+        address_min_calls: n(config.anomaly_address_min_calls),
+        auto_suspend: config.anomaly_auto_suspend,
+    }
+}
+
 /// The whole application: API, operational endpoints and portal, with the global layers.
 pub fn app(state: AppState) -> Router {
     let limit = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
     let hsts = state.config.tls() || state.config.public_url.starts_with("https://");
+    let trust_forwarded_for = state.config.trust_forwarded_for;
     Router::new()
         .merge(zs_http::api_router())
         .merge(zs_http::ops_router())
@@ -185,6 +215,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(move |req, next| headers::security_headers(hsts, req, next)))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(headers::panic_response))
+        .layer(axum::middleware::from_fn(move |req, next| zs_http::client::middleware(trust_forwarded_for, req, next)))
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), zs_http::metrics::middleware))
         .layer(axum::middleware::from_fn(zs_http::request_id::middleware))
         .with_state(state)
@@ -251,6 +282,11 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
             }
         }));
     }
+    // Anomaly detection over the audit trail (one node at a time holds its lease).
+    if state.anomaly.settings().enabled {
+        let runner = zs_anomaly::Runner::new(state.anomaly.clone(), &format!("anomaly-{}", std::process::id()));
+        workers.push(tokio::spawn(runner.run()));
+    }
     let config = state.config.clone();
     let share = state.share.clone();
     let addr: SocketAddr =
@@ -281,7 +317,10 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
         });
         let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
         let join = tokio::spawn(async move {
-            let served = server.serve(app.into_make_service()).await.context("TLS server failed");
+            let served = server
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .context("TLS server failed");
             flush_usage(&share).await;
             served
         });
@@ -290,7 +329,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     let join = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.changed().await;
             })

@@ -107,21 +107,49 @@ impl std::ops::Deref for Use {
     }
 }
 
-/// Which operation, for the audit record.
+/// Which operation, for the audit record, with the facts anomaly detection reads (never keys or
+/// filter values).
 #[derive(Clone, Copy)]
 enum Op {
-    Lookup,
-    List,
+    /// `sequential`: the key follows the grant's previous lookup key ([`crate::key_steps`]).
+    Lookup {
+        sequential: bool,
+    },
+    /// `paged`: a later page (a cursor was given); `filtered`: equality filters were given.
+    List {
+        paged: bool,
+        filtered: bool,
+    },
     Count,
 }
 
 impl Op {
     fn as_str(self) -> &'static str {
         match self {
-            Op::Lookup => "lookup",
-            Op::List => "list",
+            Op::Lookup { .. } => "lookup",
+            Op::List { .. } => "list",
             Op::Count => "count",
         }
+    }
+
+    /// The detail of the call's audit record: the operation, its facts, the credential used.
+    fn detail(self, pass: &Authorized<ShareData>) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("op".into(), json!(self.as_str()));
+        match self {
+            Op::Lookup { sequential } => {
+                m.insert("sequential".into(), json!(sequential));
+            }
+            Op::List { paged, filtered } => {
+                m.insert("paged".into(), json!(paged));
+                m.insert("filtered".into(), json!(filtered));
+            }
+            Op::Count => {}
+        }
+        if let AuthVia::Credential { id, .. } = &pass.principal().via {
+            m.insert("credential".into(), json!(id.0));
+        }
+        m
     }
 }
 
@@ -135,6 +163,7 @@ impl ShareService {
         key: &str,
         fields: Option<Vec<String>>,
     ) -> Result<DataPage> {
+        let sequential = self.key_steps.step(grant, key);
         let r = async {
             let u = self.begin(pass, grant, 1).await?;
             let r = self.lookup_inner(&u, key, fields).await;
@@ -142,7 +171,7 @@ impl ShareService {
             r
         }
         .await;
-        self.finish(pass, grant, Op::Lookup, r).await
+        self.finish(pass, grant, Op::Lookup { sequential }, r).await
     }
 
     async fn lookup_inner(&self, u: &Use, key: &str, fields: Option<Vec<String>>) -> Result<DataPage> {
@@ -222,6 +251,7 @@ impl ShareService {
 
     /// Rows matching the filters (and the grant's row restriction), a page at a time.
     pub async fn rows(&self, pass: &Authorized<ShareData>, grant: i64, req: RowsRequest) -> Result<DataPage> {
+        let op = Op::List { paged: req.cursor.is_some(), filtered: !req.filters.is_empty() };
         let r = async {
             let limit = req.limit.unwrap_or(100);
             if !(1..=MAX_PAGE_ROWS).contains(&limit) {
@@ -233,7 +263,7 @@ impl ShareService {
             r
         }
         .await;
-        self.finish(pass, grant, Op::List, r).await
+        self.finish(pass, grant, op, r).await
     }
 
     /// How many rows match the filters (and the grant's row restriction).
@@ -529,28 +559,23 @@ impl ShareService {
         match &r {
             Ok(page) => {
                 let rows = if matches!(op, Op::Count) { 0 } else { page.rows.len() as i64 };
-                self.record(
-                    p,
-                    pass.request_id(),
-                    "share.data",
-                    format!("grant:{grant}"),
-                    Outcome::Succeeded,
-                    json!({ "op": op.as_str(), "code": page.code, "fields": page.fields, "rows": rows,
+                let mut detail = op.detail(pass);
+                detail.extend(
+                    json!({ "code": page.code, "fields": page.fields, "rows": rows,
                             "version": page.version, "live": page.live, "digest": page.digest,
-                            "subject_digests": page.subjects }),
-                )
-                .await?;
+                            "subject_digests": page.subjects })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                );
+                let target = format!("grant:{grant}");
+                self.record(p, pass.request_id(), "share.data", target, Outcome::Succeeded, detail.into()).await?;
             }
             Err(e) => {
-                self.record(
-                    p,
-                    pass.request_id(),
-                    "share.data",
-                    format!("grant:{grant}"),
-                    Outcome::Failed,
-                    json!({ "op": op.as_str(), "code": e.code.as_str() }),
-                )
-                .await?;
+                let mut detail = op.detail(pass);
+                detail.insert("code".into(), json!(e.code.as_str()));
+                let target = format!("grant:{grant}");
+                self.record(p, pass.request_id(), "share.data", target, Outcome::Failed, detail.into()).await?;
             }
         }
         r

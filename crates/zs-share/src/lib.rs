@@ -45,6 +45,7 @@ mod evaluation_xlsx;
 mod exchange;
 mod feed;
 mod grants;
+mod key_steps;
 pub mod masking;
 pub mod model;
 mod output;

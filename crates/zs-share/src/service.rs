@@ -53,6 +53,8 @@ pub struct ShareService {
     pub(crate) exchange: Arc<crate::exchange::Exchange>,
     /// Working days a provider has to answer a routed demand (供需对接).
     pub(crate) demand_days: u32,
+    /// The previous lookup key per grant, to record whether a lookup steps through keys.
+    pub(crate) key_steps: Arc<crate::key_steps::KeySteps>,
 }
 
 /// Process memory the key indexes of the data API may hold (about 17 bytes a row: some 15
@@ -88,6 +90,7 @@ impl ShareService {
                 ingest.table_dir("_").parent().and_then(std::path::Path::parent).map(Into::into).unwrap_or_default(),
             )),
             demand_days: crate::demand::DEFAULT_DEMAND_DAYS,
+            key_steps: Arc::default(),
             ingest,
         }
     }

@@ -7,6 +7,7 @@ mod catalog_workflow;
 mod pulls;
 mod quality;
 mod resources;
+mod security;
 mod share;
 mod share_delivery;
 mod share_demand;
@@ -142,7 +143,17 @@ pub(super) async fn app_state(
         sink.clone(),
         Arc::new(zs_types::SystemClock),
     );
+    let anomaly = zs_anomaly::AnomalyService::new(
+        catalog.store().clone(),
+        identity.clone(),
+        share.clone(),
+        catalog.clone(),
+        sink.clone(),
+        Arc::new(zs_types::SystemClock),
+        zs_anomaly::AnomalySettings::default(),
+    );
     AppState {
+        anomaly,
         identity,
         catalog,
         ingest,

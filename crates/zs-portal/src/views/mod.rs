@@ -23,6 +23,7 @@ pub mod report;
 pub mod resource;
 pub mod resource_pulls;
 pub mod secret;
+pub mod security;
 pub mod share;
 pub mod share_delivery;
 pub mod share_demand;
