@@ -8,6 +8,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    sealing: crate::sealing::Sealing,
 }
 
 impl PgStore {
@@ -38,7 +39,7 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(crate::error::map)?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealing: crate::sealing::Sealing::default() })
     }
 }
 
@@ -70,3 +71,4 @@ crate::demand_queries::impl_demand_store!(
     "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)"
 );
 crate::trace_queries::impl_trace_store!(PgStore, PgRow);
+crate::keys_queries::impl_key_store!(PgStore, PgRow);

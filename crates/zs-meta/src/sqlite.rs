@@ -11,6 +11,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    sealing: crate::sealing::Sealing,
 }
 
 impl SqliteStore {
@@ -36,7 +37,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(crate::error::map)?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealing: crate::sealing::Sealing::default() })
     }
 }
 
@@ -68,3 +69,4 @@ crate::demand_queries::impl_demand_store!(
     "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
 );
 crate::trace_queries::impl_trace_store!(SqliteStore, SqliteRow);
+crate::keys_queries::impl_key_store!(SqliteStore, SqliteRow);
