@@ -44,7 +44,8 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "standards", description = "Data standards (数据标准): standard data elements (数据元) and the conformance report"),
         (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors"),
         (name = "ledger", description = "Verifiable ledger (可验证账本): signed checkpoint, inclusion and consistency proofs, entries"),
-        (name = "trace", description = "Full-process tracing (全流程监管): a resource's, department's, grant's and person's record's events with proofs; evidence bundles")
+        (name = "trace", description = "Full-process tracing (全流程监管): a resource's, department's, grant's and person's record's events with proofs; evidence bundles"),
+        (name = "security", description = "Encryption at rest and secure destruction (数据安全销毁): destruction requests, approval and certificates, data keys and their rotation, the backup register")
     )
 )]
 pub(crate) struct ApiDoc;

@@ -159,6 +159,24 @@ actions! {
     TraceRead = "trace.read" => &[PlatformOperator, Steward, DataUser, SecurityAdmin, AuditAdmin];
     /// Trace one person's record by ID number (可追溯到数据): which departments received it and when.
     TracePerson = "trace.person" => &[SecurityAdmin, AuditAdmin];
+    /// Ask for a resource's data (or one version) to be destroyed (数据安全销毁): the providing
+    /// department's steward, for its own resources only. Nothing is destroyed until a security
+    /// administrator approves (two people, two roles).
+    DestroyRequest = "data.destroy_request" => &[Steward];
+    /// Approve (and so carry out) or refuse a destruction request: security administrators
+    /// only — not the requester's role, and not the system administrator who runs the machine.
+    DestroyApprove = "data.destroy" => &[SecurityAdmin];
+    /// See destruction requests and certificates: the steward (own department), operators,
+    /// security and audit administrators.
+    DestroyRead = "data.destroy_read" => &[Steward, PlatformOperator, SecurityAdmin, AuditAdmin];
+    /// See the data keys (ids, states, master key ids; never key bytes).
+    KeyRead = "keys.read" => &[SecurityAdmin, AuditAdmin];
+    /// Rotate a data key (a resource's, or the metadata columns' key).
+    KeyManage = "keys.manage" => &[SecurityAdmin];
+    /// Register a backup taken outside the platform (listed on destruction certificates).
+    BackupRecord = "backup.record" => &[SystemAdmin];
+    /// See the backup register.
+    BackupRead = "backup.read" => &[SystemAdmin, SecurityAdmin, AuditAdmin];
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a

@@ -17,6 +17,7 @@ mod orgs;
 pub mod pulls;
 pub mod reports;
 pub mod resources;
+mod security;
 mod share;
 mod share_delivery;
 mod share_demand;
@@ -144,6 +145,14 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trace::department))
         .routes(routes!(trace::grant))
         .routes(routes!(trace::person))
+        .routes(routes!(security::request))
+        .routes(routes!(security::list))
+        .routes(routes!(security::get))
+        .routes(routes!(security::approve))
+        .routes(routes!(security::refuse))
+        .routes(routes!(security::keys))
+        .routes(routes!(security::rotate))
+        .routes(routes!(security::backups, security::record_backup))
         .split_for_parts()
 }
 

@@ -16,6 +16,7 @@ mod pulls;
 mod report;
 mod resources;
 mod scope;
+mod security;
 mod share;
 mod share_delivery;
 mod share_demand;
