@@ -168,7 +168,7 @@ actions! {
     DestroyApprove = "data.destroy" => &[SecurityAdmin];
     /// See destruction requests and certificates: the steward (own department), operators,
     /// security and audit administrators.
-    DestroyRead = "data.destroy_read" => &[Steward, PlatformOperator, SecurityAdmin, AuditAdmin];
+    DestroyRead = "destruction.read" => &[Steward, PlatformOperator, SecurityAdmin, AuditAdmin];
     /// See the data keys (ids, states, master key ids; never key bytes).
     KeyRead = "keys.read" => &[SecurityAdmin, AuditAdmin];
     /// Rotate a data key (a resource's, or the metadata columns' key).
@@ -273,6 +273,12 @@ mod tests {
                 assert!(!roles.contains(&AuditAdmin), "audit admin must not be able to {name}");
             }
         }
+        // Secure destruction: asked by the providing department, decided by the security
+        // administrator alone (never the system administrator who runs the machine).
+        let approvers: Vec<Role> = Role::ALL.into_iter().filter(|r| role_allows("data.destroy", *r)).collect();
+        assert_eq!(approvers, vec![SecurityAdmin]);
+        assert!(!role_allows("data.destroy_request", SecurityAdmin) && role_allows("data.destroy_request", Steward));
+        assert!(!role_allows("keys.manage", SystemAdmin) && !role_allows("keys.read", SystemAdmin));
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub(crate) async fn request(
 }
 
 /// Destruction requests and certificates, newest first (a steward sees its department's).
-#[utoipa::path(get, path = "/api/v1/destructions", operation_id = "data.destroy_read#list", tag = "security",
+#[utoipa::path(get, path = "/api/v1/destructions", operation_id = "destruction.read#list", tag = "security",
     params(ListParams), responses((status = 200, body = [DestructionView])))]
 pub(crate) async fn list(
     State(s): State<AppState>,
@@ -117,7 +117,7 @@ pub(crate) async fn list(
 }
 
 /// One destruction request with its certificate.
-#[utoipa::path(get, path = "/api/v1/destructions/{id}", operation_id = "data.destroy_read#one", tag = "security",
+#[utoipa::path(get, path = "/api/v1/destructions/{id}", operation_id = "destruction.read#one", tag = "security",
     params(("id" = i64, Path)), responses((status = 200, body = DestructionView), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
     State(s): State<AppState>,
