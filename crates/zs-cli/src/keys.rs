@@ -91,7 +91,8 @@ pub(crate) async fn run(config: ConfigArgs, action: KeysCommand) -> anyhow::Resu
             if !left.is_empty() {
                 anyhow::bail!("data keys {} are still wrapped under an older master key", left.join(", "));
             }
-            LocalMasterKeys::retain_in_file(&path, std::slice::from_ref(&current)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            LocalMasterKeys::retain_in_file(&path, std::slice::from_ref(&current))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{n} data key(s) re-wrapped; {} now holds only master key {current}", path.display());
             Ok(())
         }

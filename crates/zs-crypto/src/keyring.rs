@@ -194,7 +194,14 @@ impl Keyring {
         let id_hex = hex::encode(id);
         let (master_key_id, wrapped) = self.provider.wrap(alg, &secret, &wrap_aad(&id_hex, scope, alg))?;
         let key = DataKey { id, scope: scope.to_owned(), algorithm: alg, secret };
-        let stored = WrappedKey { id: id_hex, scope: scope.to_owned(), algorithm: alg, master_key_id, wrapped, state: KeyState::Active };
+        let stored = WrappedKey {
+            id: id_hex,
+            scope: scope.to_owned(),
+            algorithm: alg,
+            master_key_id,
+            wrapped,
+            state: KeyState::Active,
+        };
         Ok((key, stored))
     }
 
@@ -327,7 +334,8 @@ impl Keyring {
 
     /// Open a value [`Keyring::seal_value`] made.
     pub fn open_value(&self, sealed: &str, aad: &str) -> Result<Zeroizing<Vec<u8>>> {
-        let body = sealed.strip_prefix(SEALED_PREFIX).ok_or_else(|| CryptoError::Format("not a sealed value".into()))?;
+        let body =
+            sealed.strip_prefix(SEALED_PREFIX).ok_or_else(|| CryptoError::Format("not a sealed value".into()))?;
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| CryptoError::Format("a sealed value is not base64url".into()))?;

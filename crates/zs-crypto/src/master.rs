@@ -64,9 +64,10 @@ impl LocalMasterKeys {
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("");
             for word in line.split([',', ' ', '\t']).map(str::trim).filter(|w| !w.is_empty()) {
-                let key = Zeroizing::new(hex::decode(word).map_err(|_| {
-                    CryptoError::MasterKey(format!("line {}: a master key is 64 hex digits", n + 1))
-                })?);
+                let key =
+                    Zeroizing::new(hex::decode(word).map_err(|_| {
+                        CryptoError::MasterKey(format!("line {}: a master key is 64 hex digits", n + 1))
+                    })?);
                 if key.len() != MASTER_KEY_LEN {
                     return Err(CryptoError::MasterKey(format!(
                         "line {}: a master key is 64 hex digits (256 bits), not {}",
@@ -98,7 +99,8 @@ impl LocalMasterKeys {
     /// Read the keys from the environment variable `var`.
     pub fn from_env(var: &str) -> Result<Self> {
         let text = Zeroizing::new(
-            std::env::var(var).map_err(|_| CryptoError::MasterKey(format!("the environment variable {var} is not set")))?,
+            std::env::var(var)
+                .map_err(|_| CryptoError::MasterKey(format!("the environment variable {var} is not set")))?,
         );
         Self::from_text(&text).map_err(|e| CryptoError::MasterKey(format!("{var}: {e}")))
     }

@@ -1,5 +1,6 @@
 //! The segmented file format: round trips on both ciphers, ranged reads, and every kind of
 //! tampering (a flipped byte anywhere, truncation, a swapped segment, a swapped header).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
 
@@ -62,7 +63,8 @@ fn any_altered_byte_is_detected() {
     let plain = data(140_000);
     let stored = encrypt(&r, &plain);
     // Every header byte, and a sample of body bytes in each segment.
-    let positions: Vec<usize> = (0..HEADER_LEN).chain((HEADER_LEN..stored.len()).step_by(4099)).chain([stored.len() - 1]).collect();
+    let positions: Vec<usize> =
+        (0..HEADER_LEN).chain((HEADER_LEN..stored.len()).step_by(4099)).chain([stored.len() - 1]).collect();
     for i in positions {
         let mut bad = stored.clone();
         bad[i] ^= 0x40;

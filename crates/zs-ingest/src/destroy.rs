@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zs_catalog::Entry;
-use zs_identity::policy::{Authorized, BackupRead, BackupRecord, CatalogRead, DestroyApprove, DestroyRead, DestroyRequest};
+use zs_identity::policy::{
+    Authorized, BackupRead, BackupRecord, CatalogRead, DestroyApprove, DestroyRead, DestroyRequest,
+};
 use zs_meta::keys::{Backup, Destruction};
 use zs_tables::DestroyReport;
 use zs_types::{Error, ErrorCode, Outcome, Result, Role};
@@ -132,7 +134,12 @@ impl IngestService {
     }
 
     /// Refuse a pending request.
-    pub async fn refuse_destruction(&self, pass: &Authorized<DestroyApprove>, id: i64, note: &str) -> Result<Destruction> {
+    pub async fn refuse_destruction(
+        &self,
+        pass: &Authorized<DestroyApprove>,
+        id: i64,
+        note: &str,
+    ) -> Result<Destruction> {
         let note = note.trim();
         if note.is_empty() {
             return Err(Error::invalid("note", "say why the destruction is refused"));

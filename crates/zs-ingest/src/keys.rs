@@ -148,7 +148,8 @@ impl KeyService {
         for r in &rows {
             let known = self.keyring.knows(&r.id);
             let destroyed_now = r.state == "destroyed" && self.keyring.holds(&r.id);
-            let retired_now = r.state == "retired" && self.keyring.current(&r.scope).is_some_and(|k| k.id_hex() == r.id);
+            let retired_now =
+                r.state == "retired" && self.keyring.current(&r.scope).is_some_and(|k| k.id_hex() == r.id);
             if !known || destroyed_now || retired_now {
                 self.keyring.load(&to_wrapped(r)?).map_err(|e| {
                     tracing::error!(key = %r.id, scope = %r.scope, error = %e, "a data key cannot be unwrapped");
@@ -245,8 +246,14 @@ impl KeyService {
     pub async fn shred_scope(&self, scope: &str) -> Result<Vec<String>> {
         self.load().await?;
         let _one = self.change.lock().await;
-        let ids: Vec<String> =
-            self.store.data_keys_of(scope).await?.into_iter().filter(|r| r.state != "destroyed").map(|r| r.id).collect();
+        let ids: Vec<String> = self
+            .store
+            .data_keys_of(scope)
+            .await?
+            .into_iter()
+            .filter(|r| r.state != "destroyed")
+            .map(|r| r.id)
+            .collect();
         self.store.destroy_data_keys(&ids, self.now()).await?;
         self.keyring.shred(scope);
         tracing::info!(scope, keys = ids.len(), "data keys shredded");

@@ -38,7 +38,10 @@ async fn data_keys_rotate_rewrap_and_destroy(s: DynStore) {
     // Rotation retires the active one in the same transaction.
     s.add_data_key(&key("k2", "people", NOW + 2), true).await.unwrap();
     let people = s.data_keys_of("people").await.unwrap();
-    assert_eq!(people.iter().map(|k| (k.id.as_str(), k.state.as_str())).collect::<Vec<_>>(), [("k1", "retired"), ("k2", "active")]);
+    assert_eq!(
+        people.iter().map(|k| (k.id.as_str(), k.state.as_str())).collect::<Vec<_>>(),
+        [("k1", "retired"), ("k2", "active")]
+    );
     assert_eq!(people[0].retired_at, Some(NOW + 2));
     assert_eq!(s.data_keys().await.unwrap().len(), 3);
     assert!(s.rewrap_data_key("k1", "m2", "bmV3").await.unwrap());
@@ -76,10 +79,20 @@ async fn destructions_and_backups(s: DynStore) {
     assert!(s.decide_destruction(a.id, "done", 9, NOW + 1, None, Some("{\"rows\":3}")).await.unwrap());
     assert!(!s.decide_destruction(a.id, "refused", 9, NOW + 2, Some("late"), None).await.unwrap(), "decided once");
     let got = s.get_destruction(a.id).await.unwrap().unwrap();
-    assert_eq!((got.state.as_str(), got.decided_by, got.certificate.as_deref()), ("done", Some(9), Some("{\"rows\":3}")));
+    assert_eq!(
+        (got.state.as_str(), got.decided_by, got.certificate.as_deref()),
+        ("done", Some(9), Some("{\"rows\":3}"))
+    );
     assert!(s.get_destruction(999_999).await.unwrap().is_none());
 
-    let bk = |label: &str, at: i64| Backup { id: 0, label: label.into(), location: "vault".into(), taken_at: at, recorded_by: Some(1), recorded_at: NOW };
+    let bk = |label: &str, at: i64| Backup {
+        id: 0,
+        label: label.into(),
+        location: "vault".into(),
+        taken_at: at,
+        recorded_by: Some(1),
+        recorded_at: NOW,
+    };
     let old = s.add_backup(&bk("old", NOW - 100)).await.unwrap();
     let new = s.add_backup(&bk("new", NOW - 10)).await.unwrap();
     assert_eq!(s.list_backups().await.unwrap(), vec![new, old]);

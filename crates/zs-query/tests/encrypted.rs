@@ -17,8 +17,11 @@ fn column(name: &str, data_type: DataType, key: bool) -> Column {
 }
 
 fn firms_schema() -> TableSchema {
-    TableSchema::from_columns(vec![column("credit_code", DataType::String, true), column("district", DataType::String, false)])
-        .unwrap()
+    TableSchema::from_columns(vec![
+        column("credit_code", DataType::String, true),
+        column("district", DataType::String, false),
+    ])
+    .unwrap()
 }
 
 fn counts_schema() -> TableSchema {
@@ -45,7 +48,8 @@ fn fill(firms: &Table, n: usize) {
 }
 
 async fn check(root: TableRoot, keys: Arc<Keyring>) {
-    let firms = root.open("firms", firms_schema(), Arc::new(SystemClock)).unwrap().with_encryption(Arc::clone(&keys), "firms");
+    let firms =
+        root.open("firms", firms_schema(), Arc::new(SystemClock)).unwrap().with_encryption(Arc::clone(&keys), "firms");
     fill(&firms, 30_000);
     let engine = QueryEngine::new();
     engine.register("firm", &firms, None).unwrap();
@@ -55,20 +59,21 @@ async fn check(root: TableRoot, keys: Arc<Keyring>) {
         .unwrap();
     let n = out[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap().value(0);
     assert_eq!(n, 10_000);
-    let out = engine.query("SELECT credit_code FROM firm ORDER BY credit_code DESC LIMIT 1", &QueryOptions::default()).await.unwrap();
+    let out = engine
+        .query("SELECT credit_code FROM firm ORDER BY credit_code DESC LIMIT 1", &QueryOptions::default())
+        .await
+        .unwrap();
     let top = out[0].column(0).as_any().downcast_ref::<StringArray>().unwrap().value(0).to_owned();
     assert_eq!(top, "C029999");
 
-    let target =
-        root.open("counts", counts_schema(), Arc::new(SystemClock)).unwrap().with_encryption(Arc::clone(&keys), "counts");
-    let m = materialise(
-        "SELECT district, count(*) AS n FROM firm GROUP BY district",
-        &[("firm", &firms)],
-        &target,
-        "test",
-    )
-    .await
-    .unwrap();
+    let target = root
+        .open("counts", counts_schema(), Arc::new(SystemClock))
+        .unwrap()
+        .with_encryption(Arc::clone(&keys), "counts");
+    let m =
+        materialise("SELECT district, count(*) AS n FROM firm GROUP BY district", &[("firm", &firms)], &target, "test")
+            .await
+            .unwrap();
     assert_eq!(m.version.rows, 2);
     let engine = QueryEngine::new();
     engine.register("c", &target, None).unwrap();

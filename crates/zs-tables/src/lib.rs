@@ -129,8 +129,8 @@ pub use json::{JsonLinesRows, JsonRows};
 pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROWS, MAX_SCAN_ROWS};
 pub use object::{ObjectRoot, S3Settings, DEFAULT_DEBRIS_GRACE};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
-pub use sql::SqlFiles;
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
+pub use sql::SqlFiles;
 pub use table::{
     CommitMode, DataFile, Manifest, ObjectFile, Scan, Table, TableRoot, VacuumReport, VersionInfo, WriteTxn,
     MANIFEST_SCHEMA,

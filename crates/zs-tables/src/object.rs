@@ -37,10 +37,10 @@ use parquet::file::reader::{ChunkReader, Length};
 
 use crate::crypt::RangeFn;
 use crate::error::{Result, TablesError};
-use zs_crypto::stream::HEADER_LEN;
-use zs_crypto::{Keyring, PlainReader};
 use crate::lock::WriterLock;
 use crate::store::{Batches, Created, DataSink, Listed, Store, DATA_DIR};
+use zs_crypto::stream::HEADER_LEN;
+use zs_crypto::{Keyring, PlainReader};
 
 /// Default age an unreferenced data file must reach before `vacuum` removes it from a bucket.
 pub const DEFAULT_DEBRIS_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -312,13 +312,22 @@ impl Store for ObjectTable {
     fn open_batches(&self, rel: &str, batch_rows: usize, keyring: Option<&Keyring>) -> Result<Batches> {
         let key = self.key(rel);
         let size = block_on(self.store.head(&key))?.map_err(|e| self.err(rel, e))?.size;
-        let mut remote =
-            Remote { store: Arc::clone(&self.store), key, size, location: format!("{}/{rel}", self.location), plain: None };
+        let mut remote = Remote {
+            store: Arc::clone(&self.store),
+            key,
+            size,
+            location: format!("{}/{rel}", self.location),
+            plain: None,
+        };
         if let Some(keyring) = keyring {
             // One small GET tells an encrypted file (its header) from a plain one.
             let head = remote.get_raw(0, size.min(HEADER_LEN as u64))?;
             if zs_crypto::is_encrypted(&head) {
-                let raw = RawRemote { store: Arc::clone(&remote.store), key: remote.key.clone(), location: remote.location.clone() };
+                let raw = RawRemote {
+                    store: Arc::clone(&remote.store),
+                    key: remote.key.clone(),
+                    location: remote.location.clone(),
+                };
                 let fetch: Box<dyn Fn(u64, u64) -> Result<Bytes> + Send + Sync> = Box::new(move |s, e| raw.get(s, e));
                 let reader = PlainReader::with_header(RangeFn(fetch), &head, size, keyring)?;
                 remote.size = reader.plain_len();

@@ -30,8 +30,12 @@ impl Table {
         let bad_url = |e: url::ParseError| TablesError::Config(format!("store URL: {e}"));
         match (&*self.backend, &self.enc) {
             (Backend::Local(_), None) => {
-                let dir = self.local_dir().ok_or_else(|| TablesError::Internal("local table without a folder".into()))?;
-                Ok(SqlFiles { store: None, files: rels.iter().map(|r| dir.join(r).to_string_lossy().into_owned()).collect() })
+                let dir =
+                    self.local_dir().ok_or_else(|| TablesError::Internal("local table without a folder".into()))?;
+                Ok(SqlFiles {
+                    store: None,
+                    files: rels.iter().map(|r| dir.join(r).to_string_lossy().into_owned()).collect(),
+                })
             }
             (Backend::Object(_), None) => {
                 let mut store = None;

@@ -16,8 +16,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::crypt::PlainFile;
 use crate::error::{Result, TablesError};
-use zs_crypto::Keyring;
 use crate::lock::WriterLock;
+use zs_crypto::Keyring;
 
 /// Sub-folder of the manifests.
 pub(crate) const VERSIONS_DIR: &str = "_versions";
@@ -143,9 +143,7 @@ impl Store for LocalStore {
         use std::io::Read;
         let path = self.dir.join(rel);
         let mut out = Vec::new();
-        File::open(&path)
-            .and_then(|f| f.take(n).read_to_end(&mut out))
-            .map_err(|e| TablesError::io(&path, e))?;
+        File::open(&path).and_then(|f| f.take(n).read_to_end(&mut out)).map_err(|e| TablesError::io(&path, e))?;
         Ok(out)
     }
 
@@ -194,10 +192,14 @@ impl Store for LocalStore {
         let path = self.dir.join(rel);
         let file = File::open(&path).map_err(|e| TablesError::io(&path, e))?;
         let mut magic = [0u8; 4];
-        let encrypted = std::os::unix::fs::FileExt::read_exact_at(&file, &mut magic, 0).is_ok() && zs_crypto::is_encrypted(&magic);
+        let encrypted =
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut magic, 0).is_ok() && zs_crypto::is_encrypted(&magic);
         if encrypted {
             let Some(keyring) = keyring else {
-                return Err(TablesError::Encryption(format!("{} is encrypted and no keyring is loaded", path.display())));
+                return Err(TablesError::Encryption(format!(
+                    "{} is encrypted and no keyring is loaded",
+                    path.display()
+                )));
             };
             let len = file.metadata().map_err(|e| TablesError::io(&path, e))?.len();
             let plain = PlainFile::open(file, len, keyring)?;

@@ -20,10 +20,10 @@ use zs_types::{Clock, SystemClock};
 
 use crate::crypt::{EncryptingSink, Encryption};
 use crate::error::{Result, TablesError};
-use zs_crypto::Keyring;
 use crate::object::{ObjectRoot, ObjectTable};
 use crate::schema::TableSchema;
 use crate::store::{Batches, Created, DataSink, LocalStore, Store, DATA_DIR, TMP_PREFIX, VERSIONS_DIR};
+use zs_crypto::Keyring;
 /// Rows per Parquet row group: bounds the writer's memory.
 const ROW_GROUP_ROWS: usize = 131_072;
 /// Rows per data file before the writer starts a new one.
@@ -529,7 +529,9 @@ impl WriteTxn<'_> {
             removed += hits;
             // Rewrite the file without the hit rows, into this commit's own files.
             self.finish_file()?;
-            for (batch, mask) in self.table.store().open_batches(&f.path, READ_BATCH_ROWS, keyring.as_deref())?.zip(masks) {
+            for (batch, mask) in
+                self.table.store().open_batches(&f.path, READ_BATCH_ROWS, keyring.as_deref())?.zip(masks)
+            {
                 let filtered = arrow_select::filter::filter_record_batch(&batch?, &mask)?;
                 self.write_rows(&filtered)?;
             }

@@ -10,9 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zs_identity::policy::{
-    BackupRead, BackupRecord, DestroyApprove, DestroyRead, DestroyRequest, KeyManage, KeyRead,
-};
+use zs_identity::policy::{BackupRead, BackupRecord, DestroyApprove, DestroyRead, DestroyRequest, KeyManage, KeyRead};
 use zs_meta::keys::{Backup, Destruction};
 use zs_types::{Error, ErrorCode};
 
@@ -270,7 +268,10 @@ pub(crate) struct BackupBody {
 /// destroyed data may remain).
 #[utoipa::path(get, path = "/api/v1/security/backups", operation_id = "backup.read", tag = "security",
     responses((status = 200, body = [BackupView])))]
-pub(crate) async fn backups(State(s): State<AppState>, Auth(pass): Auth<BackupRead>) -> ApiResult<Json<Vec<BackupView>>> {
+pub(crate) async fn backups(
+    State(s): State<AppState>,
+    Auth(pass): Auth<BackupRead>,
+) -> ApiResult<Json<Vec<BackupView>>> {
     Ok(Json(s.ingest.backups(&pass).await?.into_iter().map(Into::into).collect()))
 }
 

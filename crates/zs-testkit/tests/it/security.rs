@@ -77,7 +77,9 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
         assert_eq!(done["hand_in"]["outcome"], "committed", "{done}");
     }
     let files = data_files(&srv);
-    let listing: Vec<_> = std::fs::read_dir(srv.state.config.data_dir.join("tables")).map(|d| d.map(|e| e.unwrap().file_name()).collect()).unwrap_or_default();
+    let listing: Vec<_> = std::fs::read_dir(srv.state.config.data_dir.join("tables"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
     assert!(files.len() >= 3, "{} files; tables: {listing:?}", files.len());
     for f in &files {
         assert!(f.starts_with(b"ZSEF"), "a data file in clear");
@@ -105,8 +107,11 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     if backend == Backend::Sqlite {
         let db = srv.state.config.data_dir.join("meta.db");
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-        let raw: String =
-            sqlx::query_scalar("SELECT spec FROM schedules WHERE id = ?").bind(stored.id).fetch_one(&pool).await.unwrap();
+        let raw: String = sqlx::query_scalar("SELECT spec FROM schedules WHERE id = ?")
+            .bind(stored.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert!(raw.starts_with("zsenc1:") && !raw.contains("s3cret"), "stored in clear: {raw}");
         pool.close().await;
     }
@@ -136,7 +141,10 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     assert_eq!(s, 200, "{r}");
     assert!(r["resealed"].as_u64().unwrap() >= 1, "{r}");
     assert!(srv.store.get_schedule(stored.id).await.unwrap().unwrap().spec.contains("s3cret"));
-    assert_eq!(srv.post("/api/v1/security/keys/rotate", Some(&steward), &json!({"scope": "meta"})).await.unwrap().0, 403);
+    assert_eq!(
+        srv.post("/api/v1/security/keys/rotate", Some(&steward), &json!({"scope": "meta"})).await.unwrap().0,
+        403
+    );
 
     // Destroying version 1: the steward asks, others may not; the security administrator decides.
     let ask = |body: Value| {
@@ -182,7 +190,11 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     // A backup registered by the system administrator shows on the next certificate.
     let now = zs_types::clock::to_ms(zs_types::Clock::now(srv.clock.as_ref()));
     let (s, b) = srv
-        .post("/api/v1/security/backups", Some(&sysadmin), &json!({"label": "nightly", "location": "tape vault B", "taken_at": now - 1000}))
+        .post(
+            "/api/v1/security/backups",
+            Some(&sysadmin),
+            &json!({"label": "nightly", "location": "tape vault B", "taken_at": now - 1000}),
+        )
         .await
         .unwrap();
     assert_eq!(s, 201, "{b}");
@@ -191,7 +203,8 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     // The whole resource: refused once (with a reason), then approved.
     let (_, d2) = ask(json!({"reason": "依法停止收集，全部销毁"})).await;
     let id2 = d2["id"].as_i64().unwrap();
-    let (s, _) = srv.post(&format!("/api/v1/destructions/{id2}/refuse"), Some(&secadmin), &json!({"note": ""})).await.unwrap();
+    let (s, _) =
+        srv.post(&format!("/api/v1/destructions/{id2}/refuse"), Some(&secadmin), &json!({"note": ""})).await.unwrap();
     assert_eq!(s, 422);
     let (s, r) = srv
         .post(&format!("/api/v1/destructions/{id2}/refuse"), Some(&secadmin), &json!({"note": "需先完成备份核查"}))
@@ -223,7 +236,8 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     assert_eq!(srv.get("/api/v1/destructions", Some(&datauser)).await.unwrap().0, 403);
     let (_, recs) = srv.get("/api/v1/audit?action=data.destroy&limit=100", Some(&auditor)).await.unwrap();
     let recs = recs.as_array().unwrap();
-    let done: Vec<&Value> = recs.iter().filter(|r| r["action"] == "data.destroy" && r["outcome"] == "succeeded").collect();
+    let done: Vec<&Value> =
+        recs.iter().filter(|r| r["action"] == "data.destroy" && r["outcome"] == "succeeded").collect();
     assert_eq!(done.len(), 2, "{recs:?}");
     assert!(done.iter().all(|r| r["target"] == format!("resource:{CODE}") && !r.to_string().contains("张三丰")));
     assert!(recs.iter().any(|r| r["action"] == "data.destroy" && r["outcome"] == "failed"), "the refusal is recorded");
