@@ -7,6 +7,7 @@ mod admin;
 mod catalogue;
 mod demo;
 mod ingest;
+mod keys;
 mod ledger;
 
 use anyhow::Context;
@@ -45,6 +46,13 @@ enum Command {
         config: ConfigArgs,
         #[command(subcommand)]
         action: admin::AdminCommand,
+    },
+    /// Encryption keys (密钥): make a master key, list data keys, rotate and retire master keys.
+    Keys {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        action: keys::KeysCommand,
     },
     /// Import, export and search the data catalogue (数据目录).
     Catalogue {
@@ -117,7 +125,9 @@ impl ConfigArgs {
         let config = self.load(&[])?;
         zs_server::init_tracing("warn", &config.log_format);
         let store = zs_server::open_store(&config).await?;
-        zs_server::state(config, store, zs_server::system_clock())
+        let state = zs_server::state(config, store, zs_server::system_clock())?;
+        zs_server::keys::load(&state).await?;
+        Ok(state)
     }
 
     pub(crate) fn load(&self, extra: &[(String, String)]) -> anyhow::Result<Config> {
@@ -205,6 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { config, action } => admin::run(config, action).await,
         Command::Catalogue { config, action } => catalogue::run(config, action).await,
+        Command::Keys { config, action } => keys::run(config, action).await,
         Command::Ingest { config, args } => ingest::run(config, args).await,
         Command::Audit { action } => ledger::run_audit(action),
         Command::Witness(a) => ledger::run_witness(a).await,

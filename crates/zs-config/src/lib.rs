@@ -58,6 +58,21 @@ config! {
     tls_cert: PathBuf = PathBuf::new();
     /// PEM private key for TLS.
     tls_key: PathBuf = PathBuf::new();
+    /// Encrypt at rest (静态加密): resource data files and the secrets in the metadata store
+    /// (pull and live source connections, delivery targets, webhook secrets), each resource under
+    /// its own data key wrapped by the master key. Switching it off leaves existing encrypted
+    /// data unreadable until it is switched on again.
+    encryption: bool = true;
+    /// Cipher of new data keys: `sm4-gcm` (national cryptography, the default) or `aes-256-gcm`.
+    encryption_cipher: String = "sm4-gcm".to_owned();
+    /// File holding the master key(s) (主密钥; 64 hex digits a line, the first current; see
+    /// docs/encryption.md). Empty: in demo mode `<data_dir>/keys/master.key`, made on first
+    /// start; in production a master key source must be given here or in `master_key_env`
+    /// (`zhengshu keys init FILE` makes one).
+    master_key_file: PathBuf = PathBuf::new();
+    /// Name of an environment variable holding the master key(s) instead of a file, e.g.
+    /// `ZHENGSHU_MASTER_KEY` (keys separated by commas). Takes precedence over the file.
+    master_key_env: String = String::new();
     /// Largest accepted request body in bytes.
     max_body_bytes: u64 = 2 * 1024 * 1024;
     /// Largest accepted data upload or pushed batch in bytes (streamed to disk, not held in memory).
@@ -276,6 +291,9 @@ impl Config {
                 "anomaly_enumeration_calls",
                 "anomaly_enumeration_calls and anomaly_denial_burst must be at least 2",
             ));
+        }
+        if !matches!(self.encryption_cipher.as_str(), "sm4-gcm" | "aes-256-gcm") {
+            return Err(Error::invalid("encryption_cipher", "encryption_cipher must be 'sm4-gcm' or 'aes-256-gcm'"));
         }
         if self.session_ttl_minutes < 1 || self.max_failed_logins < 1 || self.lockout_base_seconds < 1 {
             return Err(Error::invalid("session_ttl_minutes", "session and lockout settings must be positive"));

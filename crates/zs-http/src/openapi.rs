@@ -45,7 +45,7 @@ pub fn action_of(operation_id: &str) -> &str {
         (name = "classification", description = "Classification and grading (数据分类分级): levels, categories, value detectors"),
         (name = "ledger", description = "Verifiable ledger (可验证账本): signed checkpoint, inclusion and consistency proofs, entries"),
         (name = "trace", description = "Full-process tracing (全流程监管): a resource's, department's, grant's and person's record's events with proofs; evidence bundles"),
-        (name = "security", description = "Anomaly detection and response (异常监测与处置): security alerts and their handling")
+        (name = "security", description = "Security operations: anomaly detection and response (异常监测与处置: alerts and their handling), encryption at rest and secure destruction (数据安全销毁: destruction requests, approval and certificates, data keys and their rotation, the backup register)")
     )
 )]
 pub(crate) struct ApiDoc;

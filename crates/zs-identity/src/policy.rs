@@ -165,6 +165,24 @@ actions! {
     /// Answer a security alert in one's area: acknowledge, dismiss with a reason, or suspend the
     /// credential or grant it concerns (security administrators only: 三员分立).
     AlertHandle = "alert.handle" => &[SecurityAdmin];
+    /// Ask for a resource's data (or one version) to be destroyed (数据安全销毁): the providing
+    /// department's steward, for its own resources only. Nothing is destroyed until a security
+    /// administrator approves (two people, two roles).
+    DestroyRequest = "data.destroy_request" => &[Steward];
+    /// Approve (and so carry out) or refuse a destruction request: security administrators
+    /// only — not the requester's role, and not the system administrator who runs the machine.
+    DestroyApprove = "data.destroy" => &[SecurityAdmin];
+    /// See destruction requests and certificates: the steward (own department), operators,
+    /// security and audit administrators.
+    DestroyRead = "destruction.read" => &[Steward, PlatformOperator, SecurityAdmin, AuditAdmin];
+    /// See the data keys (ids, states, master key ids; never key bytes).
+    KeyRead = "keys.read" => &[SecurityAdmin, AuditAdmin];
+    /// Rotate a data key (a resource's, or the metadata columns' key).
+    KeyManage = "keys.manage" => &[SecurityAdmin];
+    /// Register a backup taken outside the platform (listed on destruction certificates).
+    BackupRecord = "backup.record" => &[SystemAdmin];
+    /// See the backup register.
+    BackupRead = "backup.read" => &[SystemAdmin, SecurityAdmin, AuditAdmin];
 }
 
 /// Prefix of the credential scope that binds a credential to one grant: `share.grant:<id>`. Such a
@@ -266,6 +284,12 @@ mod tests {
                 assert!(!roles.contains(&AuditAdmin), "audit admin must not be able to {name}");
             }
         }
+        // Secure destruction: asked by the providing department, decided by the security
+        // administrator alone (never the system administrator who runs the machine).
+        let approvers: Vec<Role> = Role::ALL.into_iter().filter(|r| role_allows("data.destroy", *r)).collect();
+        assert_eq!(approvers, vec![SecurityAdmin]);
+        assert!(!role_allows("data.destroy_request", SecurityAdmin) && role_allows("data.destroy_request", Steward));
+        assert!(!role_allows("keys.manage", SystemAdmin) && !role_allows("keys.read", SystemAdmin));
     }
 
     #[test]

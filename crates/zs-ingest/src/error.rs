@@ -20,6 +20,7 @@ pub fn tables_error(e: TablesError) -> Error {
             ErrorCode::ResourceBusy,
             "another hand-in to this resource committed first; nothing of this one was kept, hand it in again",
         ),
+        TablesError::Destroyed(m) => Error::new(ErrorCode::DataDestroyed, m.clone()),
         TablesError::VersionNotFound(v) => {
             Error::new(ErrorCode::NotFound, format!("version {v} does not exist or was compacted away"))
         }

@@ -184,7 +184,7 @@ impl IngestService {
         opts.encoding = parse_encoding(req.encoding.as_deref())?;
         opts.max_error_rate = req.max_error_rate.or(settings.max_error_rate);
         opts.mapping = remembered.iter().fold(ColumnMapping::default(), |m, (h, i)| m.map(h, i));
-        let table = self.open_table(&entry)?;
+        let table = self.writable_table(&entry).await?;
         if let Some(hook) = self.hook.get() {
             opts.gate = hook.row_gate(&entry, &table).await;
         }

@@ -16,10 +16,12 @@
 //! This crate decides who may hand in what and records it; it does not serve HTTP (`zs-http`,
 //! `zs-portal` do) and does not know table formats (`zs-tables` does).
 
+pub mod destroy;
 mod error;
 mod handin;
 mod hook;
 mod jobs;
+pub mod keys;
 mod live;
 mod preview;
 mod pull;

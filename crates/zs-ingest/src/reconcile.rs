@@ -52,10 +52,16 @@ impl IngestService {
             Err(_) if matches!(self.tables, TableRoot::Object(_)) => return Ok(0),
             Err(e) => return Err(e),
         };
-        let history: Vec<VersionInfo> = tokio::task::spawn_blocking(move || table.history())
+        let history: Vec<VersionInfo> = match tokio::task::spawn_blocking(move || table.history())
             .await
             .map_err(|_| zs_types::Error::internal("reading versions"))?
-            .map_err(tables_error)?;
+            .map_err(tables_error)
+        {
+            Ok(h) => h,
+            // A destroyed table has nothing to record (and must not stop the start).
+            Err(e) if e.code == zs_types::ErrorCode::DataDestroyed => return Ok(0),
+            Err(e) => return Err(e),
+        };
         let recorded: HashSet<i64> = self
             .store
             .list_hand_ins(Some(&entry.code), None, 1000)

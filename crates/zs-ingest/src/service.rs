@@ -55,6 +55,8 @@ pub struct IngestService {
     pub(crate) default_keep_versions: Option<usize>,
     /// Told about every committed version (governance).
     pub(crate) hook: crate::hook::HookSlot,
+    /// Data keys: with them, tables are encrypted at rest (none: plain files).
+    pub(crate) keys: Option<Arc<crate::keys::KeyService>>,
 }
 
 /// The folder (or object prefix) name of a resource's table.
@@ -83,7 +85,19 @@ impl IngestService {
             wake: Arc::default(),
             default_keep_versions: None,
             hook: crate::hook::HookSlot::default(),
+            keys: None,
         }
+    }
+
+    /// Encrypt resource tables with data keys from `keys` (one per resource).
+    pub fn with_keys(mut self, keys: Arc<crate::keys::KeyService>) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The data keys, when tables are encrypted.
+    pub fn keys(&self) -> Option<&Arc<crate::keys::KeyService>> {
+        self.keys.as_ref()
     }
 
     /// Keep resource tables in `root` instead of the data directory's `tables` folder (e.g. an
@@ -134,7 +148,25 @@ impl IngestService {
     /// Open a resource's table with the schema of its catalogue entry.
     pub fn open_table(&self, entry: &Entry) -> Result<Table> {
         let schema = TableSchema::from_items(&entry.body.items).map_err(tables_error)?;
-        self.tables.open(&table_name(&entry.code), schema, self.clock.clone()).map_err(tables_error)
+        let name = table_name(&entry.code);
+        let table = self.tables.open(&name, schema, self.clock.clone()).map_err(tables_error)?;
+        Ok(match &self.keys {
+            Some(k) => table.with_encryption(Arc::clone(k.keyring()), &name),
+            None => table,
+        })
+    }
+
+    /// Open a resource's table to write to it: with encryption, its data key exists first.
+    pub async fn writable_table(&self, entry: &Entry) -> Result<Table> {
+        if let Some(k) = &self.keys {
+            k.ensure(&table_name(&entry.code)).await?;
+        }
+        self.open_table(entry)
+    }
+
+    /// The keyring scope (table name) of a resource.
+    pub fn key_scope(code: &str) -> String {
+        table_name(code)
     }
 
     pub(crate) fn now_ms(&self) -> i64 {

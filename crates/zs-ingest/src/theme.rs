@@ -38,7 +38,7 @@ impl IngestService {
             tables.push((*sql_name, self.open_table(e)?));
             codes.push((*sql_name, e.code.clone()));
         }
-        let target = self.open_table(&entry)?;
+        let target = self.writable_table(&entry).await?;
         let sources: Vec<(&str, &zs_tables::Table)> = tables.iter().map(|(n, t)| (*n, t)).collect();
         let result = zs_query::materialise(lib.sql, &sources, &target, &who.user.username).await;
         let base = self.failed_hand_in(&entry, &who, "materialise", crate::handin::Mode::Replace, job_id, started);

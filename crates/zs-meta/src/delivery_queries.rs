@@ -23,14 +23,14 @@ macro_rules! impl_delivery_store {
             use $crate::error::map;
             use zs_types::Result;
 
-            fn plan(r: &$row) -> Result<DeliveryPlan> {
+            fn plan(r: &$row, sealing: &$crate::sealing::Sealing) -> Result<DeliveryPlan> {
                 Ok(DeliveryPlan {
                     id: r.try_get("id").map_err(map)?,
                     grant_id: r.try_get("grant_id").map_err(map)?,
                     consumer_org_id: r.try_get("consumer_org_id").map_err(map)?,
                     kind: r.try_get("kind").map_err(map)?,
                     format: r.try_get("format").map_err(map)?,
-                    secret: r.try_get("secret").map_err(map)?,
+                    secret: sealing.open_opt("share_delivery_plans.secret", r.try_get("secret").map_err(map)?)?,
                     target_hint: r.try_get("target_hint").map_err(map)?,
                     target_table: r.try_get("target_table").map_err(map)?,
                     every_minutes: r.try_get("every_minutes").map_err(map)?,
@@ -81,14 +81,14 @@ macro_rules! impl_delivery_store {
                 })
             }
 
-            fn subscription(r: &$row) -> Result<Subscription> {
+            fn subscription(r: &$row, sealing: &$crate::sealing::Sealing) -> Result<Subscription> {
                 Ok(Subscription {
                     id: r.try_get("id").map_err(map)?,
                     grant_id: r.try_get("grant_id").map_err(map)?,
                     code: r.try_get("code").map_err(map)?,
                     consumer_org_id: r.try_get("consumer_org_id").map_err(map)?,
                     url: r.try_get("url").map_err(map)?,
-                    secret: r.try_get("secret").map_err(map)?,
+                    secret: sealing.open("share_subscriptions.secret", r.try_get("secret").map_err(map)?)?,
                     enabled: r.try_get("enabled").map_err(map)?,
                     created_by: r.try_get("created_by").map_err(map)?,
                     created_at: r.try_get("created_at").map_err(map)?,
@@ -126,7 +126,7 @@ macro_rules! impl_delivery_store {
                         .bind(p.consumer_org_id)
                         .bind(&p.kind)
                         .bind(&p.format)
-                        .bind(&p.secret)
+                        .bind(self.sealing.seal_opt("share_delivery_plans.secret", p.secret.as_deref())?)
                         .bind(&p.target_hint)
                         .bind(&p.target_table)
                         .bind(p.every_minutes)
@@ -137,20 +137,20 @@ macro_rules! impl_delivery_store {
                         .fetch_one(&self.pool)
                         .await
                         .map_err(map)?;
-                    plan(&r)
+                    plan(&r, &self.sealing)
                 }
 
                 async fn get_delivery_plan(&self, id: i64) -> Result<Option<DeliveryPlan>> {
                     let sql = format!("SELECT {PLAN_COLS} FROM share_delivery_plans WHERE id = $1");
                     let r = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map)?;
-                    r.as_ref().map(plan).transpose()
+                    r.as_ref().map(|r| plan(r, &self.sealing)).transpose()
                 }
 
                 async fn list_delivery_plans(&self, grant_id: i64) -> Result<Vec<DeliveryPlan>> {
                     let sql =
                         format!("SELECT {PLAN_COLS} FROM share_delivery_plans WHERE grant_id = $1 ORDER BY id DESC");
                     let rows = sqlx::query(&sql).bind(grant_id).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(plan).collect()
+                    rows.iter().map(|r| plan(r, &self.sealing)).collect()
                 }
 
                 async fn set_delivery_plan_enabled(&self, id: i64, enabled: bool) -> Result<bool> {
@@ -169,7 +169,7 @@ macro_rules! impl_delivery_store {
                          AND next_run_at <= $2 ORDER BY next_run_at, id"
                     );
                     let rows = sqlx::query(&sql).bind(true).bind(now).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(plan).collect()
+                    rows.iter().map(|r| plan(r, &self.sealing)).collect()
                 }
 
                 async fn advance_delivery_plan(&self, id: i64, expected: i64, next: i64) -> Result<bool> {
@@ -340,20 +340,20 @@ macro_rules! impl_delivery_store {
                         .bind(&s.code)
                         .bind(s.consumer_org_id)
                         .bind(&s.url)
-                        .bind(&s.secret)
+                        .bind(self.sealing.seal("share_subscriptions.secret", &s.secret)?)
                         .bind(s.enabled)
                         .bind(s.created_by)
                         .bind(s.created_at)
                         .fetch_one(&self.pool)
                         .await
                         .map_err(map)?;
-                    subscription(&r)
+                    subscription(&r, &self.sealing)
                 }
 
                 async fn get_subscription(&self, id: i64) -> Result<Option<Subscription>> {
                     let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM share_subscriptions WHERE id = $1");
                     let r = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map)?;
-                    r.as_ref().map(subscription).transpose()
+                    r.as_ref().map(|r| subscription(r, &self.sealing)).transpose()
                 }
 
                 async fn list_subscriptions(&self, grant_id: i64) -> Result<Vec<Subscription>> {
@@ -361,7 +361,7 @@ macro_rules! impl_delivery_store {
                         "SELECT {SUBSCRIPTION_COLS} FROM share_subscriptions WHERE grant_id = $1 ORDER BY id DESC"
                     );
                     let rows = sqlx::query(&sql).bind(grant_id).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(subscription).collect()
+                    rows.iter().map(|r| subscription(r, &self.sealing)).collect()
                 }
 
                 async fn subscriptions_of_code(&self, code: &str) -> Result<Vec<Subscription>> {
@@ -369,7 +369,7 @@ macro_rules! impl_delivery_store {
                         "SELECT {SUBSCRIPTION_COLS} FROM share_subscriptions WHERE code = $1 AND enabled = $2 ORDER BY id"
                     );
                     let rows = sqlx::query(&sql).bind(code).bind(true).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(subscription).collect()
+                    rows.iter().map(|r| subscription(r, &self.sealing)).collect()
                 }
 
                 async fn set_subscription_enabled(&self, id: i64, enabled: bool) -> Result<bool> {

@@ -21,10 +21,13 @@ pub mod govern;
 mod govern_queries;
 pub mod jobs;
 mod jobs_queries;
+pub mod keys;
+mod keys_queries;
 mod postgres;
 mod queries;
 pub mod resources;
 mod resources_queries;
+pub mod sealing;
 pub mod share;
 mod share_queries;
 mod sqlite;
@@ -39,6 +42,7 @@ pub use delivery::DeliveryStore;
 pub use demand::DemandStore;
 pub use govern::GovernStore;
 pub use jobs::JobStore;
+pub use keys::KeyStore;
 pub use postgres::PgStore;
 pub use resources::ResourceStore;
 pub use share::ShareStore;
@@ -76,6 +80,7 @@ pub trait MetaStore:
     + DemandStore
     + TraceStore
     + AlertStore
+    + KeyStore
     + Send
     + Sync
     + 'static

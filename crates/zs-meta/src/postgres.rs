@@ -8,6 +8,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    sealing: crate::sealing::Sealing,
 }
 
 impl PgStore {
@@ -39,7 +40,7 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(crate::error::map)?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealing: crate::sealing::Sealing::default() })
     }
 }
 
@@ -72,3 +73,4 @@ crate::demand_queries::impl_demand_store!(
 );
 crate::trace_queries::impl_trace_store!(PgStore, PgRow);
 crate::alert_queries::impl_alert_store!(PgStore, PgRow, "COALESCE((detail::jsonb ->> 'rows')::bigint, 0)");
+crate::keys_queries::impl_key_store!(PgStore, PgRow);

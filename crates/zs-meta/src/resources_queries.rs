@@ -41,12 +41,12 @@ macro_rules! impl_resource_store {
                 })
             }
 
-            fn schedule(r: &$row) -> Result<Schedule> {
+            fn schedule(r: &$row, sealing: &$crate::sealing::Sealing) -> Result<Schedule> {
                 Ok(Schedule {
                     id: r.try_get("id").map_err(map)?,
                     code: r.try_get("code").map_err(map)?,
                     kind: r.try_get("kind").map_err(map)?,
-                    spec: r.try_get("spec").map_err(map)?,
+                    spec: sealing.open("schedules.spec", r.try_get("spec").map_err(map)?)?,
                     cron: r.try_get("cron").map_err(map)?,
                     enabled: r.try_get("enabled").map_err(map)?,
                     next_run_at: r.try_get("next_run_at").map_err(map)?,
@@ -60,11 +60,11 @@ macro_rules! impl_resource_store {
                 })
             }
 
-            fn live(r: &$row) -> Result<LiveSource> {
+            fn live(r: &$row, sealing: &$crate::sealing::Sealing) -> Result<LiveSource> {
                 Ok(LiveSource {
                     code: r.try_get("code").map_err(map)?,
                     kind: r.try_get("kind").map_err(map)?,
-                    spec: r.try_get("spec").map_err(map)?,
+                    spec: sealing.open("live_sources.spec", r.try_get("spec").map_err(map)?)?,
                     timeout_ms: r.try_get("timeout_ms").map_err(map)?,
                     created_by: r.try_get("created_by").map_err(map)?,
                     created_at: r.try_get("created_at").map_err(map)?,
@@ -214,7 +214,7 @@ macro_rules! impl_resource_store {
                     let r = sqlx::query(&sql)
                         .bind(&s.code)
                         .bind(&s.kind)
-                        .bind(&s.spec)
+                        .bind(self.sealing.seal("schedules.spec", &s.spec)?)
                         .bind(&s.cron)
                         .bind(s.enabled)
                         .bind(s.next_run_at)
@@ -224,19 +224,19 @@ macro_rules! impl_resource_store {
                         .fetch_one(&self.pool)
                         .await
                         .map_err(map)?;
-                    schedule(&r)
+                    schedule(&r, &self.sealing)
                 }
 
                 async fn get_schedule(&self, id: i64) -> Result<Option<Schedule>> {
                     let sql = format!("SELECT {SCHEDULE_COLS} FROM schedules WHERE id = $1");
                     let r = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map)?;
-                    r.as_ref().map(schedule).transpose()
+                    r.as_ref().map(|r| schedule(r, &self.sealing)).transpose()
                 }
 
                 async fn list_schedules(&self, code: Option<&str>) -> Result<Vec<Schedule>> {
                     let sql = format!("SELECT {SCHEDULE_COLS} FROM schedules WHERE ($1 IS NULL OR code = $1) ORDER BY id");
                     let rows = sqlx::query(&sql).bind(code).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(schedule).collect()
+                    rows.iter().map(|r| schedule(r, &self.sealing)).collect()
                 }
 
                 async fn due_schedules(&self, now: i64) -> Result<Vec<Schedule>> {
@@ -244,7 +244,7 @@ macro_rules! impl_resource_store {
                         "SELECT {SCHEDULE_COLS} FROM schedules WHERE enabled = $1 AND next_run_at <= $2 ORDER BY next_run_at, id"
                     );
                     let rows = sqlx::query(&sql).bind(true).bind(now).fetch_all(&self.pool).await.map_err(map)?;
-                    rows.iter().map(schedule).collect()
+                    rows.iter().map(|r| schedule(r, &self.sealing)).collect()
                 }
 
                 async fn advance_schedule(&self, id: i64, expected_next: i64, next_run_at: i64) -> Result<bool> {
@@ -306,7 +306,7 @@ macro_rules! impl_resource_store {
                     )
                     .bind(&s.code)
                     .bind(&s.kind)
-                    .bind(&s.spec)
+                    .bind(self.sealing.seal("live_sources.spec", &s.spec)?)
                     .bind(s.timeout_ms)
                     .bind(s.created_by)
                     .bind(s.created_at)
@@ -322,7 +322,7 @@ macro_rules! impl_resource_store {
                         .fetch_optional(&self.pool)
                         .await
                         .map_err(map)?;
-                    r.as_ref().map(live).transpose()
+                    r.as_ref().map(|r| live(r, &self.sealing)).transpose()
                 }
 
                 async fn list_live_sources(&self) -> Result<Vec<LiveSource>> {
@@ -330,7 +330,7 @@ macro_rules! impl_resource_store {
                         .fetch_all(&self.pool)
                         .await
                         .map_err(map)?;
-                    rows.iter().map(live).collect()
+                    rows.iter().map(|r| live(r, &self.sealing)).collect()
                 }
 
                 async fn delete_live_source(&self, code: &str) -> Result<bool> {

@@ -11,10 +11,17 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    sealing: crate::sealing::Sealing,
 }
 
 impl SqliteStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    /// Close every connection and wait for it: the write-ahead log is checkpointed into the
+    /// database file, which can then be copied whole.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
 
     /// Open (creating if missing) the database file at `path`.
     pub async fn open(path: &Path) -> zs_types::Result<Self> {
@@ -36,7 +43,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(crate::error::map)?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealing: crate::sealing::Sealing::default() })
     }
 }
 
@@ -73,3 +80,4 @@ crate::alert_queries::impl_alert_store!(
     SqliteRow,
     "COALESCE(CAST(json_extract(detail, '$.rows') AS INTEGER), 0)"
 );
+crate::keys_queries::impl_key_store!(SqliteStore, SqliteRow);

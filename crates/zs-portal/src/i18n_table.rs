@@ -227,6 +227,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("err.quota_exceeded", "今日调用或数据量配额已用完。", "Today's quota of calls or rows is used up."),
     ("err.field_not_granted", "所请求的信息项不在授权范围内。", "An item asked for is not granted."),
     ("err.resource_withdrawn", "该资源已下架。", "The resource was withdrawn."),
+    ("err.data_destroyed", "该数据已按规定销毁，无法再读取。", "The data was destroyed and can never be read again."),
     ("err.unsupported_media_type", "不支持的提交格式。", "Unsupported submission format."),
     ("err.store_unavailable", "数据存储暂时不可用，请稍后重试。", "The data store is unavailable; try again later."),
     ("err.internal", "系统内部错误。请将请求编号告知管理员。", "Internal error. Give the request id to your administrator."),

@@ -87,30 +87,24 @@ impl QueryEngine {
         }
         let manifest = table.manifest(version)?;
         let schema = table.schema().arrow().clone();
-        let files: Vec<String> = match &manifest {
+        let rels: Vec<String> = match &manifest {
             Some(m) => m
                 .files
                 .iter()
-                .map(|f| {
-                    if !f.path.ends_with(".parquet") {
-                        return Err(QueryError::UnsupportedFile(f.path.clone()));
-                    }
-                    match (table.object_file(&f.path), table.local_dir()) {
-                        // A table in an object store: DataFusion reads it through the same store.
-                        (Some(obj), _) => {
-                            let url = url::Url::parse(&obj.store_url).map_err(|e| {
-                                zs_tables::TablesError::Config(format!("store URL {}: {e}", obj.store_url))
-                            })?;
-                            self.ctx.register_object_store(&url, obj.store.clone());
-                            Ok(obj.url())
-                        }
-                        (None, Some(dir)) => Ok(dir.join(&f.path).to_string_lossy().into_owned()),
-                        (None, None) => Err(QueryError::UnsupportedFile(f.path.clone())),
-                    }
+                .map(|f| match f.path.ends_with(".parquet") {
+                    true => Ok(f.path.clone()),
+                    false => Err(QueryError::UnsupportedFile(f.path.clone())),
                 })
                 .collect::<Result<_>>()?,
             None => Vec::new(),
         };
+        // Local paths, the table's bucket, or a decrypting view of either (encrypted tables):
+        // zs-tables knows which.
+        let sql = table.sql_files(&rels)?;
+        if let Some((url, store)) = sql.store {
+            self.ctx.register_object_store(&url, store);
+        }
+        let files = sql.files;
         let provider: Arc<dyn datafusion::catalog::TableProvider> = if files.is_empty() {
             Arc::new(MemTable::try_new(schema, vec![vec![]])?)
         } else {

@@ -3,6 +3,7 @@
 //! (plain HTTP or TLS) until shutdown. No business logic lives here.
 
 mod headers;
+pub mod keys;
 mod logging;
 mod search;
 
@@ -63,6 +64,9 @@ pub fn table_root(config: &Config) -> anyhow::Result<zs_tables::TableRoot> {
 /// How often the ledger's checkpoint is signed again when nothing is appended.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How often data keys made or destroyed by other nodes are loaded.
+const KEYS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The origin (name) of a new node ledger: the public host, else `zhengshu.local`.
 fn ledger_origin(config: &Config) -> String {
     let host = config.public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
@@ -104,6 +108,11 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
     )
     .with_default_keep_versions(config.keep_versions)
     .with_table_root(table_root(&config)?);
+    // Encryption at rest: the keys are loaded from the store by `start` (or `keys::load`).
+    let ingest = match keys::keyring(&config)? {
+        Some(ring) => ingest.with_keys(zs_ingest::keys::KeyService::new(store.clone(), ring, clock.clone())),
+        None => ingest,
+    };
     let govern = zs_govern::GovernService::new(
         store.clone(),
         identity.clone(),
@@ -250,6 +259,7 @@ impl Running {
 
 /// Bind and serve `state` in the background; with TLS configured, serve HTTPS.
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
+    keys::load(&state).await?;
     search::rebuild(&state).await?;
     // Jobs that were running when the process stopped are queued again or failed with a reason.
     state.ingest.recover().await.map_err(|e| anyhow::anyhow!("recovering jobs: {}", e.message))?;
@@ -268,6 +278,18 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
     workers.push(tokio::spawn(
         zs_share::ExchangeRunner::new(state.share.clone(), &format!("exchange-{}", std::process::id())).run(),
     ));
+    // Keys made, rotated or shredded by other nodes are picked up within KEYS_EVERY.
+    if let Some(k) = state.ingest.keys().cloned() {
+        workers.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEYS_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = k.refresh().await {
+                    tracing::error!(error = %e, "refreshing the data keys failed");
+                }
+            }
+        }));
+    }
     // The ledger's checkpoint is signed again periodically, so a quiet log still shows it lives.
     let ledger = state.trace.node_ledger().cloned();
     if let Some(l) = ledger.clone() {

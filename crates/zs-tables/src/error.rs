@@ -41,6 +41,12 @@ pub enum TablesError {
     /// Another writer holds the table's lock file.
     #[error("table at {0} is locked by another writer")]
     Locked(PathBuf),
+    /// The data (a version, or the whole table) was destroyed (数据安全销毁).
+    #[error("{0}")]
+    Destroyed(String),
+    /// Encryption: a key is missing, or encrypted bytes failed their integrity check.
+    #[error("encryption: {0}")]
+    Encryption(String),
     /// The requested version does not exist (or was vacuumed).
     #[error("version {0} not found")]
     VersionNotFound(u64),
@@ -105,7 +111,9 @@ impl From<TablesError> for zs_types::Error {
             | TablesError::Manifest { .. }
             | TablesError::Object { .. }
             | TablesError::Config(_)
+            | TablesError::Encryption(_)
             | TablesError::Internal(_) => zs_types::Error::internal(message),
+            TablesError::Destroyed(_) => zs_types::Error::new(ErrorCode::DataDestroyed, message),
             TablesError::Conflict(_) => zs_types::Error::new(ErrorCode::Conflict, message),
             TablesError::Schema(_) => zs_types::Error::invalid("items", message),
             TablesError::Locked(_) => zs_types::Error::new(ErrorCode::Conflict, message),

@@ -93,7 +93,9 @@
 //! temporary file served from the page cache (see the `lookup` module). [`VersionWatch`] tells
 //! the current version without reading the manifests on every call.
 
+mod crypt;
 mod decode;
+mod destroy;
 mod error;
 mod excel;
 mod format;
@@ -107,12 +109,15 @@ mod manifest;
 mod object;
 mod schema;
 mod source;
+mod sql;
 mod store;
 mod table;
 mod values;
 mod watch;
 
+pub use crypt::DecryptingStore;
 pub use decode::Enc;
+pub use destroy::DestroyReport;
 pub use error::{Result, TablesError};
 pub use format::{detect_format, ingest_file, ingest_file_with_sink, ingest_reader_with_sink, SNIFF_LEN};
 pub use gate::{Gate, GateFailure, RowGate};
@@ -125,6 +130,7 @@ pub use lookup::{IndexStats, KeyIndex, KeyIndexCache, Page, RowFilter, BLOCK_ROW
 pub use object::{ObjectRoot, S3Settings, DEFAULT_DEBRIS_GRACE};
 pub use schema::{Column, TableSchema, DECIMAL_SCALE, TIME_ZONE};
 pub use source::{CsvRows, Format, MapRows, RowSource, VecRows};
+pub use sql::SqlFiles;
 pub use table::{
     CommitMode, DataFile, Manifest, ObjectFile, Scan, Table, TableRoot, VacuumReport, VersionInfo, WriteTxn,
     MANIFEST_SCHEMA,

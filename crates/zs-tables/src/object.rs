@@ -35,9 +35,12 @@ use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::file::reader::{ChunkReader, Length};
 
+use crate::crypt::RangeFn;
 use crate::error::{Result, TablesError};
 use crate::lock::WriterLock;
 use crate::store::{Batches, Created, DataSink, Listed, Store, DATA_DIR};
+use zs_crypto::stream::HEADER_LEN;
+use zs_crypto::{Keyring, PlainReader};
 
 /// Default age an unreferenced data file must reach before `vacuum` removes it from a bucket.
 pub const DEFAULT_DEBRIS_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -258,6 +261,16 @@ impl Store for ObjectTable {
         Ok(bytes.to_vec())
     }
 
+    fn read_head(&self, rel: &str, n: u64) -> Result<Vec<u8>> {
+        let key = self.key(rel);
+        let size = block_on(self.store.head(&key))?.map_err(|e| self.err(rel, e))?.size;
+        if size == 0 || n == 0 {
+            return Ok(Vec::new());
+        }
+        let bytes = block_on(self.store.get_range(&key, 0..size.min(n)))?.map_err(|e| self.err(rel, e))?;
+        Ok(bytes.to_vec())
+    }
+
     fn create(&self, rel: &str, bytes: &[u8]) -> Result<Created> {
         let key = self.key(rel);
         let opts = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
@@ -296,10 +309,31 @@ impl Store for ObjectTable {
         }))
     }
 
-    fn open_batches(&self, rel: &str, batch_rows: usize) -> Result<Batches> {
+    fn open_batches(&self, rel: &str, batch_rows: usize, keyring: Option<&Keyring>) -> Result<Batches> {
         let key = self.key(rel);
         let size = block_on(self.store.head(&key))?.map_err(|e| self.err(rel, e))?.size;
-        let remote = Remote { store: Arc::clone(&self.store), key, size, location: format!("{}/{rel}", self.location) };
+        let mut remote = Remote {
+            store: Arc::clone(&self.store),
+            key,
+            size,
+            location: format!("{}/{rel}", self.location),
+            plain: None,
+        };
+        if let Some(keyring) = keyring {
+            // One small GET tells an encrypted file (its header) from a plain one.
+            let head = remote.get_raw(0, size.min(HEADER_LEN as u64))?;
+            if zs_crypto::is_encrypted(&head) {
+                let raw = RawRemote {
+                    store: Arc::clone(&remote.store),
+                    key: remote.key.clone(),
+                    location: remote.location.clone(),
+                };
+                let fetch: Box<dyn Fn(u64, u64) -> Result<Bytes> + Send + Sync> = Box::new(move |s, e| raw.get(s, e));
+                let reader = PlainReader::with_header(RangeFn(fetch), &head, size, keyring)?;
+                remote.size = reader.plain_len();
+                remote.plain = Some(reader);
+            }
+        }
         let options = ArrowReaderOptions::new();
         let meta = ArrowReaderMetadata::load(&TailReader::new(&remote)?, options)?;
         Ok(Box::new(RowGroups { remote, meta, next: 0, batch_rows, current: None }))
@@ -374,18 +408,43 @@ impl Drop for ObjectSink {
     }
 }
 
-/// A data file in the store: ranged GETs.
+/// Ranged GETs of one object's stored bytes.
+struct RawRemote {
+    store: Arc<dyn ObjectStore>,
+    key: ObjectPath,
+    location: String,
+}
+
+impl RawRemote {
+    fn get(&self, start: u64, end: u64) -> Result<Bytes> {
+        block_on(self.store.get_range(&self.key, start..end))?
+            .map_err(|e| TablesError::Object { location: self.location.clone(), message: e.to_string() })
+    }
+}
+
+type RemotePlain = PlainReader<RangeFn<Box<dyn Fn(u64, u64) -> Result<Bytes> + Send + Sync>>>;
+
+/// A data file in the store: ranged GETs, of plaintext offsets when it is encrypted (`size` is
+/// then the plaintext length).
 struct Remote {
     store: Arc<dyn ObjectStore>,
     key: ObjectPath,
     size: u64,
     location: String,
+    plain: Option<RemotePlain>,
 }
 
 impl Remote {
-    fn get(&self, start: u64, end: u64) -> Result<Bytes> {
+    fn get_raw(&self, start: u64, end: u64) -> Result<Bytes> {
         block_on(self.store.get_range(&self.key, start..end))?
             .map_err(|e| TablesError::Object { location: self.location.clone(), message: e.to_string() })
+    }
+
+    fn get(&self, start: u64, end: u64) -> Result<Bytes> {
+        match &self.plain {
+            Some(p) => Ok(Bytes::from(p.read(start, end)?)),
+            None => self.get_raw(start, end),
+        }
     }
 }
 

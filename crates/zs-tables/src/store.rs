@@ -14,8 +14,10 @@ use std::time::{Duration, SystemTime};
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::crypt::PlainFile;
 use crate::error::{Result, TablesError};
 use crate::lock::WriterLock;
+use zs_crypto::Keyring;
 
 /// Sub-folder of the manifests.
 pub(crate) const VERSIONS_DIR: &str = "_versions";
@@ -68,6 +70,8 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     fn list(&self, sub: &str) -> Result<Vec<Listed>>;
     /// The whole content of a (small) object.
     fn read(&self, rel: &str) -> Result<Vec<u8>>;
+    /// The first `n` bytes of an object (fewer if it is shorter).
+    fn read_head(&self, rel: &str, n: u64) -> Result<Vec<u8>>;
     /// Create `rel` holding `bytes` durably: the commit point of a version.
     fn create(&self, rel: &str, bytes: &[u8]) -> Result<Created>;
     /// Make the entries of `sub` durable (after renames or creations); a no-op on object stores.
@@ -76,8 +80,9 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     fn delete(&self, rel: &str) -> Result<()>;
     /// Start a new data file under `data/`.
     fn new_data_file(&self) -> Result<Box<dyn DataSink>>;
-    /// Stream a data file batch by batch.
-    fn open_batches(&self, rel: &str, batch_rows: usize) -> Result<Batches>;
+    /// Stream a data file batch by batch; an encrypted one is decrypted with keys from
+    /// `keyring` (see the `crypt` module).
+    fn open_batches(&self, rel: &str, batch_rows: usize, keyring: Option<&Keyring>) -> Result<Batches>;
     /// How old an unreferenced data file must be before `vacuum` removes it. `None`: at once
     /// (the writer lock keeps writers out while vacuum runs).
     fn debris_grace(&self) -> Option<Duration>;
@@ -134,6 +139,14 @@ impl Store for LocalStore {
         fs::read(&path).map_err(|e| TablesError::io(&path, e))
     }
 
+    fn read_head(&self, rel: &str, n: u64) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let path = self.dir.join(rel);
+        let mut out = Vec::new();
+        File::open(&path).and_then(|f| f.take(n).read_to_end(&mut out)).map_err(|e| TablesError::io(&path, e))?;
+        Ok(out)
+    }
+
     /// Written under a temporary name, fsynced, renamed into place. Exclusivity comes from the
     /// writer lock held by the caller, so an existing name is never met here.
     fn create(&self, rel: &str, bytes: &[u8]) -> Result<Created> {
@@ -175,9 +188,24 @@ impl Store for LocalStore {
         }))
     }
 
-    fn open_batches(&self, rel: &str, batch_rows: usize) -> Result<Batches> {
+    fn open_batches(&self, rel: &str, batch_rows: usize, keyring: Option<&Keyring>) -> Result<Batches> {
         let path = self.dir.join(rel);
         let file = File::open(&path).map_err(|e| TablesError::io(&path, e))?;
+        let mut magic = [0u8; 4];
+        let encrypted =
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut magic, 0).is_ok() && zs_crypto::is_encrypted(&magic);
+        if encrypted {
+            let Some(keyring) = keyring else {
+                return Err(TablesError::Encryption(format!(
+                    "{} is encrypted and no keyring is loaded",
+                    path.display()
+                )));
+            };
+            let len = file.metadata().map_err(|e| TablesError::io(&path, e))?.len();
+            let plain = PlainFile::open(file, len, keyring)?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(plain)?.with_batch_size(batch_rows).build()?;
+            return Ok(Box::new(reader.map(|r| r.map_err(TablesError::from))));
+        }
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(batch_rows).build()?;
         Ok(Box::new(reader.map(|r| r.map_err(TablesError::from))))
     }

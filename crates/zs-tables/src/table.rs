@@ -18,10 +18,12 @@ use time::OffsetDateTime;
 use zs_types::clock::to_ms;
 use zs_types::{Clock, SystemClock};
 
+use crate::crypt::{EncryptingSink, Encryption};
 use crate::error::{Result, TablesError};
 use crate::object::{ObjectRoot, ObjectTable};
 use crate::schema::TableSchema;
 use crate::store::{Batches, Created, DataSink, LocalStore, Store, DATA_DIR, TMP_PREFIX, VERSIONS_DIR};
+use zs_crypto::Keyring;
 /// Rows per Parquet row group: bounds the writer's memory.
 const ROW_GROUP_ROWS: usize = 131_072;
 /// Rows per data file before the writer starts a new one.
@@ -57,13 +59,13 @@ impl TableRoot {
     }
 }
 
-enum Backend {
+pub(crate) enum Backend {
     Local(LocalStore),
     Object(ObjectTable),
 }
 
 impl Backend {
-    fn store(&self) -> &dyn Store {
+    pub(crate) fn store(&self) -> &dyn Store {
         match self {
             Backend::Local(s) => s,
             Backend::Object(s) => s,
@@ -75,9 +77,10 @@ impl Backend {
 /// layout. Cloning is cheap and gives another handle on the same table.
 #[derive(Clone)]
 pub struct Table {
-    backend: Arc<Backend>,
+    pub(crate) backend: Arc<Backend>,
     schema: TableSchema,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) enc: Option<Encryption>,
 }
 
 impl std::fmt::Debug for Table {
@@ -112,16 +115,36 @@ impl Table {
     /// Open with an injected clock (commit times come from it).
     pub fn open_with_clock(dir: impl AsRef<Path>, schema: TableSchema, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = LocalStore::open(dir.as_ref().to_path_buf())?;
-        Ok(Self { backend: Arc::new(Backend::Local(store)), schema, clock })
+        Ok(Self { backend: Arc::new(Backend::Local(store)), schema, clock, enc: None })
     }
 
     /// Open the table `name` under an object store root (nothing is created until a commit).
     pub fn open_object(root: &ObjectRoot, name: &str, schema: TableSchema, clock: Arc<dyn Clock>) -> Result<Self> {
-        Ok(Self { backend: Arc::new(Backend::Object(root.table(name)?)), schema, clock })
+        Ok(Self { backend: Arc::new(Backend::Object(root.table(name)?)), schema, clock, enc: None })
     }
 
-    fn store(&self) -> &dyn Store {
+    pub(crate) fn store(&self) -> &dyn Store {
         self.backend.store()
+    }
+
+    /// Encrypt new data files under the current key of `scope` in `keyring` and decrypt
+    /// encrypted files with its keys (files written in clear before stay readable).
+    pub fn with_encryption(mut self, keyring: Arc<Keyring>, scope: &str) -> Self {
+        self.enc = Some(Encryption { keyring, scope: scope.to_owned() });
+        self
+    }
+
+    /// The keyring scope of an encrypted table.
+    pub fn encryption_scope(&self) -> Option<&str> {
+        self.enc.as_ref().map(|e| e.scope.as_str())
+    }
+
+    pub(crate) fn keyring(&self) -> Option<Arc<Keyring>> {
+        self.enc.as_ref().map(|e| Arc::clone(&e.keyring))
+    }
+
+    fn scan_of(&self, files: Vec<String>) -> Scan {
+        Scan { backend: Arc::clone(&self.backend), files: files.into_iter(), current: None, keyring: self.keyring() }
     }
 
     /// The table's schema.
@@ -159,11 +182,12 @@ impl Table {
 
     /// Stream one data file of a version (a [`DataFile::path`] of its manifest) batch by batch.
     pub fn read_file(&self, rel: &str) -> Result<Scan> {
-        Ok(Scan { backend: Arc::clone(&self.backend), files: vec![rel.to_owned()].into_iter(), current: None })
+        self.check_not_destroyed()?;
+        Ok(self.scan_of(vec![rel.to_owned()]))
     }
 
     /// Every readable manifest, by version. Damaged manifests are skipped (they are debris).
-    fn manifests(&self) -> Result<BTreeMap<u64, Manifest>> {
+    pub(crate) fn manifests(&self) -> Result<BTreeMap<u64, Manifest>> {
         let mut out = BTreeMap::new();
         for (version, rel) in self.manifest_paths()? {
             if let Ok(m) = read_manifest(self.store(), &rel) {
@@ -175,9 +199,12 @@ impl Table {
         Ok(out)
     }
 
-    fn manifest_paths(&self) -> Result<Vec<(u64, String)>> {
+    pub(crate) fn manifest_paths(&self) -> Result<Vec<(u64, String)>> {
         let mut out = Vec::new();
         for entry in self.store().list(VERSIONS_DIR)? {
+            if entry.name == DESTROYED {
+                return Err(self.destroyed_error());
+            }
             if let Some(v) = entry.name.strip_suffix(".json").and_then(|s| s.parse::<u64>().ok()) {
                 out.push((v, format!("{VERSIONS_DIR}/{}", entry.name)));
             }
@@ -206,7 +233,16 @@ impl Table {
             None => self.current(),
             Some(v) => match read_manifest(self.store(), &manifest_rel(v)) {
                 Ok(m) if m.version == v => Ok(Some(m)),
-                _ => Err(TablesError::VersionNotFound(v)),
+                _ => {
+                    self.check_not_destroyed()?;
+                    match self.store().read(&tombstone_rel(v)) {
+                        Ok(_) => Err(TablesError::Destroyed(format!(
+                            "version {v} of {} was destroyed (数据安全销毁) and can never be read again",
+                            self.location()
+                        ))),
+                        Err(_) => Err(TablesError::VersionNotFound(v)),
+                    }
+                }
             },
         }
     }
@@ -228,12 +264,12 @@ impl Table {
             Some(m) => m.files.into_iter().map(|f| f.path).collect(),
             None => Vec::new(),
         };
-        Ok(Scan { backend: Arc::clone(&self.backend), files: files.into_iter(), current: None })
+        Ok(self.scan_of(files))
     }
 
     /// Batches of one data file of a version (a diff reads only the files two versions do not share).
     pub fn scan_file(&self, file: &DataFile) -> Scan {
-        Scan { backend: Arc::clone(&self.backend), files: vec![file.path.clone()].into_iter(), current: None }
+        self.scan_of(vec![file.path.clone()])
     }
 
     /// Start a commit: takes the writer lock (local folder) until the transaction commits or is
@@ -330,6 +366,7 @@ pub struct Scan {
     backend: Arc<Backend>,
     files: std::vec::IntoIter<String>,
     current: Option<Batches>,
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -350,7 +387,7 @@ impl Iterator for Scan {
                 }
             }
             let rel = self.files.next()?;
-            match self.backend.store().open_batches(&rel, READ_BATCH_ROWS) {
+            match self.backend.store().open_batches(&rel, READ_BATCH_ROWS, self.keyring.as_deref()) {
                 Ok(r) => self.current = Some(r),
                 Err(e) => return Some(Err(e)),
             }
@@ -432,6 +469,10 @@ impl WriteTxn<'_> {
             Some(w) => w,
             None => {
                 let file = self.table.store().new_data_file()?;
+                let file = match &self.table.enc {
+                    Some(enc) => EncryptingSink::wrap(file, enc)?,
+                    None => file,
+                };
                 self.first_file_at.get_or_insert_with(Instant::now);
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
@@ -468,7 +509,8 @@ impl WriteTxn<'_> {
             let mut masks = Vec::new();
             let mut hits = 0u64;
             let mut buf = Vec::new();
-            for batch in self.table.store().open_batches(&f.path, READ_BATCH_ROWS)? {
+            let keyring = self.table.keyring();
+            for batch in self.table.store().open_batches(&f.path, READ_BATCH_ROWS, keyring.as_deref())? {
                 let batch = batch?;
                 let cols: Vec<&ArrayRef> = self.key_indices.iter().map(|&i| batch.column(i)).collect();
                 let mut keep = Vec::with_capacity(batch.num_rows());
@@ -487,7 +529,9 @@ impl WriteTxn<'_> {
             removed += hits;
             // Rewrite the file without the hit rows, into this commit's own files.
             self.finish_file()?;
-            for (batch, mask) in self.table.store().open_batches(&f.path, READ_BATCH_ROWS)?.zip(masks) {
+            for (batch, mask) in
+                self.table.store().open_batches(&f.path, READ_BATCH_ROWS, keyring.as_deref())?.zip(masks)
+            {
                 let filtered = arrow_select::filter::filter_record_batch(&batch?, &mask)?;
                 self.write_rows(&filtered)?;
             }
@@ -573,8 +617,16 @@ impl Drop for WriteTxn<'_> {
     }
 }
 
+/// The tombstone of the whole table (in `_versions/`, so every listing sees it).
+pub(crate) const DESTROYED: &str = "destroyed.json";
+
+/// The tombstone of one destroyed version, relative to the table.
+pub(crate) fn tombstone_rel(version: u64) -> String {
+    format!("{VERSIONS_DIR}/{version:020}.destroyed")
+}
+
 /// The manifest of `version`, relative to the table.
-fn manifest_rel(version: u64) -> String {
+pub(crate) fn manifest_rel(version: u64) -> String {
     format!("{VERSIONS_DIR}/{version:020}.json")
 }
 

@@ -144,6 +144,12 @@ impl TestServer {
             ..Config::default()
         };
         configure(&mut config);
+        if config.mode == Mode::Production && config.encryption && config.master_key_file.as_os_str().is_empty() {
+            // Production never makes a master key by itself: the operator's step, done here.
+            let file = dir.path().join("keys").join("master.key");
+            zs_crypto::LocalMasterKeys::create_file(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
+            config.master_key_file = file;
+        }
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let state = zs_server::state(config, store.clone(), clock.clone())?;
         let running = zs_server::start(state.clone()).await?;

@@ -89,6 +89,8 @@ error_codes! {
     FieldNotGranted = ("field_not_granted", 403),
     /// The resource was withdrawn from the catalogue (下架); its grants give no data.
     ResourceWithdrawn = ("resource_withdrawn", 410),
+    /// The data was destroyed (数据安全销毁): its key was shredded and its files deleted.
+    DataDestroyed = ("data_destroyed", 410),
     /// The media type of the request is not supported.
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// The metadata store cannot be reached or failed.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod role;
+pub mod seal;
 
 pub use audit::{AuditEvent, AuditSink, Outcome};
 pub use clock::{Clock, ManualClock, SystemClock};

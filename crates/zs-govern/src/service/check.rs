@@ -249,9 +249,17 @@ impl GovernService {
                 Check::SameAs { remote_key, column, .. } => (Some(remote_key.clone()), column.clone()),
                 _ => (None, column.to_owned()),
             };
-            let read = tokio::task::spawn_blocking(move || read_reference(&table, key.as_deref(), &col))
+            let read = match tokio::task::spawn_blocking(move || read_reference(&table, key.as_deref(), &col))
                 .await
-                .map_err(|_| Error::internal("reading a referenced resource"))??;
+                .map_err(|_| Error::internal("reading a referenced resource"))?
+            {
+                // A destroyed resource is no reference any more; other resources' checks go on.
+                Err(e) if e.code == zs_types::ErrorCode::DataDestroyed => {
+                    skipped.push(format!("{}: resource {code} was destroyed", r.id));
+                    continue;
+                }
+                other => other?,
+            };
             match (read, &r.check) {
                 (None, _) => skipped.push(format!("{}: resource {code} holds no data yet", r.id)),
                 (Some((v, Reference::Set(s))), Check::Exists { resource, column }) => {

@@ -9,6 +9,7 @@ mod catalog_history;
 mod catalog_search;
 mod classification;
 mod credentials;
+mod destruction;
 mod govern;
 mod ledger;
 mod me;
@@ -148,6 +149,14 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::list))
         .routes(routes!(security::get))
         .routes(routes!(security::respond))
+        .routes(routes!(destruction::request))
+        .routes(routes!(destruction::list))
+        .routes(routes!(destruction::get))
+        .routes(routes!(destruction::approve))
+        .routes(routes!(destruction::refuse))
+        .routes(routes!(destruction::keys))
+        .routes(routes!(destruction::rotate))
+        .routes(routes!(destruction::backups, destruction::record_backup))
         .split_for_parts()
 }
 

@@ -66,8 +66,8 @@ fn template() -> &'static Template {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             let dir = tempfile::tempdir().unwrap();
             let logins = rt.block_on(async {
-                let store: zs_meta::DynStore =
-                    Arc::new(zs_meta::SqliteStore::open(&dir.path().join("meta.db")).await.unwrap());
+                let sqlite = Arc::new(zs_meta::SqliteStore::open(&dir.path().join("meta.db")).await.unwrap());
+                let store: zs_meta::DynStore = sqlite.clone();
                 store.migrate().await.unwrap();
                 let sink = Arc::new(zs_audit::StoreSink::start(store.clone()));
                 let clock = Arc::new(zs_types::SystemClock);
@@ -76,10 +76,13 @@ fn template() -> &'static Template {
                 let logins = zs_identity::seed::demo_city(&identity, &|_| {}).await.unwrap();
                 let catalog = CatalogService::new(store, sink, clock, None);
                 zs_catalog::seed::demo_catalogue(&catalog, &identity, &|_| {}).await.unwrap();
+                // Closed before copying: the log is checkpointed into meta.db and no connection
+                // removes its files while they are read.
+                sqlite.close().await;
                 logins.into_iter().map(|l| (l.username, l.password)).collect()
             });
-            // Every write has committed (the audit sink answers after its commit); stopping the
-            // runtime closes the connections, so the files are complete.
+            // Every write has committed (the audit sink answers after its commit) and the store
+            // is closed, so the files are complete.
             drop(rt);
             let files = std::fs::read_dir(dir.path())
                 .unwrap()

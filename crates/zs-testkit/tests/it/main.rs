@@ -16,6 +16,7 @@ mod pulls;
 mod report;
 mod resources;
 mod scope;
+mod security;
 mod security_alerts;
 mod share;
 mod share_delivery;

@@ -311,7 +311,8 @@ async fn versions_without_records_are_recorded_at_start(backend: Backend) {
     let logins = srv.seed_demo_catalogue().await;
     let entries = srv.state.catalog.all_entries().await.unwrap();
     let entry = entries.iter().find(|e| e.code == "101001000/000001").unwrap();
-    let table = srv.state.ingest.open_table(entry).unwrap();
+    // Opened for writing: with encryption at rest, the resource's data key exists first.
+    let table = srv.state.ingest.writable_table(entry).await.unwrap();
     // Commit directly to the table, as a hand-in cut off before its record would.
     let csv = "公民身份号码,姓名\n630102199001011235,张三\n";
     let opts = zs_tables::IngestOptions::new(zs_tables::CommitMode::Append, "steward", "upload");
