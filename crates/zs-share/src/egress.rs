@@ -116,6 +116,20 @@ impl EgressPolicy {
         }
     }
 
+    /// Check a URL whose host is an address (a name passes: it is checked where it is resolved).
+    pub fn check_literal(&self, url: &url::Url, field: &str) -> Result<()> {
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(a)) => IpAddr::V4(a),
+            Some(url::Host::Ipv6(a)) => IpAddr::V6(a),
+            _ => return Ok(()),
+        };
+        if self.permits(ip) {
+            Ok(())
+        } else {
+            Err(Error::invalid(field, format!("the platform does not connect to {}", ip.to_canonical())))
+        }
+    }
+
     /// Check a URL's host (with its scheme's default port when none is given).
     pub async fn check_url(&self, url: &url::Url, field: &str) -> Result<()> {
         let host = url.host_str().ok_or_else(|| Error::invalid(field, "the URL has no host"))?;
@@ -214,5 +228,8 @@ mod tests {
         assert!(p.check_url(&url::Url::parse("https://no-such-host.invalid/hook").unwrap(), "url").await.is_ok());
         let open = EgressPolicy::new(true, &[], "url").unwrap();
         assert!(open.check_url(&url::Url::parse("http://localhost:9/x").unwrap(), "url").await.is_ok());
+        // Before a send only addresses are checked here; names are checked by the resolver.
+        assert!(p.check_literal(&url::Url::parse("http://127.0.0.1:9/x").unwrap(), "url").is_err());
+        assert!(p.check_literal(&url::Url::parse("http://localhost:9/x").unwrap(), "url").is_ok());
     }
 }

@@ -167,7 +167,7 @@ fn egress_client(policy: EgressPolicy) -> (Arc<EgressPolicy>, reqwest::Client) {
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(GuardedResolver(Arc::clone(&policy))))
         .build()
-        // Only a broken TLS setup fails here; every send checks the address itself as well.
+        // Fails only when TLS cannot be initialised, where reqwest's default client fails alike.
         .unwrap_or_default();
     (policy, client)
 }
