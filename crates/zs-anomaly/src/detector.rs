@@ -163,8 +163,8 @@ impl Detector {
         let (off_rows, off_calls, off_first) =
             (st.off.rows(), st.off.len(), st.off.first().map_or((o.seq, o.at), |h| (h.seq, h.at)));
         let lookups = st.lookups.len();
-        let sequential = st.lookups.count(|h| h.sequential);
-        let misses = st.lookups.count(|h| h.miss);
+        let sequential = st.lookups.sequential();
+        let misses = st.lookups.misses();
         let lookup_first = st.lookups.first().map_or((o.seq, o.at), |h| (h.seq, h.at));
         let pages = st.pages.len();
         let pages_first = st.pages.first().map_or((o.seq, o.at), |h| (h.seq, h.at));

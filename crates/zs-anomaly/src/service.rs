@@ -11,8 +11,9 @@ use zs_catalog::CatalogService;
 use zs_identity::policy::{AlertHandle, AlertRead, Authorized, CredentialRevoke};
 use zs_identity::{IdentityService, Principal};
 use zs_meta::alert::{Alert, AlertQuery, AlertResponse, NewAlert};
-use zs_meta::DynStore;
+use zs_meta::{AuditQuery, DynStore};
 use zs_share::ShareService;
+use zs_types::model::AuditRecord;
 use zs_types::{AuditEvent, AuditSink, Clock, CredentialId, Error, ErrorCode, Outcome, Result};
 
 use crate::hours::WorkingHours;
@@ -321,7 +322,27 @@ impl AnomalyService {
             Some(u) => names.user(&self.store, u).await?,
             None => None,
         };
-        let evidence = if evidence {
+        let evidence = if !evidence {
+            vec![]
+        } else if let Some(user) = a.subject.strip_prefix("user:").and_then(|u| u.parse::<i64>().ok()) {
+            // A burst of refusals is a user's: the refused records that user made in the episode
+            // (they target whatever was asked for, not the user).
+            let q = AuditQuery {
+                before_seq: Some(a.last_seq + 1),
+                action_prefix: None,
+                actor_user: Some(zs_types::UserId(user)),
+                limit: MAX_EVIDENCE,
+            };
+            let mut recs: Vec<AuditRecord> = self
+                .store
+                .list_audit(&q)
+                .await?
+                .into_iter()
+                .filter(|r| r.seq >= a.first_seq && matches!(r.event.outcome, Outcome::Denied | Outcome::Failed))
+                .collect();
+            recs.reverse();
+            recs
+        } else {
             // The subject's records, and the grant's and credential's it names (a credential's
             // data calls are recorded against the grant).
             let mut targets = vec![a.subject.clone()];
@@ -331,8 +352,6 @@ impl AnomalyService {
             targets.dedup();
             let recs = self.store.audit_for_targets(&targets, a.first_seq - 1, MAX_EVIDENCE).await?;
             recs.into_iter().filter(|r| r.seq <= a.last_seq).collect()
-        } else {
-            vec![]
         };
         Ok(AlertView { alert: a, org_name, username, evidence })
     }

@@ -21,39 +21,46 @@ pub(crate) struct Hit {
     pub miss: bool,
 }
 
-/// Hits of the last `span` milliseconds.
+/// Hits of the last `span` milliseconds, with running totals: every rule reads them after
+/// every record, so they are kept as hits come and go, never counted over the window.
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     span: i64,
     hits: VecDeque<Hit>,
     rows: i64,
+    sequential: usize,
+    misses: usize,
 }
 
 impl Window {
     pub(crate) fn new(span_ms: i64) -> Self {
-        Self { span: span_ms, hits: VecDeque::new(), rows: 0 }
+        Self { span: span_ms, hits: VecDeque::new(), rows: 0, sequential: 0, misses: 0 }
     }
 
     /// Add a hit and drop those older than the span before it.
     pub(crate) fn push(&mut self, hit: Hit) {
         self.expire(hit.at);
         if self.hits.len() >= MAX_HITS {
-            if let Some(old) = self.hits.pop_front() {
-                self.rows -= old.rows;
-            }
+            self.pop();
         }
         self.rows += hit.rows;
+        self.sequential += usize::from(hit.sequential);
+        self.misses += usize::from(hit.miss);
         self.hits.push_back(hit);
+    }
+
+    fn pop(&mut self) {
+        if let Some(old) = self.hits.pop_front() {
+            self.rows -= old.rows;
+            self.sequential -= usize::from(old.sequential);
+            self.misses -= usize::from(old.miss);
+        }
     }
 
     /// Drop hits older than the span before `now`.
     pub(crate) fn expire(&mut self, now: i64) {
-        while let Some(h) = self.hits.front() {
-            if h.at > now - self.span {
-                break;
-            }
-            self.rows -= h.rows;
-            self.hits.pop_front();
+        while self.hits.front().is_some_and(|h| h.at <= now - self.span) {
+            self.pop();
         }
     }
 
@@ -65,8 +72,14 @@ impl Window {
         self.rows
     }
 
-    pub(crate) fn count(&self, f: impl Fn(&Hit) -> bool) -> usize {
-        self.hits.iter().filter(|h| f(h)).count()
+    /// Hits with a sequential key.
+    pub(crate) fn sequential(&self) -> usize {
+        self.sequential
+    }
+
+    /// Hits that found nothing.
+    pub(crate) fn misses(&self) -> usize {
+        self.misses
     }
 
     /// (first seq, first at) of the hits in the window.
@@ -93,5 +106,19 @@ mod tests {
         assert_eq!((w.len(), w.rows(), w.first().map(|h| h.seq)), (2, 8, Some(2)));
         w.expire(5000);
         assert!(w.is_empty() && w.rows() == 0);
+    }
+
+    #[test]
+    fn totals_follow_the_hits_in_the_window() {
+        let mut w = Window::new(1000);
+        for at in 0..3000 {
+            w.push(Hit { at, seq: at, rows: 1, sequential: at % 2 == 0, miss: at % 3 == 0 });
+            let (seq, miss) =
+                (w.hits.iter().filter(|h| h.sequential).count(), w.hits.iter().filter(|h| h.miss).count());
+            assert_eq!((w.sequential(), w.misses(), w.rows()), (seq, miss, w.len() as i64), "at {at}");
+        }
+        assert_eq!(w.len(), 1000, "hits newer than 1000 ms before the last");
+        w.expire(10_000);
+        assert_eq!((w.sequential(), w.misses(), w.rows()), (0, 0, 0));
     }
 }

@@ -28,6 +28,8 @@ pub const SUBJECTS_KEY: &str = "subject_digests";
 const MAX_BATCH: usize = 512;
 
 type Pending = (AuditEvent, oneshot::Sender<Result<()>>);
+/// A batch in the ledger, waiting for the store: its events and the callers to answer.
+type Staged = (Vec<LedgeredEvent>, Vec<oneshot::Sender<Result<()>>>);
 
 /// Group-committing sink over the metadata store.
 #[derive(Clone)]
@@ -53,9 +55,15 @@ impl StoreSink {
         Self::start_with_ledger(store, None)
     }
 
-    /// Start the writer task, appending to `ledger` before the trail.
+    /// Start the writer, appending to `ledger` before the trail. Two stages, each in order:
+    /// the first collects a batch and appends it to the ledger, the second commits it to the
+    /// store and answers the callers — so batch N+1 goes into the ledger while batch N commits
+    /// to the store, and a burst waits for the slower stage only, not for both in turn.
     pub fn start_with_ledger(store: DynStore, ledger: Option<NodeLedger>) -> Self {
         let (tx, mut rx) = mpsc::channel::<Pending>(8192);
+        // One batch may wait for the store while the next is in the ledger; more would only
+        // queue what the store cannot keep up with.
+        let (staged_tx, mut staged_rx) = mpsc::channel::<Staged>(1);
         let stats = Arc::new(SinkStats::default());
         let st = stats.clone();
         tokio::spawn(async move {
@@ -68,16 +76,34 @@ impl StoreSink {
                         Err(_) => break,
                     }
                 }
-                let events: Vec<LedgeredEvent> = batch.iter().map(|(e, _)| prepare(e.clone())).collect();
+                let mut events: Vec<LedgeredEvent> = batch.iter().map(|(e, _)| prepare(e.clone())).collect();
+                let replies: Vec<_> = batch.drain(..).map(|(_, reply)| reply).collect();
+                if let Some(l) = &ledger {
+                    if let Err(e) = append_to_ledger(l, &mut events, &st).await {
+                        tracing::error!(error = %e, events = events.len(), "audit batch failed in the ledger");
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                        continue;
+                    }
+                }
+                if staged_tx.send((events, replies)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let st = stats.clone();
+        tokio::spawn(async move {
+            while let Some((events, replies)) = staged_rx.recv().await {
                 let n = events.len() as u64;
-                let result = commit(&store, ledger.as_ref(), events, &st).await;
+                let result = store.append_audit_ledgered(&events).await;
                 if let Err(e) = &result {
                     tracing::error!(error = %e, events = n, "audit batch failed");
                 } else {
                     st.events.fetch_add(n, Ordering::Relaxed);
                     st.batches.fetch_add(1, Ordering::Relaxed);
                 }
-                for (_, reply) in batch.drain(..) {
+                for reply in replies {
                     let _ = reply.send(result.clone());
                 }
             }
@@ -127,36 +153,32 @@ pub fn ledgered(e: &AuditEvent) -> bool {
 /// Largest entry written with its facts; a larger one keeps only the detail hash.
 const ENTRY_SOFT_LIMIT: usize = 16 * 1024;
 
-async fn commit(
-    store: &DynStore,
-    ledger: Option<&NodeLedger>,
-    mut events: Vec<LedgeredEvent>,
-    st: &SinkStats,
-) -> Result<()> {
-    if let Some(l) = ledger {
-        let mut at = Vec::new();
-        let mut entries = Vec::new();
-        for (i, le) in events.iter().enumerate() {
-            if ledgered(&le.event) {
-                let mut entry = AuditEntry::new(l.profile(), &record_view(&le.event), &le.subjects);
-                let mut bytes = entry.to_bytes();
-                if bytes.len() > ENTRY_SOFT_LIMIT {
-                    entry.facts.clear();
-                    bytes = entry.to_bytes();
-                }
-                at.push(i);
-                entries.push(bytes);
+/// Append the batch's ledgered events to the ledger as one batch (one checkpoint) and note
+/// each one's entry index.
+async fn append_to_ledger(l: &NodeLedger, events: &mut [LedgeredEvent], st: &SinkStats) -> Result<()> {
+    let mut at = Vec::new();
+    let mut entries = Vec::new();
+    for (i, le) in events.iter().enumerate() {
+        if ledgered(&le.event) {
+            let mut entry = AuditEntry::new(l.profile(), &record_view(&le.event), &le.subjects);
+            let mut bytes = entry.to_bytes();
+            if bytes.len() > ENTRY_SOFT_LIMIT {
+                entry.facts.clear();
+                bytes = entry.to_bytes();
             }
-        }
-        if !entries.is_empty() {
-            let first = l.append(entries).await?;
-            for (k, i) in at.iter().enumerate() {
-                events[*i].ledger_index = i64::try_from(first + k as u64).ok();
-            }
-            st.ledgered.fetch_add(at.len() as u64, Ordering::Relaxed);
+            at.push(i);
+            entries.push(bytes);
         }
     }
-    store.append_audit_ledgered(&events).await
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let first = l.append(entries).await?;
+    for (k, i) in at.iter().enumerate() {
+        events[*i].ledger_index = i64::try_from(first + k as u64).ok();
+    }
+    st.ledgered.fetch_add(at.len() as u64, Ordering::Relaxed);
+    Ok(())
 }
 
 #[async_trait::async_trait]

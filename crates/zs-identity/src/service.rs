@@ -110,6 +110,8 @@ impl IdentityService {
                 return Err(Error::new(ErrorCode::CredentialRevoked, "this API credential was revoked"));
             }
             if cred.expires_at.is_some_and(|e| e <= now) {
+                // Recorded too: every use of a credential, refused or not, is in the trail.
+                self.record_refused_credential(&cred, "credential_expired").await?;
                 return Err(Error::new(ErrorCode::CredentialExpired, "this API credential has expired"));
             }
             (cred.user_id, AuthVia::Credential { id: cred.id, scopes: cred.scopes }, cred.expires_at)

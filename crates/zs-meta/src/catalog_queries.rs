@@ -137,7 +137,7 @@ macro_rules! impl_catalog_store {
             #[async_trait::async_trait]
             impl $crate::CatalogStore for $store {
                 async fn create_entries(&self, entries: Vec<NewEntry>) -> Result<Vec<EntryRow>> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let mut ids = Vec::with_capacity(entries.len());
                     for e in &entries {
                         // Upsert-and-return keeps the per-prefix sequence gap-free and atomic.
@@ -279,7 +279,7 @@ macro_rules! impl_catalog_store {
                 }
 
                 async fn apply_change(&self, c: EntryChange) -> Result<EntryRow> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let e = &c.entry;
                     let r = sqlx::query(
                         "UPDATE catalog_entries SET status = $1, name = $2, published_version = $3, pending_version = $4, \
@@ -337,7 +337,7 @@ macro_rules! impl_catalog_store {
                 }
 
                 async fn create_obligation(&self, o: ObligationRow, event: EventRow) -> Result<ObligationRow> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO change_obligations (entry_id, org_id, reason, note, raised_by, raised_at, due_date) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

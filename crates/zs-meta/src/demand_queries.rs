@@ -91,7 +91,7 @@ macro_rules! impl_demand_store {
             #[async_trait::async_trait]
             impl $crate::DemandStore for $store {
                 async fn create_demand(&self, d: &Demand, e: &DemandEvent) -> Result<Demand> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let sql = format!(
                         "INSERT INTO share_demands (title, description, purpose, guessed_provider_id, requester_user, \
                          requester_org_id, requester_path, state, created_at, updated_at) \
@@ -143,7 +143,7 @@ macro_rules! impl_demand_store {
                 }
 
                 async fn transition_demand(&self, d: &Demand, e: &DemandEvent) -> Result<Demand> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let sql = format!(
                         "UPDATE share_demands SET state = $3, provider_org_id = $4, provider_path = $5, due_date = $6, \
                          routed_at = $7, answer_kind = $8, answer_code = $9, answer_note = $10, answered_by = $11, \

@@ -247,7 +247,7 @@ macro_rules! impl_govern_store {
                 }
 
                 async fn create_ticket(&self, t: &TicketRow, e: &TicketEventRow) -> Result<TicketRow> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let sql = format!(
                         "INSERT INTO govern_tickets (code, entry_id, org_id, kind, rule_key, field, version, latest_version, \
                          state, severity, title, detail, failed, record_key, deadline, opened_by, opened_at, updated_at, \
@@ -336,7 +336,7 @@ macro_rules! impl_govern_store {
                 }
 
                 async fn update_ticket(&self, t: &TicketRow, e: &TicketEventRow) -> Result<bool> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let done = sqlx::query(
                         "UPDATE govern_tickets SET latest_version = $1, state = $2, detail = $3, failed = $4, \
                          deadline = $5, updated_at = $6, closed_at = $7, dispute_reason = $8, resolution = $9, \

@@ -136,7 +136,7 @@ macro_rules! impl_job_store {
                 }
 
                 async fn recover_interrupted(&self, now: i64) -> Result<(u64, u64)> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let failed = sqlx::query(
                         "UPDATE jobs SET state = 'failed', message = 'interrupted by a restart; no attempts left', \
                          updated_at = $1, finished_at = $1 WHERE state = 'running' AND attempts >= max_attempts",

@@ -78,7 +78,7 @@ macro_rules! impl_key_store {
                 }
 
                 async fn add_data_key(&self, k: &DataKeyRow, retire_current: bool) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     if retire_current {
                         sqlx::query(
                             "UPDATE data_keys SET state = 'retired', retired_at = $2 WHERE scope = $1 AND state = 'active'",
@@ -126,7 +126,7 @@ macro_rules! impl_key_store {
                 }
 
                 async fn destroy_data_keys(&self, ids: &[String], at: i64) -> Result<u64> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let mut n = 0;
                     for id in ids {
                         let r = sqlx::query(

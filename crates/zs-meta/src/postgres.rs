@@ -14,6 +14,12 @@ pub struct PgStore {
 impl PgStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+    /// A write transaction (PostgreSQL's row locks need no special `BEGIN`; the SQLite store's
+    /// takes the write lock up front).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
     /// Connect to `url`. With `schema`, every connection uses (and first creates) that schema:
     /// tests use it to run in isolation inside one database.
     pub async fn connect(url: &str, schema: Option<&str>) -> zs_types::Result<Self> {

@@ -143,7 +143,7 @@ macro_rules! impl_meta_store {
             }
 
             async fn create_org(&self, org: NewOrg, now_ms: i64) -> Result<Org> {
-                let mut tx = self.pool.begin().await.map_err(map)?;
+                let mut tx = self.begin_write().await.map_err(map)?;
                 let parent_path: String = match org.parent_id {
                     Some(p) => sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
                         .bind(p.0)
@@ -361,7 +361,7 @@ macro_rules! impl_meta_store {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await.map_err(map)?;
+                let mut tx = self.begin_write().await.map_err(map)?;
                 for e in events {
                     sqlx::query(
                         "INSERT INTO audit_log (at, request_id, actor_user, actor_org, action, target, outcome, detail) \

@@ -133,7 +133,7 @@ macro_rules! impl_share_store {
                 }
 
                 async fn decide_application(&self, id: i64, d: &Decision) -> Result<(Application, Option<Grant>)> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     let made = match &d.grant {
                         Some(g) => {
                             let sql = format!(

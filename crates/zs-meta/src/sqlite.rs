@@ -23,6 +23,14 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at once, so a busy database
+    /// is waited for (`busy_timeout`); the default deferred `BEGIN` would fail at once with
+    /// `SQLITE_BUSY` when a transaction that read first tries to write after another connection
+    /// committed, which no timeout helps.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Open (creating if missing) the database file at `path`.
     pub async fn open(path: &Path) -> zs_types::Result<Self> {
         if let Some(dir) = path.parent() {

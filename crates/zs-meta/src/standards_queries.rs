@@ -160,7 +160,7 @@ macro_rules! impl_standards_store {
                 }
 
                 async fn replace_suggestions(&self, entry_id: i64, new: &[SuggestionRow]) -> Result<Vec<SuggestionRow>> {
-                    let mut tx = self.pool.begin().await.map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
                     sqlx::query("DELETE FROM grading_suggestions WHERE entry_id = $1 AND state = 'open'")
                         .bind(entry_id)
                         .execute(&mut *tx)

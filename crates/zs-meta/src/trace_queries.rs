@@ -1,5 +1,9 @@
 //! The tracing SQL shared by both backends.
 
+/// Rows one INSERT of the audit trail carries (9 parameters each: well under either backend's
+/// limit on parameters).
+pub(crate) const AUDIT_ROWS_PER_INSERT: usize = 100;
+
 pub(crate) const AUDIT_COLS: &str =
     "a.seq, a.ledger_index, a.at, a.request_id, a.actor_user, a.actor_org, a.action, a.target, a.outcome, a.detail";
 
@@ -10,7 +14,7 @@ macro_rules! impl_trace_store {
             use super::*;
             use $crate::error::map;
             use $crate::trace::*;
-            use $crate::trace_queries::AUDIT_COLS;
+            use $crate::trace_queries::{AUDIT_COLS, AUDIT_ROWS_PER_INSERT};
             use zs_types::model::AuditRecord;
             use zs_types::{Error, Result};
 
@@ -20,35 +24,65 @@ macro_rules! impl_trace_store {
                     if events.is_empty() {
                         return Ok(());
                     }
-                    let mut tx = self.pool.begin().await.map_err(map)?;
-                    for l in events {
-                        let e = &l.event;
-                        let seq: i64 = sqlx::query_scalar(
-                            "INSERT INTO audit_log (at, request_id, actor_user, actor_org, action, target, outcome, detail, ledger_index) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-                        )
-                        .bind(zs_types::clock::to_ms(e.at))
-                        .bind(&e.request_id)
-                        .bind(e.actor_user.map(|u| u.0))
-                        .bind(e.actor_org.map(|o| o.0))
-                        .bind(&e.action)
-                        .bind(&e.target)
-                        .bind(e.outcome.as_str())
-                        .bind(e.detail.to_string())
-                        .bind(l.ledger_index)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map)?;
-                        let mut subjects: Vec<&String> = l.subjects.iter().collect();
-                        subjects.sort();
-                        subjects.dedup();
-                        for s in subjects {
-                            sqlx::query("INSERT INTO audit_subjects (digest, seq) VALUES ($1, $2)")
-                                .bind(s)
-                                .bind(seq)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(map)?;
+                    let mut tx = self.begin_write().await.map_err(map)?;
+                    // A few multi-row statements per batch rather than one or two per event: each
+                    // statement is a round trip to the database (a thread hop for SQLite).
+                    for chunk in events.chunks(AUDIT_ROWS_PER_INSERT) {
+                        let mut sql = String::from(
+                            "INSERT INTO audit_log (at, request_id, actor_user, actor_org, action, target, outcome, detail, ledger_index) VALUES ",
+                        );
+                        for i in 0..chunk.len() {
+                            let b = 9 * i;
+                            if i > 0 {
+                                sql.push(',');
+                            }
+                            sql.push_str(&format!(
+                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                            ));
+                        }
+                        sql.push_str(" RETURNING seq");
+                        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+                        for l in chunk {
+                            let e = &l.event;
+                            q = q
+                                .bind(zs_types::clock::to_ms(e.at))
+                                .bind(&e.request_id)
+                                .bind(e.actor_user.map(|u| u.0))
+                                .bind(e.actor_org.map(|o| o.0))
+                                .bind(&e.action)
+                                .bind(&e.target)
+                                .bind(e.outcome.as_str())
+                                .bind(e.detail.to_string())
+                                .bind(l.ledger_index);
+                        }
+                        // Rows take increasing numbers in the order they are listed; RETURNING
+                        // may list them in any order.
+                        let mut seqs = q.fetch_all(&mut *tx).await.map_err(map)?;
+                        seqs.sort_unstable();
+                        if seqs.len() != chunk.len() {
+                            return Err(Error::internal("the audit trail took fewer records than given"));
+                        }
+                        let mut subjects: Vec<(&String, i64)> = Vec::new();
+                        for (l, &seq) in chunk.iter().zip(&seqs) {
+                            let mut mine: Vec<&String> = l.subjects.iter().collect();
+                            mine.sort();
+                            mine.dedup();
+                            subjects.extend(mine.into_iter().map(|s| (s, seq)));
+                        }
+                        for part in subjects.chunks(AUDIT_ROWS_PER_INSERT) {
+                            let mut sql = String::from("INSERT INTO audit_subjects (digest, seq) VALUES ");
+                            for i in 0..part.len() {
+                                if i > 0 {
+                                    sql.push(',');
+                                }
+                                sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+                            }
+                            let mut q = sqlx::query(&sql);
+                            for (digest, seq) in part {
+                                q = q.bind(*digest).bind(*seq);
+                            }
+                            q.execute(&mut *tx).await.map_err(map)?;
                         }
                     }
                     tx.commit().await.map_err(map)?;

@@ -174,7 +174,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
         grading,
         Arc::new(move |e: &zs_catalog::Entry| tables.open_table(e)),
     );
-    Ok(AppState {
+    Ok(AppState::new(zs_http::state::Services {
         identity,
         catalog,
         ingest,
@@ -191,7 +191,7 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
             use std::sync::atomic::Ordering::Relaxed;
             (stats_sink.stats().events.load(Relaxed), stats_sink.stats().batches.load(Relaxed))
         })),
-    })
+    }))
 }
 
 /// Anomaly detection's thresholds from the `anomaly_*` settings.

@@ -2,7 +2,9 @@
 //! numbers, real Xining division codes), ingested with every check into a new table version.
 //! Prints rows/s, peak RSS (VmHWM), the time to read the version back (current, as of a time, as
 //! of a version number), and xlsx ingest rows/s on the first 100,000 rows; then, when `duckdb` is
-//! importable by `python3`, DuckDB's plain CSV→Parquet conversion of the same file.
+//! importable by `python3`, DuckDB's plain CSV→Parquet conversion of the same file; last, the
+//! same GB18030 ingest with the data files encrypted (SM4-GCM and AES-256-GCM envelopes, the
+//! platform's default at rest), against the same DuckDB figure.
 //!
 //! `cargo bench -p zs-tables --bench ingest` (rows: `ZS_BENCH_ROWS`, default 1,000,000).
 #![allow(clippy::print_stdout)]
@@ -11,9 +13,11 @@ use std::error::Error;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use zs_catalog::{DataItem, DataType, OpenKind, SecurityLevel, SharingKind};
+use zs_crypto::{Algorithm, Keyring, LocalMasterKeys};
 use zs_tables::{ingest_csv, CommitMode, IngestOptions, IngestOutcome, Table, TableSchema};
 use zs_types::codes::IdNumber;
 
@@ -162,9 +166,16 @@ print(time.time() - t)
     stdout.trim().lines().last().and_then(|l| l.parse().ok()).ok_or_else(|| "no timing printed".to_owned())
 }
 
-/// Ingest `csv` into a fresh table; returns (seconds, rows read).
-fn ingest(dir: &Path, csv: &Path) -> Result<(f64, u64, u64), Box<dyn Error>> {
-    let table = Table::open(dir, population()?)?;
+/// Ingest `csv` into a fresh table, its files encrypted under a fresh data key of `cipher` when
+/// one is given; returns (seconds, rows read, rows rejected).
+fn ingest(dir: &Path, csv: &Path, cipher: Option<Algorithm>) -> Result<(f64, u64, u64), Box<dyn Error>> {
+    let mut table = Table::open(dir, population()?)?;
+    if let Some(alg) = cipher {
+        let ring = Keyring::new(Arc::new(LocalMasterKeys::from_text(&"5a".repeat(32))?), alg);
+        let (key, _wrapped) = ring.generate("resource:bench")?;
+        ring.install(key, true);
+        table = table.with_encryption(Arc::new(ring), "resource:bench");
+    }
     let t = Instant::now();
     let report = ingest_csv(
         &table,
@@ -263,30 +274,51 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     xlsx_bench(work.path(), &csv, rows.min(100_000))?;
 
-    match duckdb(&csv, &work.path().join("duckdb.parquet"), "gb18030") {
-        Ok(d) => println!(
-            "duckdb GB18030 CSV->Parquet (types inferred, no checks): {d:.2}s, {:.0} rows/s; zs-tables is {:.0}% of its speed",
-            rows as f64 / d,
-            100.0 * d / secs
-        ),
+    let duck = match duckdb(&csv, &work.path().join("duckdb.parquet"), "gb18030") {
+        Ok(d) => {
+            println!(
+                "duckdb GB18030 CSV->Parquet (types inferred, no checks): {d:.2}s, {:.0} rows/s; zs-tables is {:.0}% of its speed",
+                rows as f64 / d,
+                100.0 * d / secs
+            );
+            Some(d)
+        }
         Err(e) => {
             // DuckDB reads GB18030 only through its `encodings` extension (downloaded at run time).
             println!("duckdb cannot read GB18030 here ({e}); comparing on a UTF-8 copy of the same rows");
             let utf8 = work.path().join("population-utf8.csv");
             let text = encoding_rs::GB18030.decode(&std::fs::read(&csv)?).0.into_owned();
             std::fs::write(&utf8, text)?;
-            let (zs, n, _) = ingest(&work.path().join("table-utf8"), &utf8)?;
+            let (zs, n, _) = ingest(&work.path().join("table-utf8"), &utf8, None)?;
             println!("zs-tables ingest of the UTF-8 copy: {zs:.2}s, {:.0} rows/s", n as f64 / zs);
             match duckdb(&utf8, &work.path().join("duckdb.parquet"), "utf-8") {
-                Ok(d) => println!(
-                    "duckdb UTF-8 CSV->Parquet (types inferred, no checks): {d:.2}s, {:.0} rows/s; zs-tables is {:.0}% of its speed on UTF-8, {:.0}% counting its GB18030 run",
-                    rows as f64 / d,
-                    100.0 * d / zs,
-                    100.0 * d / secs
-                ),
-                Err(e) => println!("duckdb: not run ({e})"),
+                Ok(d) => {
+                    println!(
+                        "duckdb UTF-8 CSV->Parquet (types inferred, no checks): {d:.2}s, {:.0} rows/s; zs-tables is {:.0}% of its speed on UTF-8, {:.0}% counting its GB18030 run",
+                        rows as f64 / d,
+                        100.0 * d / zs,
+                        100.0 * d / secs
+                    );
+                    Some(d)
+                }
+                Err(e) => {
+                    println!("duckdb: not run ({e})");
+                    None
+                }
             }
         }
+    };
+
+    // Encryption at rest is the platform's default: the same GB18030 hand-in, files sealed.
+    for alg in [Algorithm::Sm4Gcm, Algorithm::Aes256Gcm] {
+        let (zs, n, rejected) = ingest(&work.path().join(format!("table-{}", alg.name())), &csv, Some(alg))?;
+        assert_eq!(rejected, bad, "the encrypted run rejects the same rows");
+        let against = duck.map(|d| format!("; {:.0}% of duckdb's speed", 100.0 * d / zs)).unwrap_or_default();
+        println!(
+            "zs-tables ingest, files encrypted with {}: {zs:.2}s, {:.0} rows/s{against}",
+            alg.name(),
+            n as f64 / zs
+        );
     }
     Ok(())
 }

@@ -116,7 +116,7 @@ pub(super) async fn setup_catalogue() -> C {
     search.rebuild(&catalog.all_entries().await.unwrap()).unwrap();
     let config =
         zs_config::Config { mode: zs_config::Mode::Demo, data_dir: dir.path().to_path_buf(), ..Default::default() };
-    let state = super::app_state(identity.clone(), catalog.clone(), search, sink, config).await;
+    let state = zs_http::AppState::new(super::app_state(identity.clone(), catalog.clone(), search, sink, config).await);
     let ingest = state.ingest.clone();
     let app = super::router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     let t = T { app, passwords: seeded.logins.iter().cloned().collect(), store: catalog.store().clone(), _dir: dir };

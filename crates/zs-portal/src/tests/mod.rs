@@ -85,14 +85,15 @@ pub(super) async fn setup(demo: bool) -> T {
         config.mode = zs_config::Mode::Demo;
     }
     config.data_dir = dir.path().to_path_buf();
-    let mut state = app_state(identity, catalog, search, sink.clone(), config).await;
-    state.trace = zs_trace::TraceService::new(
-        state.catalog.store().clone(),
+    let mut services = app_state(identity, catalog, search, sink.clone(), config).await;
+    services.trace = zs_trace::TraceService::new(
+        services.catalog.store().clone(),
         Some(ledger),
         b"portal-test-secret",
         sink.clone(),
         Arc::new(zs_types::SystemClock),
     );
+    let state = AppState::new(services);
     let store = state.catalog.store().clone();
     let app = router().layer(axum::middleware::from_fn(zs_http::request_id::middleware)).with_state(state);
     T { app, passwords: logins.into_iter().map(|l| (l.username, l.password)).collect(), store, _dir: dir }
@@ -107,7 +108,7 @@ pub(super) async fn app_state(
     search: Arc<zs_catalog_search::CatalogIndex>,
     sink: Arc<zs_audit::StoreSink>,
     config: zs_config::Config,
-) -> AppState {
+) -> zs_http::state::Services {
     let ingest = zs_ingest::IngestService::new(
         catalog.store().clone(),
         identity.clone(),
@@ -152,7 +153,7 @@ pub(super) async fn app_state(
         Arc::new(zs_types::SystemClock),
         zs_anomaly::AnomalySettings::default(),
     );
-    AppState {
+    zs_http::state::Services {
         anomaly,
         identity,
         catalog,

@@ -50,6 +50,17 @@ async fn scopes_expiry_and_revocation(backend: Backend) {
     assert_eq!((s, b["code"].as_str()), (401, Some("credential_revoked")));
     let (s, b) = srv.post(&format!("/api/v1/credentials/{id2}/revoke"), Some(&sec), &json!({})).await.unwrap();
     assert_eq!((s, b["code"].as_str()), (409, Some("conflict")));
+    // Both refused uses are in the trail, each naming its credential and why.
+    let auditor = srv.login("auditor", TestServer::password_of(&logins, "auditor")).await.unwrap();
+    let (s, recs) = srv.get("/api/v1/audit?action=auth.credential&limit=100", Some(&auditor)).await.unwrap();
+    assert_eq!(s, 200, "{recs}");
+    let refused = |cred: i64, code: &str| {
+        recs.as_array().unwrap().iter().any(|r| {
+            r["outcome"] == "denied" && r["target"] == format!("credential:{cred}") && r["detail"]["code"] == code
+        })
+    };
+    assert!(refused(id, "credential_expired"), "the expired credential's use is recorded: {recs}");
+    assert!(refused(id2, "credential_revoked"), "the revoked credential's use is recorded: {recs}");
     // Bad scopes are named.
     let (s, b) =
         srv.post("/api/v1/credentials", Some(&op), &json!({"name": "x", "scopes": ["everything"]})).await.unwrap();
