@@ -225,7 +225,7 @@ async fn kept_files_encrypted_and_destroyed(backend: Backend) {
     // Deliveries as CSV, Parquet and xlsx: encrypted at rest; the download is the plaintext
     // whose SHA-256 and size the delivery recorded.
     let grant = grant(&srv, &steward, &user).await;
-    for (format, magic) in [("csv", &b"id_number"[..]), ("parquet", b"PAR1"), ("xlsx", b"PK")] {
+    for (format, magic) in [("csv", &b"id_number"[..]), ("parquet", &b"PAR1"[..]), ("xlsx", &b"PK"[..])] {
         let d = deliver(&srv, &user, grant, format).await;
         assert_eq!(d["rows"], 2, "{d}");
         let stored = std::fs::read(delivered_file(&srv, &d)).unwrap();
