@@ -412,9 +412,8 @@ impl<S: StoredBytes> std::io::Seek for PlainStream<S> {
             std::io::SeekFrom::End(d) => len + i128::from(d),
             std::io::SeekFrom::Current(d) => i128::from(self.pos) + i128::from(d),
         };
-        self.pos = u64::try_from(target).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the file")
-        })?;
+        self.pos = u64::try_from(target)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
         Ok(self.pos)
     }
 }

@@ -135,6 +135,9 @@ fn the_plaintext_streams_and_seeks() {
             let mut tail = Vec::new();
             s.read_to_end(&mut tail).unwrap();
             assert_eq!(tail, &plain[n - 10..]);
+        }
+        if n > 70_000 {
+            // Back across a segment boundary.
             s.seek(SeekFrom::Start(65_530)).unwrap();
             let mut mid = [0u8; 12];
             s.read_exact(&mut mid).unwrap();

@@ -83,8 +83,8 @@ fn every_format_reads_the_same_encrypted() {
     let opener = FileOpener::new(Some(Arc::clone(&ring)));
     let dir = tempfile::tempdir().unwrap();
     let csv = "许可证编号,持证人,数量,发证日期,核查时间,所属区县\nXK-001,张三,3,2024-01-15,2024-03-01 09:30:00,城东区\nXK-002,李四,x,2023-12-31,2024-03-02 14:05:09,城西区\n";
-    let xls = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../zs-tables/tests/fixtures/licences.xls"))
-        .unwrap();
+    let xls =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../zs-tables/tests/fixtures/licences.xls")).unwrap();
     let json = r#"[{"code":"XK-001","name":"张三","count":3,"day":"2024-01-15","at":"2024-03-01 09:30:00","district":"城东区"}]"#;
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("utf8.csv", csv.as_bytes().to_vec()),

@@ -144,8 +144,10 @@ fn delivered_file(srv: &TestServer, d: &Value) -> PathBuf {
 
 /// Ask for and approve the destruction of the whole resource; returns its certificate.
 async fn destroy(srv: &TestServer, steward: &str, secadmin: &str) -> Value {
-    let (s, d) =
-        srv.post(&format!("{RES}/destructions"), Some(steward), &json!({"reason": "依法停止收集，全部销毁"})).await.unwrap();
+    let (s, d) = srv
+        .post(&format!("{RES}/destructions"), Some(steward), &json!({"reason": "依法停止收集，全部销毁"}))
+        .await
+        .unwrap();
     assert_eq!(s, 201, "{d}");
     let (s, done) =
         srv.post(&format!("/api/v1/destructions/{}/approve", d["id"]), Some(secadmin), &json!({})).await.unwrap();
@@ -168,8 +170,7 @@ async fn kept_files_encrypted_and_destroyed(backend: Backend) {
     // An upload is stored encrypted under the resource's key as it streams in: nothing of it
     // readable on disk, its plaintext read back whole. (This one stays pending.)
     let csv = gb18030(&csv_text());
-    let pending =
-        zs_http::save_body(&srv.state, axum::body::Body::from(csv.clone()), "人口.csv", CODE).await.unwrap();
+    let pending = zs_http::save_body(&srv.state, axum::body::Body::from(csv.clone()), "人口.csv", CODE).await.unwrap();
     assert!(pending.starts_with(data.join("uploads").join(&scope)), "{}", pending.display());
     let raw = std::fs::read(&pending).unwrap();
     assert!(raw.starts_with(b"ZSEF"), "an upload in clear");
@@ -196,7 +197,8 @@ async fn kept_files_encrypted_and_destroyed(backend: Backend) {
     let (_, rows2) = srv.get(&format!("{RES}/rows?version=2"), Some(&steward)).await.unwrap();
     assert_eq!(rows1["rows"], rows2["rows"], "the CSV and the xlsx hold the same rows");
     assert_eq!(rows1["total_rows"], 2);
-    let mut ids: Vec<&str> = rows1["rows"].as_array().unwrap().iter().map(|r| r["id_number"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> =
+        rows1["rows"].as_array().unwrap().iter().map(|r| r["id_number"].as_str().unwrap()).collect();
     ids.sort_by_key(|id| id.chars().last());
     assert!(ids.len() == 2 && ids[0].ends_with("32") && ids[1].ends_with("35"), "{rows1}");
     assert_eq!(files_under(&data.join("uploads")), vec![pending.clone()], "handed-in uploads are deleted");
@@ -264,10 +266,8 @@ async fn kept_files_encrypted_and_destroyed(backend: Backend) {
         assert_eq!(e.code, zs_types::ErrorCode::DataDestroyed, "{copy}: {e:?}");
     }
     // No upload is taken for it any more.
-    let (s, e) = srv
-        .post_raw(&format!("{RES}/uploads?file_name=p.csv"), Some(&steward), Some("text/csv"), csv)
-        .await
-        .unwrap();
+    let (s, e) =
+        srv.post_raw(&format!("{RES}/uploads?file_name=p.csv"), Some(&steward), Some("text/csv"), csv).await.unwrap();
     assert_eq!((s, e["code"].as_str()), (410, Some("data_destroyed")), "{e}");
 }
 
