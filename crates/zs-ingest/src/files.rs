@@ -245,7 +245,13 @@ impl Seek for FileReader {
 pub fn key_id_of_file(path: &Path) -> Option<String> {
     let mut header = Vec::with_capacity(HEADER_LEN);
     File::open(path).ok()?.take(HEADER_LEN as u64).read_to_end(&mut header).ok()?;
-    zs_crypto::FileCipher::key_id_of(&header).ok().map(|id| id.iter().map(|b| format!("{b:02x}")).collect())
+    let id = zs_crypto::FileCipher::key_id_of(&header).ok()?;
+    let mut hex = String::with_capacity(2 * id.len());
+    for b in id {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+    }
+    Some(hex)
 }
 
 /// The data key ids the files in `dir` (not below) are encrypted under.

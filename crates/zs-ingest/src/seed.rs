@@ -54,7 +54,7 @@ impl IngestService {
         // Generate every file first (streamed to disk, bounded memory), then hand each in.
         let d = dir.clone();
         let files = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
-            let open: RefCell<Vec<Rc<RefCell<Option<SealedWriter<BufWriter<File>>>>>>> = RefCell::default();
+            let open: RefCell<Vec<Pending>> = RefCell::default();
             let files = write_all(sizes, |f: &CsvFile| {
                 let w = match keys.get(f.file_name) {
                     Some(key) => Some(key.create(&d.join(f.file_name))?),
@@ -149,7 +149,10 @@ impl IngestService {
 
 /// A demo file being generated: written through its (encrypting) writer, or dropped when the
 /// library needs no data; finished after generation.
-struct Slot(Rc<RefCell<Option<SealedWriter<BufWriter<File>>>>>);
+struct Slot(Pending);
+
+/// A demo file's writer, shared by its [`Slot`] and the list finished after generation.
+type Pending = Rc<RefCell<Option<SealedWriter<BufWriter<File>>>>>;
 
 impl Write for Slot {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -520,7 +520,9 @@ impl ShareService {
             for p in &delete {
                 done.merge(zs_ingest::files::delete_file(p)?);
             }
-            done.keys_in_use = keep.iter().filter_map(|p| zs_ingest::files::key_id_of_file(p)).collect();
+            for p in &keep {
+                done.keys_in_use.extend(zs_ingest::files::key_id_of_file(p));
+            }
             Ok(done)
         })
         .await
