@@ -5,7 +5,9 @@
 //! the exchange runner (a stopped process's running deliveries are queued again at start).
 //! Granted items, row restriction and masking apply exactly as in the data API; every delivery
 //! is recorded (store row + `share.delivery` audit event) with its version range, row counts
-//! and a SHA-256 digest of what was delivered.
+//! and a SHA-256 digest of what was delivered. Files are kept encrypted under the resource's
+//! data key (`zs_ingest::files`), downloaded decrypted (the digest is the plaintext's), and
+//! deleted when the resource's data is destroyed.
 
 use std::path::PathBuf;
 
