@@ -23,4 +23,4 @@ pub use cipher::Algorithm;
 pub use error::{CryptoError, Result};
 pub use keyring::{is_sealed, DataKey, KeyState, Keyring, WrappedKey, META_SCOPE, SEALED_PREFIX};
 pub use master::{master_key_id, KeyProvider, LocalMasterKeys};
-pub use stream::{is_encrypted, EncryptingWriter, FileCipher, PlainReader, StoredBytes};
+pub use stream::{is_encrypted, EncryptingWriter, FileCipher, PlainReader, PlainStream, StoredBytes};

@@ -252,6 +252,11 @@ impl<W: Write> EncryptingWriter<W> {
     pub fn get_ref(&self) -> &W {
         &self.inner
     }
+
+    /// The inner writer, mutably (to drain a buffer the sealed bytes go into).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
 }
 
 impl<W: Write> Write for EncryptingWriter<W> {
@@ -346,5 +351,69 @@ impl<S: StoredBytes> PlainReader<S> {
     /// The whole plaintext.
     pub fn read_all(&self) -> Result<Vec<u8>> {
         self.read(0, self.plain_len)
+    }
+
+    /// Plaintext bytes per segment.
+    pub fn segment_len(&self) -> u64 {
+        self.cipher.segment_len()
+    }
+}
+
+/// The plaintext of an encrypted file as a `Read + Seek` stream (for readers that want a file:
+/// CSV, JSON, or a zip archive such as xlsx that seeks to its central directory). One segment
+/// is decrypted (and checked) at a time and kept while reads stay inside it.
+#[derive(Debug)]
+pub struct PlainStream<S> {
+    reader: PlainReader<S>,
+    pos: u64,
+    segment: Option<(u64, Vec<u8>)>,
+}
+
+impl<S: StoredBytes> PlainStream<S> {
+    /// A stream at the start of `reader`'s plaintext.
+    pub fn new(reader: PlainReader<S>) -> Self {
+        Self { reader, pos: 0, segment: None }
+    }
+
+    /// The plaintext length.
+    pub fn plain_len(&self) -> u64 {
+        self.reader.plain_len()
+    }
+}
+
+impl<S: StoredBytes> std::io::Read for PlainStream<S> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let len = self.reader.plain_len();
+        if self.pos >= len || out.is_empty() {
+            return Ok(0);
+        }
+        let seg = self.reader.segment_len().max(1);
+        let index = self.pos / seg;
+        let start = index * seg;
+        if self.segment.as_ref().is_none_or(|(i, _)| *i != index) {
+            let bytes = self.reader.read(start, (start + seg).min(len))?;
+            self.segment = Some((index, bytes));
+        }
+        let Some((_, bytes)) = &self.segment else { return Ok(0) };
+        let from = usize::try_from(self.pos - start).unwrap_or(usize::MAX);
+        let avail = bytes.get(from..).ok_or_else(|| std::io::Error::from(CryptoError::Tampered))?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: StoredBytes> std::io::Seek for PlainStream<S> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let len = i128::from(self.reader.plain_len());
+        let target = match to {
+            std::io::SeekFrom::Start(n) => i128::from(n),
+            std::io::SeekFrom::End(d) => len + i128::from(d),
+            std::io::SeekFrom::Current(d) => i128::from(self.pos) + i128::from(d),
+        };
+        self.pos = u64::try_from(target)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
+        Ok(self.pos)
     }
 }

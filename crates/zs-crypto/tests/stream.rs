@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use zs_crypto::stream::{plain_len, HEADER_LEN};
-use zs_crypto::{Algorithm, CryptoError, EncryptingWriter, Keyring, LocalMasterKeys, PlainReader};
+use zs_crypto::{Algorithm, CryptoError, EncryptingWriter, Keyring, LocalMasterKeys, PlainReader, PlainStream};
 
 fn ring(alg: Algorithm) -> Keyring {
     let r = Keyring::new(Arc::new(LocalMasterKeys::from_text(&"5a".repeat(32)).unwrap()), alg);
@@ -107,6 +107,47 @@ fn a_shredded_key_makes_the_file_unreadable() {
     r.shred("t");
     let e = PlainReader::open(stored.as_slice(), stored.len() as u64, &r).unwrap_err();
     assert!(matches!(e, CryptoError::Destroyed(_)), "{e:?}");
+}
+
+#[test]
+fn the_plaintext_streams_and_seeks() {
+    use std::io::{Read, Seek, SeekFrom};
+    for n in [0usize, 5, 65_536, 200_001] {
+        let r = ring(Algorithm::Aes256Gcm);
+        let plain = data(n);
+        let stored = encrypt(&r, &plain);
+        let reader = PlainReader::open(stored.as_slice(), stored.len() as u64, &r).unwrap();
+        let mut s = PlainStream::new(reader);
+        assert_eq!(s.plain_len(), n as u64);
+        let mut all = Vec::new();
+        // Small reads cross segment boundaries.
+        let mut buf = [0u8; 1000];
+        loop {
+            let k = s.read(&mut buf).unwrap();
+            if k == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..k]);
+        }
+        assert_eq!(all, plain);
+        if n > 100 {
+            assert_eq!(s.seek(SeekFrom::End(-10)).unwrap(), n as u64 - 10);
+            let mut tail = Vec::new();
+            s.read_to_end(&mut tail).unwrap();
+            assert_eq!(tail, &plain[n - 10..]);
+        }
+        if n > 70_000 {
+            // Back across a segment boundary.
+            s.seek(SeekFrom::Start(65_530)).unwrap();
+            let mut mid = [0u8; 12];
+            s.read_exact(&mut mid).unwrap();
+            assert_eq!(&mid, &plain[65_530..65_542]);
+            s.seek(SeekFrom::Current(-12)).unwrap();
+            s.read_exact(&mut mid).unwrap();
+            assert_eq!(&mid, &plain[65_530..65_542]);
+        }
+        assert!(s.seek(SeekFrom::Current(-(n as i64) - 1)).is_err());
+    }
 }
 
 proptest! {

@@ -5,6 +5,7 @@
 //! ledger) and keeps a certificate listing what was destroyed and where copies may remain
 //! (registered backups taken before, deliveries to other departments' systems).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,8 @@ use zs_tables::DestroyReport;
 use zs_types::{Error, ErrorCode, Outcome, Result, Role};
 
 use crate::error::tables_error;
+use crate::files::{delete_dir, delete_file, key_ids_in};
+use crate::hook::KeptFiles;
 use crate::service::IngestService;
 
 /// The certificate of a carried-out destruction (销毁证明), stored with the request.
@@ -48,6 +51,10 @@ pub struct Certificate {
     pub bytes_deleted: u64,
     /// Files kept because a remaining version uses them.
     pub files_shared: usize,
+    /// The resource's other files deleted: uploads waiting for a hand-in, rejected-row reports,
+    /// files delivered to consumers' download areas.
+    #[serde(default)]
+    pub other_files_deleted: usize,
     /// Data keys shredded (ids).
     pub keys_shredded: Vec<String>,
     /// Keys of deleted files still protecting remaining versions (not shredded).
@@ -196,7 +203,12 @@ impl IngestService {
         .await
         .map_err(|_| Error::internal("the destruction stopped unexpectedly"))?
         .map_err(tables_error)?;
-        let (shredded, still_used) = self.shred_after(&table, &scope, version.is_none(), &report).await?;
+        // The resource's other files on this platform go too: uploads waiting for a hand-in,
+        // rejected rows, files delivered to consumers' download areas (all of them with the
+        // whole resource; those of the version with one version).
+        let kept = self.destroy_kept_files(&entry, version.and_then(|v| u64::try_from(v).ok())).await?;
+        let (shredded, still_used) =
+            self.shred_after(&table, &scope, version.is_none(), &report, &kept.keys_in_use).await?;
         let now = self.now_ms();
         let cert = Certificate {
             destruction: id,
@@ -212,9 +224,14 @@ impl IngestService {
             files_deleted: report.files_deleted.len(),
             bytes_deleted: report.bytes_deleted,
             files_shared: report.files_shared.len(),
+            other_files_deleted: kept.deleted,
             keys_shredded: shredded,
             keys_still_in_use: still_used,
-            copies_may_remain: self.copies_before(&entry, now).await?,
+            copies_may_remain: {
+                let mut copies = self.copies_before(&entry, now).await?;
+                copies.extend(kept.not_deleted.iter().cloned());
+                copies
+            },
         };
         let json = serde_json::to_string(&cert).map_err(|_| Error::internal("encoding the certificate"))?;
         self.store.decide_destruction(id, "done", cert.approved_by, now, None, Some(&json)).await?;
@@ -231,6 +248,7 @@ impl IngestService {
                 "versions": cert.versions,
                 "rows": cert.rows,
                 "files_deleted": cert.files_deleted,
+                "other_files_deleted": cert.other_files_deleted,
                 "keys_shredded": cert.keys_shredded,
                 "requested_by": d.requested_by,
             }),
@@ -240,24 +258,96 @@ impl IngestService {
         self.store.get_destruction(id).await?.ok_or_else(|| Error::not_found("destruction"))
     }
 
+    /// Delete the resource's files kept beside its table: with the whole resource, every
+    /// pending upload and rejected-rows report; with one version, the rejected rows of the
+    /// hand-ins that made it. Then the registered hook's (delivered files). Returns what was
+    /// deleted and the keys the remaining files use.
+    async fn destroy_kept_files(&self, entry: &Entry, version: Option<u64>) -> Result<KeptFiles> {
+        // A file that cannot be deleted does not stop the destruction (its keys are still
+        // shredded); the certificate lists it.
+        let failed = |e: std::io::Error| {
+            tracing::error!(error = %e, code = %entry.code, "deleting a destroyed resource's files");
+            KeptFiles {
+                not_deleted: vec![format!(
+                    "uploads or rejected rows of {} under the data folder (deleting them failed: {e})",
+                    entry.code
+                )],
+                ..KeptFiles::default()
+            }
+        };
+        let uploads = self.uploads_dir(&entry.code);
+        let rejects = self.data_dir.join(IngestService::rejects_rel_dir(&entry.code));
+        let mut kept = KeptFiles::default();
+        match version {
+            None => {
+                let (u, r) = (uploads.clone(), rejects.clone());
+                let done = tokio::task::spawn_blocking(move || -> std::io::Result<KeptFiles> {
+                    let mut d = delete_dir(&u)?;
+                    d.merge(delete_dir(&r)?);
+                    Ok(d)
+                })
+                .await
+                .map_err(|_| Error::internal("deleting files"))?
+                .unwrap_or_else(failed);
+                kept.merge(done);
+            }
+            Some(v) => {
+                let mut made_it = Vec::new();
+                let mut before = None;
+                loop {
+                    let page = self.store.list_hand_ins(Some(&entry.code), before, 1000).await?;
+                    before = page.last().map(|h| h.id);
+                    made_it.extend(
+                        page.iter()
+                            .filter(|h| h.version == i64::try_from(v).ok())
+                            .filter_map(|h| h.rejects_file.as_ref().map(|f| self.data_dir.join(f))),
+                    );
+                    if page.len() < 1000 {
+                        break;
+                    }
+                }
+                let done = tokio::task::spawn_blocking(move || -> std::io::Result<KeptFiles> {
+                    let mut d = KeptFiles::default();
+                    for f in &made_it {
+                        d.merge(delete_file(f)?);
+                    }
+                    d.keys_in_use = key_ids_in(&uploads);
+                    d.keys_in_use.extend(key_ids_in(&rejects));
+                    Ok(d)
+                })
+                .await
+                .map_err(|_| Error::internal("deleting files"))?
+                .unwrap_or_else(failed);
+                kept.merge(done);
+            }
+        }
+        if let Some(hook) = self.hook.get() {
+            kept.merge(hook.data_destroyed(entry, version).await);
+        }
+        Ok(kept)
+    }
+
     /// Shred the keys a destruction frees: every key of the resource when it is destroyed whole;
-    /// after a version, the retired keys no remaining file uses. Returns (shredded, still used).
+    /// after a version, the retired keys no remaining file uses (`also_in_use`: the keys of
+    /// the resource's other kept files). Returns (shredded, still used).
     async fn shred_after(
         &self,
         table: &zs_tables::Table,
         scope: &str,
         whole: bool,
         report: &DestroyReport,
+        also_in_use: &BTreeSet<String>,
     ) -> Result<(Vec<String>, Vec<String>)> {
         let Some(keys) = &self.keys else { return Ok((Vec::new(), Vec::new())) };
         if whole {
             return Ok((keys.shred_scope(scope).await?, Vec::new()));
         }
         let t = table.clone();
-        let in_use = tokio::task::spawn_blocking(move || t.key_ids_in_use())
+        let mut in_use = tokio::task::spawn_blocking(move || t.key_ids_in_use())
             .await
             .map_err(|_| Error::internal("listing keys in use"))?
             .map_err(tables_error)?;
+        in_use.extend(also_in_use.iter().cloned());
         let shredded = keys.shred_unused(scope, &in_use).await?;
         let still = report.keys_of_deleted_files.iter().filter(|k| !shredded.contains(k)).cloned().collect();
         Ok((shredded, still))

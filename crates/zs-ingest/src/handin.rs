@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -126,17 +126,16 @@ pub(crate) fn parse_encoding(e: Option<&str>) -> Result<Option<Enc>> {
     }
 }
 
-/// Run the format's checked ingest on a file (format from the name's extension and the file's
-/// first bytes: CSV, Excel xlsx/xls, JSON array or lines, GeoJSON).
-fn ingest_path(
+/// Run the format's checked ingest on an opened file (format from the name's extension and the
+/// file's first bytes: CSV, Excel xlsx/xls, JSON array or lines, GeoJSON).
+fn ingest_file(
     table: &Table,
-    path: &Path,
+    file: crate::files::FileReader,
     file_name: &str,
     opts: &IngestOptions,
     read: Arc<AtomicU64>,
     sink: &mut dyn FnMut(zs_tables::RejectedRow) -> zs_tables::Result<()>,
 ) -> zs_tables::Result<IngestReport> {
-    let file = std::fs::File::open(path).map_err(|e| TablesError::Io { path: path.to_path_buf(), source: e })?;
     let reader = Counting { inner: std::io::BufReader::with_capacity(1 << 20, file), read };
     zs_tables::ingest_reader_with_sink(table, reader, Some(file_name), None, opts, sink)
 }
@@ -188,13 +187,19 @@ impl IngestService {
         if let Some(hook) = self.hook.get() {
             opts.gate = hook.row_gate(&entry, &table).await;
         }
-        let rejects_rel = format!("rejects/{}/{}.csv", entry.code.replace('/', "_"), uuid::Uuid::now_v7());
+        let rejects_rel = format!("{}/{}.csv", IngestService::rejects_rel_dir(&entry.code), uuid::Uuid::now_v7());
         let rejects_path = self.data_dir.join(&rejects_rel);
-        let (path, name) = (req.file.clone(), req.file_name.clone());
+        // The rejected rows are encrypted under the resource's key, as its data files are.
+        let rejects_key = self.file_key(&entry.code).await?;
+        let opened = self.file_opener().open(&req.file);
+        let name = req.file_name.clone();
         let ran = tokio::task::spawn_blocking(move || {
-            let mut w = RejectsWriter::new(rejects_path);
-            let report = ingest_path(&table, &path, &name, &opts, progress, &mut |r| {
-                w.push(&r).map_err(|e| TablesError::Io { path: "<rejected rows>".into(), source: e })
+            let mut w = RejectsWriter::new(rejects_path, rejects_key);
+            let report = opened.and_then(|file| {
+                ingest_file(&table, file, &name, &opts, progress, &mut |r| {
+                    w.push(&r).map_err(|e| TablesError::Io { path: "<rejected rows>".into(), source: e })
+                })
+                .map_err(tables_error)
             });
             let file = w.finish();
             (report, file, table)
@@ -215,8 +220,7 @@ impl IngestService {
         };
         let report = match report {
             Ok(r) => r,
-            Err(e) => {
-                let err = tables_error(e);
+            Err(err) => {
                 let h = HandIn { message: Some(err.message.clone()), ..base };
                 self.finish_hand_in(who, request_id, &h).await?;
                 return Err(err);

@@ -1,7 +1,9 @@
 //! The hook later stages use to act on every committed version (governance runs its quality
-//! checks here) without hand-in depending on them: a stage implements [`VersionHook`] and the
-//! composition root registers it with [`crate::IngestService::set_version_hook`].
+//! checks here) and on every secure destruction (sharing deletes the files it delivered)
+//! without hand-in depending on them: a stage implements [`VersionHook`] and the composition
+//! root registers it with [`crate::IngestService::set_version_hook`].
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use zs_catalog::Entry;
@@ -20,6 +22,37 @@ pub trait VersionHook: Send + Sync + 'static {
     /// A hand-in committed `hand_in.version` of `entry`'s `table`. Failures are the hook's to
     /// record: a hand-in that committed stays committed.
     async fn version_committed(&self, entry: &Entry, table: &Table, hand_in: &HandIn);
+
+    /// `entry`'s data was destroyed (数据安全销毁): one version, or all of it when `version` is
+    /// none. Delete the copies of it this stage keeps on the platform's disk, and name the data
+    /// keys its remaining files of the resource still use (so they are not shredded). Runs after
+    /// the table's files are deleted and before its keys are shredded.
+    async fn data_destroyed(&self, _entry: &Entry, _version: Option<u64>) -> KeptFiles {
+        KeptFiles::default()
+    }
+}
+
+/// What a stage did with the files it keeps of a destroyed resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptFiles {
+    /// Files deleted.
+    pub deleted: usize,
+    /// Bytes deleted, as stored.
+    pub bytes: u64,
+    /// Data key ids (hex) the stage's remaining files of the resource are encrypted under.
+    pub keys_in_use: BTreeSet<String>,
+    /// Files that could not be deleted (listed on the certificate as copies that may remain).
+    pub not_deleted: Vec<String>,
+}
+
+impl KeptFiles {
+    /// Add what another stage (or another folder) did.
+    pub fn merge(&mut self, other: KeptFiles) {
+        self.deleted += other.deleted;
+        self.bytes += other.bytes;
+        self.keys_in_use.extend(other.keys_in_use);
+        self.not_deleted.extend(other.not_deleted);
+    }
 }
 
 /// The registered hook, shared by every clone of the service.
@@ -64,5 +97,13 @@ impl VersionHook for FanOutHook {
         for hook in &self.0 {
             hook.version_committed(entry, table, hand_in).await;
         }
+    }
+
+    async fn data_destroyed(&self, entry: &Entry, version: Option<u64>) -> KeptFiles {
+        let mut all = KeptFiles::default();
+        for hook in &self.0 {
+            all.merge(hook.data_destroyed(entry, version).await);
+        }
+        all
     }
 }

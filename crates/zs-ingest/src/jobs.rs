@@ -95,11 +95,11 @@ impl IngestService {
         let entry = self.own_published_entry(&pass.principal_arc(), code).await?;
         let names: Vec<(String, String)> = entry.body.items.iter().map(|i| (i.name.clone(), i.label.clone())).collect();
         let queue_key = format!("push:{code}:{key}");
-        let dir = self.data_dir.join("uploads");
-        let file = dir.join(format!("{}.csv", uuid::Uuid::now_v7()));
+        let file = self.uploads_dir(&entry.code).join(format!("{}.csv", uuid::Uuid::now_v7()));
+        let key = self.file_key(&entry.code).await?;
         let recs = records.to_vec();
         let path = file.clone();
-        tokio::task::spawn_blocking(move || write_records_csv(&path, &recs, &names))
+        tokio::task::spawn_blocking(move || write_records_csv(&path, &recs, &names, &key))
             .await
             .map_err(|_| Error::internal("saving the batch"))??;
         let req = HandInRequest {
@@ -248,11 +248,12 @@ impl IngestService {
 }
 
 /// Write pushed records as a UTF-8 CSV whose header is the union of their keys, each key
-/// (item name, any case, or Chinese label) normalised to the item name.
+/// (item name, any case, or Chinese label) normalised to the item name; encrypted under `key`.
 fn write_records_csv(
     path: &std::path::Path,
     records: &[serde_json::Map<String, serde_json::Value>],
     items: &[(String, String)],
+    key: &crate::files::FileKey,
 ) -> Result<()> {
     let item_of = |k: &str| -> String {
         items.iter().find(|(n, l)| n.eq_ignore_ascii_case(k) || l == k).map_or_else(|| k.to_owned(), |(n, _)| n.clone())
@@ -283,7 +284,7 @@ fn write_records_csv(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?));
+    let mut w = csv::Writer::from_writer(key.create(path).map_err(io)?);
     let csv_err = |e: csv::Error| io(std::io::Error::other(e.to_string()));
     w.write_record(order.iter().map(|(k, _)| k.as_str())).map_err(csv_err)?;
     for (n, r) in normalised.iter().enumerate() {
@@ -303,7 +304,7 @@ fn write_records_csv(
         }
         w.write_record(&row).map_err(csv_err)?;
     }
-    w.flush().map_err(io)
+    w.into_inner().map_err(|e| io(e.into_error()))?.finish_and_sync().map_err(io)
 }
 
 /// A job worker: claims hand-in jobs and runs them one at a time.

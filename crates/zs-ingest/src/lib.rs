@@ -4,8 +4,9 @@
 //! and committed as a new version, a [`zs_meta::resources::HandIn`] record naming that version
 //! (channel, actor, counts, rejected-rows file), and a `data.ingest` audit event.
 //!
-//! * **Upload** (portal, API, CLI): the file is saved under `<data>/uploads/`, an `ingest.file` job
-//!   is queued and a worker runs it, reporting progress on the job.
+//! * **Upload** (portal, API, CLI): the file is saved under `<data>/uploads/<resource>/`
+//!   (encrypted under the resource's data key, see `files`), an `ingest.file` job is queued and
+//!   a worker runs it, reporting progress on the job; the file is deleted when it ends.
 //! * **Push** (department systems): a JSON batch with an idempotency key becomes an `ingest.push`
 //!   job whose queue key is derived from that key, so a retried batch commits once.
 //! * **Scheduled pulls and materialisations** are queued by the scheduler (see `schedule`).
@@ -18,6 +19,7 @@
 
 pub mod destroy;
 mod error;
+pub mod files;
 mod handin;
 mod hook;
 mod jobs;
@@ -35,8 +37,9 @@ mod source;
 mod theme;
 
 pub use error::tables_error;
+pub use files::{FileKey, FileOpener, FileReader, SealedWriter};
 pub use handin::{HandInRequest, Mode};
-pub use hook::{FanOutHook, VersionHook};
+pub use hook::{FanOutHook, KeptFiles, VersionHook};
 pub use jobs::{JobKind, Worker};
 pub use live::{LiveSpec, LiveStatus, LiveView, MAX_LIVE_ROWS};
 pub use preview::{Preview, MAX_PREVIEW_ROWS};

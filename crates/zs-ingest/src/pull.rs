@@ -277,9 +277,10 @@ impl IngestService {
             let h = self.materialise(&pass, &entry.code, Some(job.id)).await?;
             return Ok((format!("version {}: {}", h.version.unwrap_or(0), h.message.unwrap_or_default()), None));
         }
-        let file = self.data_dir.join("uploads").join(format!("pull-{}.csv", uuid::Uuid::now_v7()));
+        let file = self.uploads_dir(&entry.code).join(format!("pull-{}.csv", uuid::Uuid::now_v7()));
         let items: Vec<(String, String)> = entry.body.items.iter().map(|i| (i.name.clone(), i.label.clone())).collect();
-        let pulled = self.pull_to_file(&spec, sched.watermark.as_deref(), &items, &file).await;
+        let key = self.file_key(&entry.code).await?;
+        let pulled = self.pull_to_file(&spec, sched.watermark.as_deref(), &items, &file, &key).await;
         let pulled = match pulled {
             Ok(p) => p,
             Err(e) => {
@@ -320,19 +321,19 @@ impl IngestService {
         }
     }
 
-    /// Stream the source's rows into a CSV file.
+    /// Stream the source's rows into a CSV file, encrypted under `key`.
     async fn pull_to_file(
         &self,
         spec: &PullSpec,
         watermark: Option<&str>,
         items: &[(String, String)],
         file: &Path,
+        key: &crate::files::FileKey,
     ) -> Result<Pulled> {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(io_error)?;
         }
-        let out = std::fs::File::create(file).map_err(io_error)?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
+        let mut w = csv::Writer::from_writer(key.create(file).map_err(io_error)?);
         let mut pulled = Pulled { rows: 0, watermark: None };
         match spec {
             PullSpec::Materialise => return Err(Error::internal("a materialisation has no rows to pull")),
@@ -400,8 +401,7 @@ impl IngestService {
             }
         }
         w.flush().map_err(io_error)?;
-        let inner = w.into_inner().map_err(io_error)?;
-        inner.into_inner().map_err(io_error)?.sync_all().map_err(io_error)?;
+        w.into_inner().map_err(io_error)?.finish_and_sync().map_err(io_error)?;
         Ok(pulled)
     }
 }

@@ -1,11 +1,14 @@
 //! Rejected rows (不合格数据) of a hand-in: streamed to a CSV file while the ingest runs (memory
-//! stays bounded however many rows fail), kept under `<data>/rejects/`, and served back as CSV or
-//! converted to an Excel report. Values of sensitive items arrive already masked by `zs-tables`.
+//! stays bounded however many rows fail), kept under `<data>/rejects/<resource>/` encrypted
+//! under the resource's data key (see `files`), and served back decrypted as CSV or converted
+//! to an Excel report. Values of sensitive items arrive already masked by `zs-tables`.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use zs_tables::RejectedRow;
 use zs_types::{Error, Result};
+
+use crate::files::{read_error, FileKey, FileOpener, SealedWriter};
 
 /// Header of the rejected-rows file (Chinese, as stewards read it; the CSV starts with a BOM so
 /// Excel opens it as UTF-8).
@@ -25,14 +28,16 @@ pub enum RejectsFormat {
 /// Streams rejected rows into a CSV file.
 pub(crate) struct RejectsWriter {
     path: PathBuf,
-    out: Option<csv::Writer<BufWriter<std::fs::File>>>,
+    key: FileKey,
+    out: Option<csv::Writer<SealedWriter<BufWriter<std::fs::File>>>>,
     pub(crate) rows: u64,
 }
 
 impl RejectsWriter {
-    /// A writer creating `path` on the first row (no file when nothing is rejected).
-    pub(crate) fn new(path: PathBuf) -> Self {
-        Self { path, out: None, rows: 0 }
+    /// A writer creating `path` on the first row (no file when nothing is rejected), encrypted
+    /// under `key`.
+    pub(crate) fn new(path: PathBuf, key: FileKey) -> Self {
+        Self { path, key, out: None, rows: 0 }
     }
 
     pub(crate) fn push(&mut self, r: &RejectedRow) -> std::io::Result<()> {
@@ -40,7 +45,7 @@ impl RejectsWriter {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let mut f = BufWriter::new(std::fs::File::create(&self.path)?);
+            let mut f = self.key.create(&self.path)?;
             f.write_all("\u{feff}".as_bytes())?;
             let mut w = csv::Writer::from_writer(f);
             w.write_record(REJECTS_HEADER)?;
@@ -64,24 +69,20 @@ impl RejectsWriter {
         match self.out {
             None => Ok(None),
             Some(w) => {
-                let f = w.into_inner().map_err(|e| e.into_error())?;
-                f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                w.into_inner().map_err(|e| e.into_error())?.finish_and_sync()?;
                 Ok(Some(self.path))
             }
         }
     }
 }
 
-/// The report of a rejects file in the asked format.
-pub(crate) fn render(path: &Path, format: RejectsFormat) -> Result<Vec<u8>> {
-    let io = |e: std::io::Error| {
-        tracing::error!(error = %e, path = %path.display(), "reading rejected rows");
-        Error::internal("the rejected rows could not be read")
-    };
+/// The report of a rejects file in the asked format (decrypted).
+pub(crate) fn render(files: &FileOpener, path: &Path, format: RejectsFormat) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| read_error(path, &e);
     match format {
-        RejectsFormat::Csv => std::fs::read(path).map_err(io),
+        RejectsFormat::Csv => files.read_all(path),
         RejectsFormat::Xlsx => {
-            let f = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+            let f = std::io::BufReader::new(files.open(path)?);
             let mut book = rust_xlsxwriter::Workbook::new();
             let sheet = book.add_worksheet();
             let xl = |e: rust_xlsxwriter::XlsxError| {
@@ -91,7 +92,7 @@ pub(crate) fn render(path: &Path, format: RejectsFormat) -> Result<Vec<u8>> {
             sheet.set_name("不合格数据").map_err(xl)?;
             let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(f);
             for (i, rec) in rdr.records().enumerate().take(MAX_XLSX_ROWS + 1) {
-                let rec = rec.map_err(|e| io(std::io::Error::other(e.to_string())))?;
+                let rec = rec.map_err(|e| io(std::io::Error::from(e)))?;
                 let row = u32::try_from(i).unwrap_or(u32::MAX);
                 for (c, v) in rec.iter().enumerate() {
                     let v = if i == 0 && c == 0 { v.trim_start_matches('\u{feff}') } else { v };
@@ -111,11 +112,8 @@ pub(crate) fn render(path: &Path, format: RejectsFormat) -> Result<Vec<u8>> {
 }
 
 /// The first `limit` rejected rows of a file, for showing on a page.
-pub(crate) fn preview(path: &Path, limit: usize) -> Result<Vec<[String; 5]>> {
-    let f = std::fs::File::open(path).map_err(|e| {
-        tracing::error!(error = %e, "reading rejected rows");
-        Error::internal("the rejected rows could not be read")
-    })?;
+pub(crate) fn preview(files: &FileOpener, path: &Path, limit: usize) -> Result<Vec<[String; 5]>> {
+    let f = files.open(path)?;
     let mut out = Vec::new();
     let reader = std::io::BufReader::new(f);
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);

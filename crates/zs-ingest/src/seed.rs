@@ -4,6 +4,11 @@
 //! version recorded and every hand-in audited like any other; then the theme libraries built
 //! from them are materialised. Idempotent: a library that already holds data is skipped.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -11,6 +16,7 @@ pub use zs_demodata::csv::DemoSizes;
 use zs_demodata::csv::{write_all, CsvFile};
 use zs_types::{Error, Result, Role};
 
+use crate::files::{FileKey, SealedWriter};
 use crate::handin::{HandInRequest, Mode};
 use crate::service::IngestService;
 
@@ -36,10 +42,35 @@ impl IngestService {
             self.store.latest_versions().await?.into_iter().map(|h| h.code).collect();
         let dir = self.data_dir.join("uploads").join(format!("seed-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).map_err(|e| io(&e))?;
+        // Each file is encrypted under its library's data key (made now when it has none);
+        // files of libraries that are not catalogued or already hold data are not kept.
+        let mut keys: HashMap<&'static str, FileKey> = HashMap::new();
+        for f in zs_demodata::csv::FILES {
+            let wanted = entries.iter().find(|e| e.body.name == f.entry && e.published_version.is_some());
+            if let Some(entry) = wanted.filter(|e| !have.contains(&e.code)) {
+                keys.insert(f.file_name, self.file_key(&entry.code).await?);
+            }
+        }
         // Generate every file first (streamed to disk, bounded memory), then hand each in.
         let d = dir.clone();
-        let files = tokio::task::spawn_blocking(move || {
-            write_all(sizes, |f: &CsvFile| std::fs::File::create(d.join(f.file_name)).map(std::io::BufWriter::new))
+        let files = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let open: RefCell<Vec<Pending>> = RefCell::default();
+            let files = write_all(sizes, |f: &CsvFile| {
+                let w = match keys.get(f.file_name) {
+                    Some(key) => Some(key.create(&d.join(f.file_name))?),
+                    None => None,
+                };
+                let slot = Rc::new(RefCell::new(w));
+                open.borrow_mut().push(Rc::clone(&slot));
+                Ok(Slot(slot))
+            })?;
+            // Seal each file's last segment and sync it.
+            for slot in open.into_inner() {
+                if let Some(w) = slot.borrow_mut().take() {
+                    w.finish_and_sync()?;
+                }
+            }
+            Ok(files)
         })
         .await
         .map_err(|_| Error::internal("generating demo data"))?
@@ -113,6 +144,29 @@ impl IngestService {
             .find(|u| u.org_id == org.id && u.role == Role::Steward && !u.disabled)
             .ok_or_else(|| Error::not_found(&format!("a steward of {}", org.name)))?;
         self.identity.principal_of(steward).await
+    }
+}
+
+/// A demo file being generated: written through its (encrypting) writer, or dropped when the
+/// library needs no data; finished after generation.
+struct Slot(Pending);
+
+/// A demo file's writer, shared by its [`Slot`] and the list finished after generation.
+type Pending = Rc<RefCell<Option<SealedWriter<BufWriter<File>>>>>;
+
+impl Write for Slot {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.borrow_mut().as_mut() {
+            Some(w) => w.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.borrow_mut().as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
     }
 }
 

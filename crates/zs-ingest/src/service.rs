@@ -271,7 +271,8 @@ impl IngestService {
         format: RejectsFormat,
     ) -> Result<(HandIn, Vec<u8>)> {
         let (h, path) = self.rejects_file(pass, hand_in).await?;
-        let bytes = tokio::task::spawn_blocking(move || rejects::render(&path, format))
+        let files = self.file_opener();
+        let bytes = tokio::task::spawn_blocking(move || rejects::render(&files, &path, format))
             .await
             .map_err(|_| Error::internal("rendering rejected rows"))??;
         self.record(
@@ -294,7 +295,8 @@ impl IngestService {
         limit: usize,
     ) -> Result<(HandIn, Vec<[String; 5]>)> {
         let (h, path) = self.rejects_file(pass, hand_in).await?;
-        let rows = tokio::task::spawn_blocking(move || rejects::preview(&path, limit))
+        let files = self.file_opener();
+        let rows = tokio::task::spawn_blocking(move || rejects::preview(&files, &path, limit))
             .await
             .map_err(|_| Error::internal("reading rejected rows"))??;
         Ok((h, rows))
@@ -312,7 +314,12 @@ impl IngestService {
             return Err(Error::forbidden("only the providing department and operators of its area see rejected rows"));
         }
         let file = h.rejects_file.clone().ok_or_else(|| Error::not_found("rejected rows of this hand-in"))?;
-        Ok((h, self.data_dir.join(file)))
+        let path = self.data_dir.join(file);
+        if !path.is_file() {
+            // Deleted with the resource's data (secure destruction), or lost.
+            return Err(self.gone_error(&entry, "the rejected rows of this hand-in"));
+        }
+        Ok((h, path))
     }
 
     pub(crate) async fn settings_of(&self, code: &str) -> Result<ResourceSettings> {

@@ -5,7 +5,9 @@
 //! the exchange runner (a stopped process's running deliveries are queued again at start).
 //! Granted items, row restriction and masking apply exactly as in the data API; every delivery
 //! is recorded (store row + `share.delivery` audit event) with its version range, row counts
-//! and a SHA-256 digest of what was delivered.
+//! and a SHA-256 digest of what was delivered. Files are kept encrypted under the resource's
+//! data key (`zs_ingest::files`), downloaded decrypted (the digest is the plaintext's), and
+//! deleted when the resource's data is destroyed.
 
 use std::path::PathBuf;
 
@@ -21,7 +23,7 @@ use zs_types::{AuditEvent, Error, ErrorCode, OrgId, Outcome, Result, UserId};
 use crate::diff::{self, Op, Row};
 use crate::exchange::Terms;
 use crate::masking::{mask, Technique};
-use crate::output::{digest_file, sync_dir, FileFormat, FileWriter};
+use crate::output::{sync_dir, FileFormat, FileWriter};
 use crate::quota::Limits;
 use crate::service::ShareService;
 
@@ -89,7 +91,7 @@ pub struct DeliveryView {
     pub digest: Option<String>,
     /// File name in the download area.
     pub file_name: Option<String>,
-    /// File size.
+    /// File size (of the plaintext, as downloaded).
     pub bytes: i64,
     /// Where to download it (consumer department only).
     pub download: Option<String>,
@@ -259,13 +261,14 @@ impl ShareService {
     }
 
     /// The file of a succeeded delivery, for the consumer department only (and only while the
-    /// grant is usable). The download is recorded.
+    /// grant is usable), opened for reading its plaintext (it is kept encrypted). The download
+    /// is recorded. After the resource's secure destruction: `data_destroyed`.
     pub async fn delivery_file(
         &self,
         pass: &Authorized<ShareData>,
         id: i64,
         delivery: i64,
-    ) -> Result<(DeliveryView, PathBuf, FileFormat)> {
+    ) -> Result<(DeliveryView, zs_ingest::FileReader, FileFormat)> {
         let p = pass.principal();
         self.held(p, id).await?;
         let d = self
@@ -279,8 +282,20 @@ impl ShareService {
         };
         let path = self.download_dir(d.consumer_org_id).join(name);
         if !path.is_file() {
-            return Err(Error::new(ErrorCode::NotFound, "the delivery file is no longer kept; deliver again"));
+            let destroyed = self.entry_of_grant(&d.code).await.is_ok_and(|e| self.ingest.is_destroyed(&e));
+            return Err(if destroyed {
+                Error::new(
+                    ErrorCode::DataDestroyed,
+                    format!("the data of {} was destroyed (数据安全销毁), its delivered files with it", d.code),
+                )
+            } else {
+                Error::new(ErrorCode::NotFound, "the delivery file is no longer kept; deliver again")
+            });
         }
+        let files = self.ingest.file_opener();
+        let file = tokio::task::spawn_blocking(move || files.open(&path))
+            .await
+            .map_err(|_| Error::internal("opening a delivery file"))??;
         self.record(
             p,
             pass.request_id(),
@@ -290,7 +305,7 @@ impl ShareService {
             json!({ "delivery": d.id, "digest": d.digest, "rows": d.rows_total }),
         )
         .await?;
-        Ok((self.present_delivery(&d), path, format))
+        Ok((self.present_delivery(&d), file, format))
     }
 
     /// Make a delivery plan for a grant held by the caller's department.
@@ -458,6 +473,65 @@ impl ShareService {
         Ok(true)
     }
 
+    /// After the secure destruction of `code`'s data (one version, or all of it when `version`
+    /// is none): delete the files delivered of it from every download area (with one version,
+    /// those that delivered that version), and name the data keys the remaining ones use.
+    pub async fn destroy_delivered_files(&self, code: &str, version: Option<u64>) -> Result<zs_ingest::KeptFiles> {
+        let root = self.exchange.data_dir().join("share").join("downloads");
+        let listed = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<(PathBuf, i64)>> {
+            let mut out = Vec::new();
+            let areas = match std::fs::read_dir(&root) {
+                Ok(d) => d,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                Err(e) => return Err(e),
+            };
+            for area in areas {
+                let area = area?.path();
+                if !area.is_dir() {
+                    continue;
+                }
+                for f in std::fs::read_dir(&area)? {
+                    let path = f?.path();
+                    let id = path.file_name().and_then(|n| n.to_str()).and_then(delivery_of_file_name);
+                    if let (Some(id), true) = (id, path.is_file()) {
+                        out.push((path, id));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|_| Error::internal("listing delivered files"))?
+        .map_err(|e| Error::internal(format!("listing delivered files: {e}")))?;
+        let mut delete = Vec::new();
+        let mut keep = Vec::new();
+        for (path, id) in listed {
+            let Some(d) = self.store.get_delivery(id).await? else { continue };
+            if d.code != code {
+                continue;
+            }
+            let of_version = version.is_none_or(|v| d.to_version == i64::try_from(v).ok());
+            if of_version {
+                delete.push(path);
+            } else {
+                keep.push(path);
+            }
+        }
+        tokio::task::spawn_blocking(move || -> std::io::Result<zs_ingest::KeptFiles> {
+            let mut done = zs_ingest::KeptFiles::default();
+            for p in &delete {
+                done.merge(zs_ingest::files::delete_file(p)?);
+            }
+            for p in &keep {
+                done.keys_in_use.extend(zs_ingest::files::key_id_of_file(p));
+            }
+            Ok(done)
+        })
+        .await
+        .map_err(|_| Error::internal("deleting delivered files"))?
+        .map_err(|e| Error::internal(format!("deleting delivered files: {e}")))
+    }
+
     /// The consumer department's download area.
     pub(crate) fn download_dir(&self, org: i64) -> PathBuf {
         self.exchange.data_dir().join("share").join("downloads").join(org.to_string())
@@ -566,7 +640,9 @@ impl ShareService {
             if changes {
                 header.insert(0, "_op".into());
             }
-            tokio::task::spawn_blocking(move || job.to_file(format, &dir, &name, header, changes))
+            // Encrypted at rest under the resource's data key, as its tables are.
+            let key = self.ingest.file_key(&grant.code).await?;
+            tokio::task::spawn_blocking(move || job.to_file(format, &dir, &name, header, changes, &key))
                 .await
                 .map_err(|_| Error::internal("writing a delivery file"))?
         }
@@ -590,6 +666,16 @@ impl ShareService {
         applied?;
         counted
     }
+}
+
+/// The delivery a file in a download area holds: `grant{g}-delivery{d}-…`, also while it is
+/// written (`.tmp-grant{g}-delivery{d}-…`).
+fn delivery_of_file_name(name: &str) -> Option<i64> {
+    let name = name.strip_prefix(".tmp-").unwrap_or(name);
+    let rest = name.strip_prefix("grant")?;
+    let (_, rest) = rest.split_once("-delivery")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// The blocking part of a delivery: read the version (or the diff), mask, write.
@@ -657,11 +743,12 @@ impl Job {
         name: &str,
         header: Vec<String>,
         with_op: bool,
+        key: &zs_ingest::FileKey,
     ) -> Result<DeliveryResult> {
         std::fs::create_dir_all(dir).map_err(|e| Error::internal(format!("creating the download area: {e}")))?;
         let tmp = dir.join(format!(".tmp-{name}"));
         let out = (|| {
-            let mut w = FileWriter::create(format, &tmp, &header)?;
+            let mut w = FileWriter::create(format, &tmp, &header, key)?;
             let mut r = self.each(&mut |op, row| {
                 if with_op {
                     let mut full = Vec::with_capacity(row.len() + 1);
@@ -672,11 +759,10 @@ impl Job {
                     w.write(&row)
                 }
             })?;
-            w.finish()?;
+            let (digest, bytes) = w.finish()?;
             let path = dir.join(name);
             std::fs::rename(&tmp, &path).map_err(|e| Error::internal(format!("placing the delivery file: {e}")))?;
             sync_dir(dir)?;
-            let (digest, bytes) = digest_file(&path)?;
             r.digest = Some(digest);
             r.bytes = bytes;
             r.file_name = Some(name.to_owned());

@@ -170,4 +170,21 @@ impl zs_ingest::VersionHook for ShareHook {
             tracing::warn!(code = %entry.code, version, error = %e.message, "the change feed missed a version");
         }
     }
+
+    /// Delivered files of destroyed data are deleted from the download areas.
+    async fn data_destroyed(&self, entry: &Entry, version: Option<u64>) -> zs_ingest::KeptFiles {
+        match self.0.destroy_delivered_files(&entry.code, version).await {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(code = %entry.code, ?version, error = %e.message, "delivered files of destroyed data were not all deleted");
+                zs_ingest::KeptFiles {
+                    not_deleted: vec![format!(
+                        "files delivered of {} in the consumers' download areas (deleting them failed: {})",
+                        entry.code, e.message
+                    )],
+                    ..Default::default()
+                }
+            }
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! Delivery files: CSV (UTF-8, header of item names), Parquet (one nullable text column per
 //! item, Snappy) or Excel (xlsx, one sheet). A changes file starts with an `_op` column
 //! (`insert`, `update`, `delete`; a delete row carries the key items only). Files are written
-//! under a temporary name, synced, renamed, and their SHA-256 is what the delivery records.
+//! under a temporary name, encrypted at rest under the resource's data key (ZSEF, see
+//! `zs_ingest::files`; in clear with encryption switched off), synced and renamed. What the
+//! delivery records — SHA-256 and size — is of the plaintext, the bytes the consumer downloads.
 
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
+use zs_ingest::{FileKey, SealedWriter};
 use zs_types::{Error, ErrorCode, Result};
 
 use crate::diff::Row;
@@ -67,20 +70,52 @@ fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
     move |e| Error::internal(format!("writing the {what} delivery file: {e}"))
 }
 
+/// The plaintext of a delivery file on its way to disk: hashed and counted, then encrypted.
+pub(crate) struct Digesting {
+    inner: SealedWriter<BufWriter<File>>,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl Digesting {
+    fn create(path: &Path, key: &FileKey) -> std::io::Result<Self> {
+        Ok(Self { inner: key.create(path)?, hash: Sha256::new(), bytes: 0 })
+    }
+
+    /// Seal and sync the file; the plaintext's SHA-256 (hex) and size.
+    fn finish(self) -> std::io::Result<(String, i64)> {
+        self.inner.finish_and_sync()?;
+        Ok((hex::encode(self.hash.finalize()), i64::try_from(self.bytes).unwrap_or(i64::MAX)))
+    }
+}
+
+impl Write for Digesting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// A delivery file being written.
 pub(crate) enum FileWriter {
-    Csv(csv::Writer<BufWriter<File>>),
-    Parquet { writer: ArrowWriter<File>, schema: SchemaRef, buf: Vec<Row> },
-    Xlsx { book: Box<rust_xlsxwriter::Workbook>, row: u32, path: std::path::PathBuf },
+    Csv(csv::Writer<Digesting>),
+    Parquet { writer: ArrowWriter<Digesting>, schema: SchemaRef, buf: Vec<Row> },
+    Xlsx { book: Box<rust_xlsxwriter::Workbook>, row: u32, out: Digesting },
 }
 
 impl FileWriter {
-    /// Start a file at `path` with this header.
-    pub(crate) fn create(format: FileFormat, path: &Path, header: &[String]) -> Result<Self> {
+    /// Start a file at `path` with this header, encrypted under `key`.
+    pub(crate) fn create(format: FileFormat, path: &Path, header: &[String], key: &FileKey) -> Result<Self> {
         match format {
             FileFormat::Csv => {
-                let f = File::create(path).map_err(|e| fail("CSV")(&e))?;
-                let mut w = csv::Writer::from_writer(BufWriter::new(f));
+                let f = Digesting::create(path, key).map_err(|e| fail("CSV")(&e))?;
+                let mut w = csv::Writer::from_writer(f);
                 w.write_record(header).map_err(|e| fail("CSV")(&e))?;
                 Ok(Self::Csv(w))
             }
@@ -88,19 +123,20 @@ impl FileWriter {
                 let schema: SchemaRef = Arc::new(Schema::new(
                     header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>(),
                 ));
-                let f = File::create(path).map_err(|e| fail("Parquet")(&e))?;
+                let f = Digesting::create(path, key).map_err(|e| fail("Parquet")(&e))?;
                 let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
                 let writer = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|e| fail("Parquet")(&e))?;
                 Ok(Self::Parquet { writer, schema, buf: Vec::with_capacity(PARQUET_BATCH) })
             }
             FileFormat::Xlsx => {
+                let out = Digesting::create(path, key).map_err(|e| fail("Excel")(&e))?;
                 let mut book = Box::new(rust_xlsxwriter::Workbook::new());
                 let sheet = book.add_worksheet();
                 for (c, h) in header.iter().enumerate() {
                     let c = u16::try_from(c).map_err(|_| Error::invalid("fields", "too many items for Excel"))?;
                     sheet.write_string(0, c, h).map_err(|e| fail("Excel")(&e))?;
                 }
-                Ok(Self::Xlsx { book, row: 0, path: path.to_path_buf() })
+                Ok(Self::Xlsx { book, row: 0, out })
             }
         }
     }
@@ -136,27 +172,29 @@ impl FileWriter {
         }
     }
 
-    /// Finish and sync the file.
-    pub(crate) fn finish(self) -> Result<()> {
+    /// Finish, seal and sync the file; the SHA-256 (hex) and size of its plaintext.
+    pub(crate) fn finish(self) -> Result<(String, i64)> {
         match self {
             Self::Csv(w) => {
-                let f = w.into_inner().map_err(|e| fail("CSV")(&e))?.into_inner().map_err(|e| fail("CSV")(&e))?;
-                f.sync_all().map_err(|e| fail("CSV")(&e))
+                let f = w.into_inner().map_err(|e| fail("CSV")(&e))?;
+                f.finish().map_err(|e| fail("CSV")(&e))
             }
             Self::Parquet { mut writer, schema, mut buf } => {
                 flush_parquet(&mut writer, &schema, &mut buf)?;
                 let f = writer.into_inner().map_err(|e| fail("Parquet")(&e))?;
-                f.sync_all().map_err(|e| fail("Parquet")(&e))
+                f.finish().map_err(|e| fail("Parquet")(&e))
             }
-            Self::Xlsx { mut book, path, .. } => {
-                book.save(&path).map_err(|e| fail("Excel")(&e))?;
-                File::open(&path).and_then(|f| f.sync_all()).map_err(|e| fail("Excel")(&e))
+            Self::Xlsx { mut book, mut out, .. } => {
+                // The workbook is held in memory until here anyway; its zip is made in one go.
+                let bytes = book.save_to_buffer().map_err(|e| fail("Excel")(&e))?;
+                out.write_all(&bytes).map_err(|e| fail("Excel")(&e))?;
+                out.finish().map_err(|e| fail("Excel")(&e))
             }
         }
     }
 }
 
-fn flush_parquet(writer: &mut ArrowWriter<File>, schema: &SchemaRef, buf: &mut Vec<Row>) -> Result<()> {
+fn flush_parquet(writer: &mut ArrowWriter<Digesting>, schema: &SchemaRef, buf: &mut Vec<Row>) -> Result<()> {
     if buf.is_empty() {
         return Ok(());
     }
@@ -167,23 +205,6 @@ fn flush_parquet(writer: &mut ArrowWriter<File>, schema: &SchemaRef, buf: &mut V
     writer.write(&batch).map_err(|e| fail("Parquet")(&e))?;
     buf.clear();
     Ok(())
-}
-
-/// SHA-256 (hex) and size of a file, read in chunks.
-pub(crate) fn digest_file(path: &Path) -> Result<(String, i64)> {
-    let mut f = File::open(path).map_err(|e| Error::internal(format!("reading {}: {e}", path.display())))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n: i64 = 0;
-    loop {
-        let k = f.read(&mut buf).map_err(|e| Error::internal(format!("reading {}: {e}", path.display())))?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-        n += i64::try_from(k).unwrap_or(0);
-    }
-    Ok((hex::encode(h.finalize()), n))
 }
 
 /// Sync a folder after a rename into it.

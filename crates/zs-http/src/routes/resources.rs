@@ -188,7 +188,7 @@ pub(crate) async fn upload(
     let code = code(path);
     let mode = p.mode.as_deref().map(Mode::parse).transpose()?.unwrap_or_default();
     s.ingest.check_hand_in(&pass, &code).await?;
-    let file = save_body(&s, body, &p.file_name).await?;
+    let file = save_body(&s, body, &p.file_name, &code).await?;
     let req = HandInRequest {
         code,
         mode,
@@ -204,14 +204,17 @@ pub(crate) async fn upload(
     Ok((StatusCode::ACCEPTED, Json(job.into())))
 }
 
-/// Stream a request body to a new file under `<data>/uploads`, refusing more than the limit
+/// Stream a request body to a new file under `<data>/uploads/<resource>`, encrypted under the
+/// resource's data key (in clear with encryption switched off), refusing more than the limit
 /// (the partial file is removed).
-pub async fn save_body(s: &AppState, body: Body, file_name: &str) -> Result<std::path::PathBuf, ApiError> {
+pub async fn save_body(s: &AppState, body: Body, file_name: &str, code: &str) -> Result<std::path::PathBuf, ApiError> {
     use futures::StreamExt;
+    use std::io::Write;
     if file_name.is_empty() || file_name.len() > 255 || file_name.contains(['/', '\\']) {
         return Err(Error::invalid("file_name", "give the file's name without folders, e.g. population.csv").into());
     }
-    let dir = s.config.data_dir.join("uploads");
+    let key = s.ingest.file_key(code).await?;
+    let dir = s.ingest.uploads_dir(code);
     let io = |e: std::io::Error| {
         tracing::error!(error = %e, "saving an upload");
         ApiError(Error::internal("the upload could not be saved"))
@@ -222,6 +225,8 @@ pub async fn save_body(s: &AppState, body: Body, file_name: &str) -> Result<std:
     let limit = s.config.max_upload_bytes;
     let mut written = 0u64;
     let mut stream = body.into_data_stream();
+    // Chunks are encrypted in memory (a 64 KiB segment at a time) and the sealed bytes written.
+    let mut sealed = key.writer(Vec::with_capacity(1 << 17));
     let result: Result<(), ApiError> = async {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|_| ApiError(Error::invalid("body", "the upload was interrupted")))?;
@@ -232,11 +237,13 @@ pub async fn save_body(s: &AppState, body: Body, file_name: &str) -> Result<std:
                     format!("the file is larger than the limit of {} MiB", limit / (1024 * 1024)),
                 )));
             }
-            f.write_all(&chunk).await.map_err(io)?;
+            sealed.write_all(&chunk).map_err(io)?;
+            f.write_all(&sealed.take()).await.map_err(io)?;
         }
         if written == 0 {
             return Err(ApiError(Error::invalid("body", "the file is empty")));
         }
+        f.write_all(&sealed.finish().map_err(io)?).await.map_err(io)?;
         f.sync_all().await.map_err(io)
     }
     .await;

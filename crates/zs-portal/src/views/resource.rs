@@ -411,12 +411,13 @@ async fn small_field(ctx: &Ctx, mut field: axum::extract::multipart::Field<'_>) 
     String::from_utf8(buf).map_err(|_| ctx.fail(Error::new(ErrorCode::MalformedBody, "a form field is not UTF-8")))
 }
 
-/// Stream a multipart file field to a new file under `<data>/uploads` through the API's
+/// Stream a multipart file field to a new file under `<data>/uploads/<resource>` (encrypted) through the API's
 /// [`zs_http::save_body`] (same limit, same clean-up of a partial file).
 async fn save_field(
     s: &AppState,
     field: axum::extract::multipart::Field<'_>,
     file_name: &str,
+    code: &str,
 ) -> Result<std::path::PathBuf, Error> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(4);
     let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
@@ -439,7 +440,7 @@ async fn save_field(
             }
         }
     };
-    let (saved, ()) = tokio::join!(zs_http::save_body(s, body, file_name), feed);
+    let (saved, ()) = tokio::join!(zs_http::save_body(s, body, file_name, code), feed);
     saved.map_err(|e| e.0)
 }
 
@@ -474,7 +475,7 @@ pub async fn upload(
                     failure = Some(Error::invalid("file", "choose a file to upload"));
                     continue;
                 }
-                match save_field(&s, field, &name).await {
+                match save_field(&s, field, &name, &code).await {
                     Ok(path) => saved = Some((path, name)),
                     Err(e) => failure = Some(e),
                 }

@@ -10,6 +10,7 @@ mod catalog_exchange;
 mod catalog_search;
 mod credentials;
 mod govern;
+mod kept_files;
 mod login;
 mod ops;
 mod pulls;

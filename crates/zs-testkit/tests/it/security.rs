@@ -223,9 +223,12 @@ async fn encryption_rotation_and_destruction(backend: Backend) {
     assert_eq!((s, e["code"].as_str()), (410, Some("data_destroyed")), "{e}");
     let (_, keys) = srv.get("/api/v1/security/keys", Some(&secadmin)).await.unwrap();
     assert_eq!((of(&keys, "active"), of(&keys, "retired"), of(&keys, "destroyed")), (0, 0, 2), "{keys}");
-    // No new data goes into a destroyed resource.
-    let done = hand_in(&srv, &steward, "append", &a[..1]).await;
-    assert_eq!(done["job"]["state"], "failed", "{done}");
+    // No new data goes into a destroyed resource: an upload is refused before it is stored.
+    let (s, e) = srv
+        .post_raw(&format!("{RES}/uploads?file_name=p.csv"), Some(&steward), Some("text/csv"), b"x\n1\n".to_vec())
+        .await
+        .unwrap();
+    assert_eq!((s, e["code"].as_str()), (410, Some("data_destroyed")), "{e}");
 
     // Who sees what: the steward its department's requests, the auditor all; the record is in
     // the audit trail (and so the ledger) with identifiers and counts only.
