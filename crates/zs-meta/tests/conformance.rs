@@ -647,9 +647,9 @@ async fn share_applications_grants_and_usage(s: DynStore) {
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
-            suspended_at: None,
-            suspended_by: None,
-            suspend_reason: None,
+        suspended_at: None,
+        suspended_by: None,
+        suspend_reason: None,
         created_by: Some(4),
         created_at: NOW + 30,
     };

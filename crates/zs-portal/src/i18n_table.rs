@@ -1310,4 +1310,10 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("backups.empty", "还没有登记备份。", "No backups registered."),
     ("backups.recorded_at", "登记时间", "Registered"),
     ("backups.recorded", "备份已登记。", "The backup was registered."),
+    ("tile.destructions", "数据销毁审批", "Destruction approvals"),
+    ("tile.destructions_desc", "审批数据管理员提交的销毁申请，查看销毁证明。", "Decide the stewards' destruction requests and read the certificates."),
+    ("tile.keys", "加密密钥", "Encryption keys"),
+    ("tile.keys_desc", "查看各资源的数据密钥与主密钥，必要时轮换。", "See each resource's data keys and the master key; rotate them when needed."),
+    ("tile.backups", "备份登记", "Backup register"),
+    ("tile.backups_desc", "登记平台之外所做的备份，供销毁证明列出。", "Register backups taken outside the platform, for destruction certificates to list."),
 ];

@@ -30,8 +30,8 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
-        catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, destruction, errors, keys,
-        orgs, quality, report, resource, resource_pulls, security, share, share_delivery, share_demand,
+        catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, destruction, errors,
+        keys, orgs, quality, report, resource, resource_pulls, security, share, share_delivery, share_demand,
         share_evaluation, standards, trace, users,
     };
     Router::new()

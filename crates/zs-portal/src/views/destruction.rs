@@ -87,8 +87,10 @@ struct ListPage {
 pub async fn list(State(s): State<AppState>, ctx: Ctx, PortalQuery(p): PortalQuery<ListParams>) -> PageResult {
     let pass = ctx.authorize::<DestroyRead>(&s).await?;
     let code = p.code.trim().to_owned();
-    let all = s.ingest.destructions(&pass, Some(code.as_str()).filter(|c| !c.is_empty())).await.map_err(|e| ctx.fail(e))?;
-    let page = ListPage { c: ctx.chrome("security-destructions"), rows: all.iter().map(|d| row(&ctx, d)).collect(), code };
+    let all =
+        s.ingest.destructions(&pass, Some(code.as_str()).filter(|c| !c.is_empty())).await.map_err(|e| ctx.fail(e))?;
+    let page =
+        ListPage { c: ctx.chrome("security-destructions"), rows: all.iter().map(|d| row(&ctx, d)).collect(), code };
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -262,7 +264,9 @@ pub async fn refuse(
     let id = parse_id(&ctx, &id)?;
     match s.ingest.refuse_destruction(&pass, id, &f.note).await {
         Ok(_) => Ok(redirect(&format!("/security/destructions/{id}?done=refused"))),
-        Err(e) if shown_on_form(&e) => detail(&s, &ctx, id, "", Some(Failed { form: "refuse", error: e, note: f.note })).await,
+        Err(e) if shown_on_form(&e) => {
+            detail(&s, &ctx, id, "", Some(Failed { form: "refuse", error: e, note: f.note })).await
+        }
         Err(e) => Err(ctx.fail(e)),
     }
 }

@@ -209,7 +209,12 @@ pub struct BackupForm {
     taken_at: String,
 }
 
-async fn backups_page(s: &AppState, ctx: &Ctx, created: Option<i64>, failed: Option<(Error, BackupForm)>) -> PageResult {
+async fn backups_page(
+    s: &AppState,
+    ctx: &Ctx,
+    created: Option<i64>,
+    failed: Option<(Error, BackupForm)>,
+) -> PageResult {
     let pass = ctx.authorize::<BackupRead>(s).await?;
     let list = s.ingest.backups(&pass).await.map_err(|e| ctx.fail(e))?;
     let (error, kept) = match failed {

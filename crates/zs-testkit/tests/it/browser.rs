@@ -501,7 +501,10 @@ async fn security_alerts_and_destruction() {
         c.find(Locator::Id("alerts-empty")).await?;
         c.find(Locator::Id("nav-security-destructions")).await?.click().await?;
         c.wait().for_element(Locator::Id(&format!("destruction-{id}"))).await?;
-        c.find(Locator::Css(&format!("#destruction-{id} a[href='/security/destructions/{id}']"))).await?.click().await?;
+        c.find(Locator::Css(&format!("#destruction-{id} a[href='/security/destructions/{id}']")))
+            .await?
+            .click()
+            .await?;
         c.wait().for_element(Locator::Id("destruction-approve")).await?.click().await?;
         c.wait().for_element(Locator::Id("certificate")).await?;
         let state = c.find(Locator::Id("destruction-state")).await?.text().await?;

@@ -210,7 +210,8 @@ async fn alerts_raised_and_answered(backend: Backend) {
     let secadmin_portal = Portal::new(&srv, &secadmin).await;
     let page = secadmin_portal.get(&format!("/security/alerts/{}", en[0]["id"])).await;
     assert!(page.has("alert-reinstate-form") && !page.has("alert-close-form"), "{}", page.body);
-    let bad = secadmin_portal.post(&format!("/security/alerts/{}/respond", en[0]["id"]), &[("action", "reinstate")]).await;
+    let bad =
+        secadmin_portal.post(&format!("/security/alerts/{}/respond", en[0]["id"]), &[("action", "reinstate")]).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.has("form-error") && bad.body.contains("data-field=\"reason\"") && bad.has("alert-facts"));
     assert!(bad.has("alert-reinstate-form"), "the form is still there");
@@ -263,7 +264,8 @@ async fn alerts_raised_and_answered(backend: Backend) {
         let (_, recs) = srv.get(&format!("/api/v1/audit?action={action}"), Some(&auditor)).await.unwrap();
         let recs = recs.as_array().unwrap();
         assert!(
-            recs.iter().any(|r| r["outcome"] == "succeeded" && r["ledger_index"].is_i64() && r["detail"]["alert"].is_i64()),
+            recs.iter()
+                .any(|r| r["outcome"] == "succeeded" && r["ledger_index"].is_i64() && r["detail"]["alert"].is_i64()),
             "{action}: {recs:?}"
         );
     }

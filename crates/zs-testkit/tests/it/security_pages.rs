@@ -109,10 +109,12 @@ async fn destruction_keys_and_backups_pages(backend: Backend) {
     assert!(home.has("nav-security-destructions") && !home.has("nav-security-keys"));
 
     // The system administrator registers a backup (a form error first: no time given).
-    let bad = sysadmin.post("/security/backups", &[("label", "nightly"), ("location", "nas:/b"), ("taken_at", "")]).await;
+    let bad =
+        sysadmin.post("/security/backups", &[("label", "nightly"), ("location", "nas:/b"), ("taken_at", "")]).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.has("form-error") && bad.body.contains("data-field=\"taken_at\"") && bad.has("backup-form"));
-    let fields = [("label", "夜间备份 2026-11-01"), ("location", "nas01:/backup/zhengshu"), ("taken_at", "2020-01-01T08:00")];
+    let fields =
+        [("label", "夜间备份 2026-11-01"), ("location", "nas01:/backup/zhengshu"), ("taken_at", "2020-01-01T08:00")];
     let done = sysadmin.post("/security/backups", &fields).await;
     assert_eq!(done.status, 303, "{}", done.body);
     let (_, list) = srv.get("/api/v1/security/backups", Some(&users[1])).await.unwrap();
@@ -122,7 +124,11 @@ async fn destruction_keys_and_backups_pages(backend: Backend) {
     assert_eq!(page.status, 200);
     assert!(page.has(&format!("backup-{backup}")) && !page.has("backup-form"), "the auditor reads only");
     assert!(!secadmin.get("/security/backups").await.has("backup-form"));
-    assert_eq!(secadmin.post("/security/backups", &fields).await.status, 403, "registering is the system administrator's");
+    assert_eq!(
+        secadmin.post("/security/backups", &fields).await.status,
+        403,
+        "registering is the system administrator's"
+    );
     assert_eq!(auditor.post("/security/backups", &fields).await.status, 403);
 
     // The steward asks from the resource page: a form error first (no reason), then version 1.
@@ -136,10 +142,12 @@ async fn destruction_keys_and_backups_pages(backend: Backend) {
     let bad = steward.post(&format!("{RES}/destroy"), &[("version", "1"), ("reason", "")]).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.has("form-error") && bad.body.contains("data-field=\"reason\"") && bad.has("destroy-request-form"));
-    let asked = steward.post(&format!("{RES}/destroy"), &[("version", "1"), ("reason", "保存期限届满，依法销毁")]).await;
+    let asked =
+        steward.post(&format!("{RES}/destroy"), &[("version", "1"), ("reason", "保存期限届满，依法销毁")]).await;
     assert_eq!(asked.status, 303, "{}", asked.body);
     assert!(asked.location.starts_with("/security/destructions/"), "{}", asked.location);
-    let id: i64 = asked.location.trim_start_matches("/security/destructions/").split('?').next().unwrap().parse().unwrap();
+    let id: i64 =
+        asked.location.trim_start_matches("/security/destructions/").split('?').next().unwrap().parse().unwrap();
     let detail = format!("/security/destructions/{id}");
 
     // Who reads the list and the request: not the system administrator.
