@@ -184,12 +184,10 @@ impl AnomalyService {
             "active" => vec!["open".into(), "acknowledged".into()],
             "all" => vec![],
             s @ ("open" | "acknowledged" | "dismissed" | "suspended" | "reinstated") => vec![s.to_owned()],
-            other => return Err(Error::invalid(
-                "state",
-                format!(
-                    "unknown state '{other}': use active, open, acknowledged, dismissed, suspended, reinstated or all"
-                ),
-            )),
+            other => {
+                let known = "active, open, acknowledged, dismissed, suspended, reinstated or all";
+                return Err(Error::invalid("state", format!("unknown state '{other}': use {known}")));
+            }
         };
         if let Some(r) = f.rule.as_deref().filter(|r| Rule::parse(r).is_none()) {
             let names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
