@@ -287,7 +287,7 @@ impl Detector {
 
     fn revoked_use(&mut self, o: &Observed, out: &mut Vec<Finding>) {
         let subject = match (o.code.as_deref(), o.grant, o.credential) {
-            (Some("grant_revoked"), Some(g), _) => format!("grant:{g}"),
+            (Some("grant_revoked" | "grant_suspended"), Some(g), _) => format!("grant:{g}"),
             (_, _, Some(c)) => format!("credential:{c}"),
             _ => return,
         };

@@ -114,16 +114,27 @@ impl Observed {
             Outcome::Denied => true,
             Outcome::Failed if self.action == DATA => matches!(
                 self.code.as_deref(),
-                Some("no_grant" | "grant_revoked" | "grant_expired" | "field_not_granted" | "forbidden")
+                Some(
+                    "no_grant"
+                        | "grant_revoked"
+                        | "grant_suspended"
+                        | "grant_expired"
+                        | "field_not_granted"
+                        | "forbidden"
+                )
             ),
             Outcome::Failed => self.action == "auth.login",
             _ => false,
         }
     }
 
-    /// A use after revocation: a data-API call through a revoked grant, or a revoked credential.
+    /// A use after revocation or suspension: a data-API call through a revoked or suspended
+    /// grant, or with a revoked or suspended credential.
     pub fn after_revocation(&self) -> bool {
-        matches!(self.code.as_deref(), Some("grant_revoked" | "credential_revoked"))
+        matches!(
+            self.code.as_deref(),
+            Some("grant_revoked" | "grant_suspended" | "credential_revoked" | "credential_suspended")
+        )
     }
 
     /// A lookup that found nothing (a guess, in an enumeration).

@@ -17,7 +17,7 @@ pub enum Rule {
     Denials,
     /// An API credential used from a network it was never used from.
     NewAddress,
-    /// A revoked grant or credential still being used.
+    /// A revoked or suspended grant or credential still being used.
     AfterRevocation,
 }
 

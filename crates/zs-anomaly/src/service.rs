@@ -1,14 +1,16 @@
 //! Alerts and their handling: raised from the detector's findings (recorded as `alert.raise`),
 //! listed and read by security and audit administrators of the area, answered by security
 //! administrators (`alert.handle`: acknowledge, dismiss with a reason, suspend the credential or
-//! grant), and — for critical ones, when configured — suspended automatically.
+//! grant, reinstate what was suspended), and — for critical ones, when configured — suspended
+//! automatically. Suspension is reversible and distinct from revocation: a suspended credential
+//! or grant refuses calls (`credential_suspended`, `grant_suspended`) until reinstated.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::json;
 use zs_catalog::CatalogService;
-use zs_identity::policy::{AlertHandle, AlertRead, Authorized, CredentialRevoke};
+use zs_identity::policy::{AlertHandle, AlertRead, Authorized};
 use zs_identity::{IdentityService, Principal};
 use zs_meta::alert::{Alert, AlertQuery, AlertResponse, NewAlert};
 use zs_meta::{AuditQuery, DynStore};
@@ -43,7 +45,7 @@ pub struct AnomalyService {
 #[derive(Debug, Clone, Default)]
 pub struct AlertFilter {
     /// `active` (open and acknowledged; the default), `open`, `acknowledged`, `dismissed`,
-    /// `suspended` or `all`.
+    /// `suspended`, `reinstated` or `all`.
     pub state: Option<String>,
     /// Only this rule.
     pub rule: Option<String>,
@@ -138,7 +140,7 @@ impl AnomalyService {
         Ok(orgs.into_iter().find(|o| o.parent_id.is_none()).map(|o| o.path).unwrap_or_else(|| "/".to_owned()))
     }
 
-    /// Revoke what a critical alert concerns, as the platform (the machine operator), and mark
+    /// Suspend what a critical alert concerns, as the platform (the machine operator), and mark
     /// the alert; a failure is recorded on the alert's log line and leaves it open for a person.
     async fn auto_suspend(&self, alert: Alert) -> Result<Alert> {
         let machine = self.identity.machine_operator().await?;
@@ -182,12 +184,10 @@ impl AnomalyService {
         let states: Vec<String> = match f.state.as_deref().unwrap_or("active") {
             "active" => vec!["open".into(), "acknowledged".into()],
             "all" => vec![],
-            s @ ("open" | "acknowledged" | "dismissed" | "suspended") => vec![s.to_owned()],
+            s @ ("open" | "acknowledged" | "dismissed" | "suspended" | "reinstated") => vec![s.to_owned()],
             other => {
-                return Err(Error::invalid(
-                    "state",
-                    format!("unknown state '{other}': use active, open, acknowledged, dismissed, suspended or all"),
-                ))
+                let known = "active, open, acknowledged, dismissed, suspended, reinstated or all";
+                return Err(Error::invalid("state", format!("unknown state '{other}': use {known}")));
             }
         };
         if let Some(r) = f.rule.as_deref().filter(|r| Rule::parse(r).is_none()) {
@@ -225,7 +225,8 @@ impl AnomalyService {
         Ok(a)
     }
 
-    /// Answer an alert: acknowledge, dismiss with a reason, or suspend its credential or grant.
+    /// Answer an alert: acknowledge, dismiss with a reason, suspend its credential or grant, or
+    /// reinstate (with a reason) what a suspension stopped.
     pub async fn respond(&self, pass: &Authorized<AlertHandle>, id: i64, input: &RespondInput) -> Result<AlertView> {
         let p = pass.principal();
         let a = self.in_scope(p, id).await?;
@@ -244,10 +245,20 @@ impl AnomalyService {
                 ("suspended", "suspended_credential", &["open", "acknowledged"], Some(need_reason()?))
             }
             "suspend_grant" => ("suspended", "suspended_grant", &["open", "acknowledged"], Some(need_reason()?)),
+            "reinstate" => {
+                let response = if a.response.as_deref().is_some_and(|r| r.ends_with("_credential")) {
+                    "reinstated_credential"
+                } else {
+                    "reinstated_grant"
+                };
+                ("reinstated", response, &["suspended"], Some(need_reason()?))
+            }
             other => {
                 return Err(Error::invalid(
                     "action",
-                    format!("unknown action '{other}': use acknowledge, dismiss, suspend_credential or suspend_grant"),
+                    format!(
+                        "unknown action '{other}': use acknowledge, dismiss, suspend_credential, suspend_grant or reinstate"
+                    ),
                 ))
             }
         };
@@ -259,6 +270,9 @@ impl AnomalyService {
         }
         if let Some(target) = response.strip_prefix("suspended_") {
             self.suspend(pass, &a, target, reason.as_deref().unwrap_or_default()).await?;
+        }
+        if let Some(target) = response.strip_prefix("reinstated_") {
+            self.reinstate(pass, &a, target).await?;
         }
         let r = AlertResponse {
             from_states: from.iter().map(|s| (*s).to_owned()).collect(),
@@ -287,7 +301,8 @@ impl AnomalyService {
         self.view(&mut Names::default(), a, true).await
     }
 
-    /// Revoke the alert's credential or grant. One already revoked counts as suspended.
+    /// Suspend the alert's credential or grant. One already suspended or revoked counts as
+    /// suspended.
     async fn suspend(&self, pass: &Authorized<AlertHandle>, a: &Alert, target: &str, reason: &str) -> Result<()> {
         let r = match target {
             "credential" => {
@@ -295,9 +310,7 @@ impl AnomalyService {
                     Error::new(ErrorCode::Conflict, "this alert concerns no API credential; suspend the grant")
                         .with_field("action")
                 })?;
-                let revoke =
-                    self.identity.authorize::<CredentialRevoke>(&pass.principal_arc(), pass.request_id()).await?;
-                self.identity.revoke_credential(&revoke, CredentialId(id)).await.map(|_| ())
+                self.identity.suspend_credential(pass, CredentialId(id), a.id, reason).await.map(|_| ())
             }
             _ => {
                 let id = a.grant_id.ok_or_else(|| {
@@ -309,6 +322,23 @@ impl AnomalyService {
         };
         match r {
             Err(e) if e.code == ErrorCode::Conflict => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Lift the suspension of the alert's credential or grant. One no longer suspended (another
+    /// alert's reinstatement lifted it) counts as reinstated; one revoked meanwhile is refused
+    /// (`conflict`: revocation is final) and the alert stays suspended.
+    async fn reinstate(&self, pass: &Authorized<AlertHandle>, a: &Alert, target: &str) -> Result<()> {
+        let r = match (target, a.credential_id, a.grant_id) {
+            ("credential", Some(id), _) => {
+                self.identity.reinstate_credential(pass, CredentialId(id), a.id).await.map(|_| ())
+            }
+            ("grant", _, Some(id)) => self.share.reinstate_for_alert(pass, id, a.id).await.map(|_| ()),
+            _ => return Err(Error::new(ErrorCode::Conflict, "this alert suspended nothing that can be reinstated")),
+        };
+        match r {
+            Err(e) if e.code == ErrorCode::Conflict && e.message.contains("not suspended") => Ok(()),
             other => other,
         }
     }

@@ -37,9 +37,11 @@ pub struct AlertList {
 #[serde(deny_unknown_fields)]
 pub struct RespondInput {
     /// `acknowledge`, `dismiss` (with a reason), `suspend_credential` or `suspend_grant` (with a
-    /// reason: revokes the credential or grant the alert concerns).
+    /// reason: suspends the credential or grant the alert concerns; calls are refused with
+    /// `credential_suspended` / `grant_suspended`), or `reinstate` (with a reason, on a suspended
+    /// alert: lifts that suspension).
     pub action: String,
-    /// Why (required to dismiss or suspend; 1-500 characters).
+    /// Why (required to dismiss, suspend or reinstate; 1-500 characters).
     #[serde(default)]
     pub reason: Option<String>,
     /// The alert's revision as seen (optional): the answer is refused with `conflict` if someone

@@ -1,14 +1,14 @@
 //! API credentials for programs: random tokens shown once, stored hashed, with scopes, expiry
 //! and revocation that take effect on the next request.
 
-use crate::policy::{Authorized, CredentialIssue, CredentialRead, CredentialRevoke, ACTIONS};
+use crate::policy::{AlertHandle, Authorized, CredentialIssue, CredentialRead, CredentialRevoke, ACTIONS};
 use crate::principal::AuthVia;
 use crate::{token, IdentityService};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 use zs_types::model::{AuditRecord, Credential, NewCredential};
-use zs_types::{CredentialId, Error, ErrorCode, Result, Role, UserId};
+use zs_types::{CredentialId, Error, ErrorCode, Outcome, Result, Role, UserId};
 
 /// Input for a new credential.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -137,6 +137,83 @@ impl IdentityService {
         self.forget_principals(cred.user_id);
         self.done(pass, format!("credential:{id}"), json!({})).await?;
         self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))
+    }
+
+    /// Suspend a credential in answer to security alert `alert` (暂停, reversible): refused with
+    /// `credential_suspended` from the very next request until [`IdentityService::reinstate_credential`].
+    /// Security administrators, for credentials of accounts in their area (and the anomaly
+    /// detector's automatic response). Recorded as `credential.suspend`. `conflict` if it is
+    /// revoked or suspended already.
+    pub async fn suspend_credential(
+        &self,
+        pass: &Authorized<AlertHandle>,
+        id: CredentialId,
+        alert: i64,
+        reason: &str,
+    ) -> Result<Credential> {
+        let cred = self.credential_in_area(pass, id).await?;
+        if cred.revoked_at.is_some() {
+            return Err(Error::new(ErrorCode::Conflict, "the credential is revoked"));
+        }
+        let reason = format!("security alert {alert}: {}", reason.trim());
+        let now = zs_types::clock::to_ms(self.clock.now());
+        let changed = self.store.suspend_credential(id, now, &reason).await;
+        self.forget_principals(cred.user_id);
+        if !changed? {
+            return Err(Error::new(ErrorCode::Conflict, "the credential is suspended already"));
+        }
+        let p = pass.principal();
+        self.record(
+            Some(p),
+            pass.request_id(),
+            "credential.suspend",
+            Some(format!("credential:{id}")),
+            Outcome::Succeeded,
+            json!({ "alert": alert, "credential": id.0 }),
+        )
+        .await?;
+        self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))
+    }
+
+    /// Lift a credential's suspension (the security administrator, with the reason on the
+    /// alert): it works again from the next request. Recorded as `credential.reinstate`.
+    /// `conflict` if it is not suspended, or was revoked meanwhile (revocation is final).
+    pub async fn reinstate_credential(
+        &self,
+        pass: &Authorized<AlertHandle>,
+        id: CredentialId,
+        alert: i64,
+    ) -> Result<Credential> {
+        let cred = self.credential_in_area(pass, id).await?;
+        if cred.revoked_at.is_some() {
+            return Err(Error::new(ErrorCode::Conflict, "the credential was revoked; revocation is final"));
+        }
+        let changed = self.store.reinstate_credential(id).await;
+        self.forget_principals(cred.user_id);
+        if !changed? {
+            return Err(Error::new(ErrorCode::Conflict, "the credential is not suspended"));
+        }
+        self.record(
+            Some(pass.principal()),
+            pass.request_id(),
+            "credential.reinstate",
+            Some(format!("credential:{id}")),
+            Outcome::Succeeded,
+            json!({ "alert": alert, "credential": id.0 }),
+        )
+        .await?;
+        self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))
+    }
+
+    /// A credential whose account lies in the caller's area (else `not_found`).
+    async fn credential_in_area(&self, pass: &Authorized<AlertHandle>, id: CredentialId) -> Result<Credential> {
+        let cred = self.store.get_credential(id).await?.ok_or_else(|| Error::not_found("credential"))?;
+        let owner = self.store.get_user(cred.user_id).await?.ok_or_else(|| Error::not_found("credential"))?;
+        let org = self.store.get_org(owner.org_id).await?.ok_or_else(|| Error::not_found("credential"))?;
+        if !pass.principal().can_see(&org) {
+            return Err(Error::not_found("credential"));
+        }
+        Ok(cred)
     }
 
     /// Read the audit trail (audit administrators).

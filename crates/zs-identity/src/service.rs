@@ -114,6 +114,15 @@ impl IdentityService {
                 self.record_refused_credential(&cred, "credential_expired").await?;
                 return Err(Error::new(ErrorCode::CredentialExpired, "this API credential has expired"));
             }
+            if cred.suspended_at.is_some() {
+                // Suspended in answer to a security alert: refused (and recorded) until a
+                // security administrator reinstates it.
+                self.record_refused_credential(&cred, "credential_suspended").await?;
+                return Err(Error::new(
+                    ErrorCode::CredentialSuspended,
+                    "this API credential is suspended after a security alert; ask the security administrator",
+                ));
+            }
             (cred.user_id, AuthVia::Credential { id: cred.id, scopes: cred.scopes }, cred.expires_at)
         } else {
             let s =

@@ -17,7 +17,7 @@ pub struct Alert {
     pub rule: String,
     /// `medium`, `high` or `critical`.
     pub severity: String,
-    /// `open`, `acknowledged`, `dismissed` or `suspended`.
+    /// `open`, `acknowledged`, `dismissed`, `suspended` or `reinstated` (a suspension lifted).
     pub state: String,
     /// What it is about, e.g. `grant:5`, `credential:3`, `user:7`.
     pub subject: String,
@@ -51,9 +51,10 @@ pub struct Alert {
     /// When it was handled last.
     pub handled_at: Option<i64>,
     /// The response taken: `acknowledged`, `dismissed`, `suspended_credential`, `suspended_grant`,
-    /// `auto_suspended_credential`, `auto_suspended_grant`.
+    /// `auto_suspended_credential`, `auto_suspended_grant`, `reinstated_credential`,
+    /// `reinstated_grant`.
     pub response: Option<String>,
-    /// The reason given with a dismissal or suspension.
+    /// The reason given with the last response (dismissal, suspension, reinstatement).
     pub reason: Option<String>,
     /// Bumped at every change (optimistic concurrency between administrators and nodes).
     pub revision: i64,

@@ -128,6 +128,10 @@ pub trait MetaStore:
     async fn list_credentials(&self, path_prefix: &str) -> Result<Vec<Credential>>;
     /// Mark revoked (idempotent: keeps the first revocation time). Returns false if unknown.
     async fn revoke_credential(&self, id: CredentialId, at_ms: i64) -> Result<bool>;
+    /// Suspend a credential (reversibly). Returns false if unknown, revoked or already suspended.
+    async fn suspend_credential(&self, id: CredentialId, at_ms: i64, reason: &str) -> Result<bool>;
+    /// Lift a credential's suspension. Returns false if it was not suspended.
+    async fn reinstate_credential(&self, id: CredentialId) -> Result<bool>;
 
     /// Insert a session.
     async fn create_session(&self, session: &Session) -> Result<()>;

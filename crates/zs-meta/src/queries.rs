@@ -27,7 +27,8 @@ pub(crate) const ORG_COLS: &str = "id, parent_id, kind, name, code, division_cod
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.password_hash, \
      u.must_change_password, u.disabled, u.failed_logins, u.locked_until, u.created_at";
 pub(crate) const CRED_COLS: &str =
-    "c.id, c.user_id, c.name, c.token_prefix, c.token_hash, c.scopes, c.expires_at, c.revoked_at, c.created_at";
+    "c.id, c.user_id, c.name, c.token_prefix, c.token_hash, c.scopes, c.expires_at, c.revoked_at, c.suspended_at, \
+     c.suspend_reason, c.created_at";
 
 /// Implements [`crate::MetaStore`] for a store struct with a `pool` field of the given backend.
 macro_rules! impl_meta_store {
@@ -81,6 +82,8 @@ macro_rules! impl_meta_store {
                     .map_err(|e| zs_types::Error::internal(format!("stored scopes unreadable: {e}")))?,
                 expires_at: opt_time(r.try_get("expires_at").map_err(map)?),
                 revoked_at: opt_time(r.try_get("revoked_at").map_err(map)?),
+                suspended_at: opt_time(r.try_get("suspended_at").map_err(map)?),
+                suspend_reason: r.try_get("suspend_reason").map_err(map)?,
                 created_at: from_ms(r.try_get("created_at").map_err(map)?),
             })
         }
@@ -324,6 +327,32 @@ macro_rules! impl_meta_store {
                     .await
                     .map_err(map)?;
                 Ok(r.rows_affected() > 0)
+            }
+
+            async fn suspend_credential(&self, id: CredentialId, at_ms: i64, reason: &str) -> Result<bool> {
+                let r = sqlx::query(
+                    "UPDATE credentials SET suspended_at = $1, suspend_reason = $2 \
+                     WHERE id = $3 AND suspended_at IS NULL AND revoked_at IS NULL",
+                )
+                .bind(at_ms)
+                .bind(reason)
+                .bind(id.0)
+                .execute(&self.pool)
+                .await
+                .map_err(map)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn reinstate_credential(&self, id: CredentialId) -> Result<bool> {
+                let r = sqlx::query(
+                    "UPDATE credentials SET suspended_at = NULL, suspend_reason = NULL \
+                     WHERE id = $1 AND suspended_at IS NOT NULL",
+                )
+                .bind(id.0)
+                .execute(&self.pool)
+                .await
+                .map_err(map)?;
+                Ok(r.rows_affected() == 1)
             }
 
             async fn create_session(&self, s: &Session) -> Result<()> {

@@ -98,6 +98,13 @@ pub struct Grant {
     pub revoked_by: Option<i64>,
     /// Why.
     pub revoke_reason: Option<String>,
+    /// Set while suspended in answer to a security alert (calls refused with `grant_suspended`
+    /// until reinstated).
+    pub suspended_at: Option<i64>,
+    /// Who suspended it (0: the anomaly detector's automatic response).
+    pub suspended_by: Option<i64>,
+    /// Why.
+    pub suspend_reason: Option<String>,
     /// Who made it (none: granted at once by the share type).
     pub created_by: Option<i64>,
     /// When (Unix ms).
@@ -184,6 +191,11 @@ pub trait ShareStore: Send + Sync {
     async fn list_grants(&self, q: &GrantQuery) -> Result<Vec<Grant>>;
     /// Revoke a grant (first revocation wins); false if unknown or already revoked.
     async fn revoke_grant(&self, id: i64, at_ms: i64, by: i64, reason: &str) -> Result<bool>;
+    /// Suspend a grant (reversibly, in answer to a security alert). Returns false if unknown,
+    /// revoked or already suspended.
+    async fn suspend_grant(&self, id: i64, at_ms: i64, by: i64, reason: &str) -> Result<bool>;
+    /// Lift a grant's suspension. Returns false if it was not suspended.
+    async fn reinstate_grant(&self, id: i64) -> Result<bool>;
     /// Count one call against a grant's day if fewer than `max_calls` were made; the day's usage
     /// after counting, or none when the limit was reached (nothing counted).
     async fn reserve_call(&self, grant_id: i64, day: &str, max_calls: i64) -> Result<Option<Usage>>;

@@ -5,7 +5,7 @@ pub(crate) const APPLICATION_COLS: &str = "id, code, entry_id, provider_org_id, 
      share_kind, state, due_date, escalated_at, decided_by, decided_at, decision_note, grant_id, created_at";
 pub(crate) const GRANT_COLS: &str = "id, application_id, code, entry_id, provider_org_id, provider_path, \
      consumer_org_id, consumer_path, fields, row_filter, masking, valid_from, valid_until, calls_per_day, rows_per_day, \
-     revoked_at, revoked_by, revoke_reason, created_by, created_at";
+     revoked_at, revoked_by, revoke_reason, suspended_at, suspended_by, suspend_reason, created_by, created_at";
 
 /// Implements [`crate::ShareStore`] for a store with a `pool`.
 macro_rules! impl_share_store {
@@ -66,6 +66,9 @@ macro_rules! impl_share_store {
                     revoked_at: r.try_get("revoked_at").map_err(map)?,
                     revoked_by: r.try_get("revoked_by").map_err(map)?,
                     revoke_reason: r.try_get("revoke_reason").map_err(map)?,
+                    suspended_at: r.try_get("suspended_at").map_err(map)?,
+                    suspended_by: r.try_get("suspended_by").map_err(map)?,
+                    suspend_reason: r.try_get("suspend_reason").map_err(map)?,
                     created_by: r.try_get("created_by").map_err(map)?,
                     created_at: r.try_get("created_at").map_err(map)?,
                 })
@@ -232,6 +235,33 @@ macro_rules! impl_share_store {
                     .bind(at_ms)
                     .bind(by)
                     .bind(reason)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn suspend_grant(&self, id: i64, at_ms: i64, by: i64, reason: &str) -> Result<bool> {
+                    let r = sqlx::query(
+                        "UPDATE share_grants SET suspended_at = $2, suspended_by = $3, suspend_reason = $4 \
+                         WHERE id = $1 AND suspended_at IS NULL AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(at_ms)
+                    .bind(by)
+                    .bind(reason)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map)?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn reinstate_grant(&self, id: i64) -> Result<bool> {
+                    let r = sqlx::query(
+                        "UPDATE share_grants SET suspended_at = NULL, suspended_by = NULL, suspend_reason = NULL \
+                         WHERE id = $1 AND suspended_at IS NOT NULL",
+                    )
+                    .bind(id)
                     .execute(&self.pool)
                     .await
                     .map_err(map)?;

@@ -125,7 +125,17 @@ async fn credentials_and_revocation(s: DynStore) {
     let got = s.credential_by_hash("h1").await.unwrap().unwrap();
     assert_eq!(got, cred);
     assert_eq!(got.scopes, ["org.read", "user.*"]);
+    // Suspension is reversible and separate from revocation.
+    assert!(s.suspend_credential(cred.id, NOW + 1, "告警 3").await.unwrap());
+    assert!(!s.suspend_credential(cred.id, NOW + 2, "again").await.unwrap(), "already suspended");
+    let got = s.get_credential(cred.id).await.unwrap().unwrap();
+    assert_eq!((got.suspended_at.map(to_ms), got.suspend_reason.as_deref()), (Some(NOW + 1), Some("告警 3")));
+    assert!(s.reinstate_credential(cred.id).await.unwrap());
+    assert!(!s.reinstate_credential(cred.id).await.unwrap(), "not suspended any more");
+    let got = s.get_credential(cred.id).await.unwrap().unwrap();
+    assert_eq!((got.suspended_at, got.suspend_reason), (None, None));
     assert!(s.revoke_credential(cred.id, NOW + 5).await.unwrap());
+    assert!(!s.suspend_credential(cred.id, NOW + 6, "x").await.unwrap(), "a revoked credential is not suspended");
     assert!(s.revoke_credential(cred.id, NOW + 9).await.unwrap());
     let got = s.get_credential(cred.id).await.unwrap().unwrap();
     assert_eq!(got.revoked_at.map(to_ms), Some(NOW + 5), "first revocation time is kept");
@@ -637,6 +647,9 @@ async fn share_applications_grants_and_usage(s: DynStore) {
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+        suspended_at: None,
+        suspended_by: None,
+        suspend_reason: None,
         created_by: Some(4),
         created_at: NOW + 30,
     };
@@ -686,7 +699,15 @@ async fn share_applications_grants_and_usage(s: DynStore) {
         s.list_grants(&GrantQuery { path: Some("/1/5/".into()), limit: 10, ..Default::default() }).await.unwrap().len(),
         1
     );
+    assert!(s.suspend_grant(made.id, NOW + 40, 9, "security alert 2: 异常").await.unwrap());
+    assert!(!s.suspend_grant(made.id, NOW + 41, 9, "again").await.unwrap());
+    let g2 = s.get_grant(made.id).await.unwrap().unwrap();
+    assert_eq!((g2.suspended_at, g2.suspended_by), (Some(NOW + 40), Some(9)));
+    assert!(s.reinstate_grant(made.id).await.unwrap());
+    assert!(!s.reinstate_grant(made.id).await.unwrap());
+    assert_eq!(s.get_grant(made.id).await.unwrap().unwrap().suspended_at, None);
     assert!(s.revoke_grant(made.id, NOW + 60, 4, "停止使用").await.unwrap());
+    assert!(!s.suspend_grant(made.id, NOW + 61, 9, "x").await.unwrap(), "revoked: final");
     assert!(!s.revoke_grant(made.id, NOW + 70, 4, "again").await.unwrap());
     let revoked = s.get_grant(made.id).await.unwrap().unwrap();
     assert_eq!((revoked.revoked_at, revoked.revoke_reason.as_deref()), (Some(NOW + 60), Some("停止使用")));

@@ -30,9 +30,9 @@ use zs_http::AppState;
 pub fn router() -> Router<AppState> {
     use views::{
         audit, auth, authorities, catalog_deadlines, catalog_diff, catalog_entry, catalog_exchange, catalog_form,
-        catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, errors, orgs, quality,
-        report, resource, resource_pulls, security, share, share_delivery, share_demand, share_evaluation, standards,
-        trace, users,
+        catalog_review, catalog_search, catalog_tree, classification, credentials, dashboard, destruction, errors,
+        keys, orgs, quality, report, resource, resource_pulls, security, share, share_delivery, share_demand,
+        share_evaluation, standards, trace, users,
     };
     Router::new()
         .route("/", get(dashboard::show))
@@ -54,6 +54,14 @@ pub fn router() -> Router<AppState> {
         .route("/security/alerts", get(security::list))
         .route("/security/alerts/{id}", get(security::show))
         .route("/security/alerts/{id}/respond", post(security::respond))
+        .route("/security/destructions", get(destruction::list))
+        .route("/security/destructions/{id}", get(destruction::show))
+        .route("/security/destructions/{id}/approve", post(destruction::approve))
+        .route("/security/destructions/{id}/refuse", post(destruction::refuse))
+        .route("/resources/{class}/{seq}/destroy", get(destruction::request_form).post(destruction::request))
+        .route("/security/keys", get(keys::keys))
+        .route("/security/keys/rotate", post(keys::rotate))
+        .route("/security/backups", get(keys::backups).post(keys::record))
         .route("/catalog", get(catalog_search::show))
         .route("/catalog/tree", get(catalog_tree::show))
         .route("/catalog/review", get(catalog_review::show))

@@ -218,6 +218,9 @@ const NAV: &[(&str, &str, &str, &str)] = &[
     ("audit", "/audit", "nav.audit", "audit.read"),
     ("trace", "/trace", "nav.trace", "trace.read"),
     ("security-alerts", "/security/alerts", "nav.security_alerts", "alert.read"),
+    ("security-destructions", "/security/destructions", "nav.security_destructions", "destruction.read"),
+    ("security-keys", "/security/keys", "nav.security_keys", "keys.read"),
+    ("security-backups", "/security/backups", "nav.security_backups", "backup.read"),
     ("password", "/password", "nav.password", "me.change_password"),
 ];
 

@@ -395,6 +395,9 @@ impl ShareService {
             revoked_at: None,
             revoked_by: None,
             revoke_reason: None,
+            suspended_at: None,
+            suspended_by: None,
+            suspend_reason: None,
             created_by: by,
             created_at: self.now_ms(),
         })

@@ -111,10 +111,11 @@ impl ShareService {
         self.present_grant(&mut HashMap::new(), &g).await
     }
 
-    /// Suspend a grant in answer to a security alert (异常处置): revoked at once with the alert
-    /// named in the reason, by a security administrator whose area holds the consumer (or by the
+    /// Suspend a grant in answer to a security alert (异常处置, reversible): calls through it are
+    /// refused with `grant_suspended` from the very next one until a security administrator
+    /// reinstates it. By a security administrator whose area holds the consumer (or by the
     /// anomaly detector's automatic response, acting as the machine operator). Recorded as
-    /// `share.revoke` with the alert's id.
+    /// `share.suspend` with the alert's id. `conflict` if it is revoked or suspended already.
     pub async fn suspend_for_alert(
         &self,
         pass: &Authorized<AlertHandle>,
@@ -123,27 +124,64 @@ impl ShareService {
         reason: &str,
     ) -> Result<GrantView> {
         let p = pass.principal();
-        let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
-        if !g.consumer_path.starts_with(p.scope_path()) {
-            return Err(Error::not_found("grant"));
+        let g = self.grant_in_area(pass, id).await?;
+        if g.revoked_at.is_some() {
+            return Err(Error::new(ErrorCode::Conflict, "the grant is revoked"));
         }
         let reason = format!("security alert {alert}: {}", reason.trim());
-        let revoked = self.store.revoke_grant(id, self.now_ms(), p.user.id.0, &reason).await;
+        let suspended = self.store.suspend_grant(id, self.now_ms(), p.user.id.0, &reason).await;
+        // Whatever the answer, the data API reads the grant again on its next call.
         self.serving.forget(id);
-        if !revoked? {
-            return Err(Error::new(ErrorCode::Conflict, "the grant is already revoked"));
+        if !suspended? {
+            return Err(Error::new(ErrorCode::Conflict, "the grant is suspended already"));
         }
         self.record(
             p,
             pass.request_id(),
-            "share.revoke",
+            "share.suspend",
             format!("grant:{id}"),
             Outcome::Succeeded,
-            json!({ "code": g.code, "alert": alert, "suspended": true }),
+            json!({ "code": g.code, "alert": alert }),
         )
         .await?;
         let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
         self.present_grant(&mut HashMap::new(), &g).await
+    }
+
+    /// Lift a grant's suspension (the security administrator, in answer to the alert that
+    /// suspended it): calls work again from the next one. Recorded as `share.reinstate`.
+    /// `conflict` if it is not suspended, or was revoked meanwhile (revocation is final).
+    pub async fn reinstate_for_alert(&self, pass: &Authorized<AlertHandle>, id: i64, alert: i64) -> Result<GrantView> {
+        let p = pass.principal();
+        let g = self.grant_in_area(pass, id).await?;
+        if g.revoked_at.is_some() {
+            return Err(Error::new(ErrorCode::Conflict, "the grant was revoked; revocation is final"));
+        }
+        let reinstated = self.store.reinstate_grant(id).await;
+        self.serving.forget(id);
+        if !reinstated? {
+            return Err(Error::new(ErrorCode::Conflict, "the grant is not suspended"));
+        }
+        self.record(
+            p,
+            pass.request_id(),
+            "share.reinstate",
+            format!("grant:{id}"),
+            Outcome::Succeeded,
+            json!({ "code": g.code, "alert": alert }),
+        )
+        .await?;
+        let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
+        self.present_grant(&mut HashMap::new(), &g).await
+    }
+
+    /// A grant whose consumer lies in the security administrator's area (else `not_found`).
+    async fn grant_in_area(&self, pass: &Authorized<AlertHandle>, id: i64) -> Result<Grant> {
+        let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
+        if !g.consumer_path.starts_with(pass.principal().scope_path()) {
+            return Err(Error::not_found("grant"));
+        }
+        Ok(g)
     }
 
     /// Issue an API credential bound to a grant held by the caller's department: scope
@@ -196,10 +234,16 @@ impl ShareService {
         Ok(all.into_iter().filter(|c| c.scopes.iter().any(|s| grant_of_scope(s) == Some(id))).collect())
     }
 
-    /// Whether a grant can be used now: not revoked, within its period.
+    /// Whether a grant can be used now: not revoked, not suspended, within its period.
     pub(crate) fn usable(&self, g: &Grant) -> Result<()> {
         if g.revoked_at.is_some() {
             return Err(Error::new(ErrorCode::GrantRevoked, format!("grant {} was revoked", g.id)));
+        }
+        if g.suspended_at.is_some() {
+            return Err(Error::new(
+                ErrorCode::GrantSuspended,
+                format!("grant {} is suspended after a security alert; ask the security administrator", g.id),
+            ));
         }
         let now = self.now_ms();
         if now < g.valid_from || now >= g.valid_until {
@@ -212,6 +256,7 @@ impl ShareService {
         match self.usable(g) {
             Ok(()) => "active",
             Err(e) if e.code == ErrorCode::GrantRevoked => "revoked",
+            Err(e) if e.code == ErrorCode::GrantSuspended => "suspended",
             Err(_) => "expired",
         }
     }
@@ -247,6 +292,8 @@ impl ShareService {
             state: self.grant_state(g).into(),
             revoked_at: g.revoked_at,
             revoke_reason: g.revoke_reason.clone(),
+            suspended_at: g.suspended_at,
+            suspend_reason: g.suspend_reason.clone(),
             api: api_base(g.id),
             created_at: g.created_at,
         })

@@ -160,12 +160,16 @@ pub struct GrantView {
     pub calls_today: i64,
     /// Rows returned today.
     pub rows_today: i64,
-    /// active | expired | revoked.
+    /// active | expired | revoked | suspended (after a security alert, until reinstated).
     pub state: String,
     /// Revoked (Unix ms).
     pub revoked_at: Option<i64>,
     /// Why.
     pub revoke_reason: Option<String>,
+    /// Suspended (Unix ms), while it is.
+    pub suspended_at: Option<i64>,
+    /// Why it is suspended (names the alert).
+    pub suspend_reason: Option<String>,
     /// The data API's base URL for this grant.
     pub api: String,
     /// Made (Unix ms).

@@ -51,8 +51,11 @@ error_codes! {
     SessionExpired = ("session_expired", 401),
     /// The API credential has passed its expiry time.
     CredentialExpired = ("credential_expired", 401),
-    /// The API credential was revoked or suspended.
+    /// The API credential was revoked.
     CredentialRevoked = ("credential_revoked", 401),
+    /// The API credential is suspended in answer to a security alert until a security
+    /// administrator reinstates it.
+    CredentialSuspended = ("credential_suspended", 403),
     /// Too many failed logins: the account is locked for a while.
     AccountLocked = ("account_locked", 423),
     /// The account is disabled.
@@ -83,6 +86,9 @@ error_codes! {
     GrantExpired = ("grant_expired", 403),
     /// The grant was revoked.
     GrantRevoked = ("grant_revoked", 403),
+    /// The grant is suspended in answer to a security alert until a security administrator
+    /// reinstates it.
+    GrantSuspended = ("grant_suspended", 403),
     /// The grant's daily quota of calls or rows is used up; it renews at midnight (Beijing).
     QuotaExceeded = ("quota_exceeded", 429),
     /// An item asked for (field, filter or key) is not among the grant's items.

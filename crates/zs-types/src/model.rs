@@ -151,9 +151,15 @@ pub struct Credential {
     /// After this time the credential is refused.
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
-    /// Set when revoked or suspended; refused from then on.
+    /// Set when revoked; refused from then on (final).
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+    /// Set while suspended in answer to a security alert: refused (`credential_suspended`)
+    /// until a security administrator reinstates it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub suspended_at: Option<OffsetDateTime>,
+    /// Why it is suspended.
+    pub suspend_reason: Option<String>,
     /// When it was issued.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -17,7 +17,7 @@ use zs_identity::policy::{AlertHandle, AlertRead};
 #[serde(deny_unknown_fields)]
 pub(crate) struct AlertParams {
     /// `active` (open and acknowledged, the default), `open`, `acknowledged`, `dismissed`,
-    /// `suspended` or `all`.
+    /// `suspended`, `reinstated` or `all`.
     state: Option<String>,
     /// Only this rule: `volume`, `off_hours`, `enumeration`, `denials`, `new_address`, `after_revocation`.
     rule: Option<String>,
@@ -52,9 +52,11 @@ pub(crate) async fn get(
     Ok(Json(s.anomaly.get(&pass, id).await?))
 }
 
-/// Answer an alert: acknowledge, dismiss with a reason, or suspend (revoke) the credential or
-/// grant it concerns. Recorded as `alert.handle`; a suspension also as `credential.revoke` or
-/// `share.revoke`.
+/// Answer an alert: acknowledge, dismiss with a reason, suspend the credential or grant it
+/// concerns (reversible: calls are refused with `credential_suspended` / `grant_suspended`), or
+/// — on a suspended alert — reinstate it with a reason (`action: reinstate`). Recorded as
+/// `alert.handle`; a suspension also as `credential.suspend` or `share.suspend`, a
+/// reinstatement as `credential.reinstate` or `share.reinstate`.
 #[utoipa::path(post, path = "/api/v1/security/alerts/{id}/respond", operation_id = "alert.handle", tag = "security",
     params(("id" = i64, Path, description = "Alert id")),
     request_body = RespondInput,

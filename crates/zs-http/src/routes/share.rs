@@ -228,7 +228,7 @@ fn csv_response(page: &DataPage) -> Result<Response, Error> {
 
 /// Rows through a grant: only granted items (masked), only rows the grant's restriction lets
 /// through, a page at a time with a cursor pinned to one data version. Coded refusals:
-/// no_grant, grant_expired, grant_revoked, quota_exceeded, field_not_granted, resource_withdrawn.
+/// no_grant, grant_expired, grant_revoked, grant_suspended, quota_exceeded, field_not_granted, resource_withdrawn.
 #[utoipa::path(get, path = "/api/v1/share/grants/{id}/rows", operation_id = "share.data#rows", tag = "share",
     params(("id" = i64, Path), DataParams),
     responses((status = 200, description = "{grant, code, version, live, fields, rows, next_cursor, digest} or CSV", body = Object),

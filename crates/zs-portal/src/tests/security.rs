@@ -73,8 +73,12 @@ async fn alerts_pages_are_authorised_per_role_and_answered_by_security_administr
     assert_eq!(r.location(), format!("/security/alerts/{}?done=acknowledge", a.id));
     let again = t.post(&path, &sa, &[("csrf", &csrf), ("action", "acknowledge")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("id=\"form-error\"") && again.body.contains("id=\"alert-facts\""), "the alert again");
     let r = t.post(&path, &sa, &[("csrf", &csrf), ("action", "dismiss"), ("reason", " ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Not an error page: the alert again, the message next to the form.
+    assert!(r.body.contains("id=\"form-error\"") && r.body.contains("data-field=\"reason\""), "{}", r.body);
+    assert!(r.body.contains("id=\"alert-facts\"") && r.body.contains("id=\"alert-close-form\""));
     let r = t.post(&path, &sa, &[("csrf", &csrf), ("action", "dismiss"), ("reason", "计划内的数据核对")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let one = t.get(&format!("/security/alerts/{}?done=dismiss", a.id), &sa).await;

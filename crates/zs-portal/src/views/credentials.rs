@@ -69,6 +69,8 @@ fn revokes_others(role: Role) -> bool {
 fn status(c: &Credential, now: time::OffsetDateTime) -> (&'static str, &'static str) {
     if c.revoked_at.is_some() {
         ("status.revoked", "red")
+    } else if c.suspended_at.is_some() {
+        ("status.suspended", "red")
     } else if c.expires_at.is_some_and(|e| e <= now) {
         ("status.expired", "amber")
     } else {

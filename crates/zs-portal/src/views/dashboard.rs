@@ -90,6 +90,9 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("audit", "/audit", "tile.audit", "tile.audit_desc", "audit.read"),
     ("trace", "/trace", "tile.trace", "tile.trace_desc", "trace.person"),
+    ("security-destructions", "/security/destructions", "tile.destructions", "tile.destructions_desc", "data.destroy"),
+    ("security-keys", "/security/keys", "tile.keys", "tile.keys_desc", "keys.manage"),
+    ("security-backups", "/security/backups", "tile.backups", "tile.backups_desc", "backup.record"),
     ("org-tree", "/orgs", "tile.org_tree", "tile.org_tree_desc", "org.read"),
 ];
 

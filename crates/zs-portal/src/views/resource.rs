@@ -154,6 +154,8 @@ pub struct Preview {
 struct ResourcePage {
     c: Chrome,
     notice: String,
+    /// The steward of the providing department may ask for the data's destruction.
+    can_destroy: bool,
     code: String,
     entry_id: i64,
     name: String,
@@ -321,6 +323,7 @@ pub(crate) async fn page(s: &AppState, ctx: &Ctx, code: &str, q: &ResourceQuery,
     let page = ResourcePage {
         c: ctx.chrome("ingest"),
         notice: notice_text(ctx, &q.notice),
+        can_destroy: ctx.allows("data.destroy_request") && r.own,
         code: entry.code.clone(),
         entry_id: entry.id,
         name: entry.body.name.clone(),

@@ -1,10 +1,12 @@
 //! Security alerts (异常告警): the list of the area's alerts with the open counts, one alert with
 //! its facts and evidence, and — for security administrators — the responses (acknowledge,
-//! dismiss with a reason, suspend the credential or grant). Audit administrators read only; the
-//! system administrator has no access (三员分立).
+//! dismiss with a reason, suspend the credential or grant, reinstate what a suspension stopped).
+//! A refused response (no reason, answered meanwhile) re-renders the alert with the message
+//! next to the form. Audit administrators read only; the system administrator has no access
+//! (三员分立).
 
 use crate::forms::{PortalForm, PortalQuery};
-use crate::page::{fmt_time, redirect, render, Chrome, PageResult};
+use crate::page::{fmt_time, redirect, render, Chrome, FormError, PageResult};
 use crate::session::Ctx;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -139,7 +141,7 @@ pub async fn list(State(s): State<AppState>, ctx: Ctx, PortalQuery(p): PortalQue
         .unwrap_or_default();
     let page = ListPage {
         c: ctx.chrome("security-alerts"),
-        states: ["active", "open", "acknowledged", "dismissed", "suspended", "all"]
+        states: ["active", "open", "acknowledged", "dismissed", "suspended", "reinstated", "all"]
             .into_iter()
             .map(|v| Opt { value: v, label: ctx.t(&format!("alerts.filter.{v}")), selected: v == state })
             .collect(),
@@ -186,9 +188,13 @@ struct DetailPage {
     may_handle: bool,
     active: bool,
     may_ack: bool,
+    may_reinstate: bool,
     credential: String,
     grant: String,
     evidence: Vec<Evidence>,
+    error: Option<FormError>,
+    /// The reason typed into the failed form, kept.
+    reason_value: String,
 }
 
 /// `GET /security/alerts/{id}`.
@@ -198,20 +204,30 @@ pub async fn show(
     Path(id): Path<String>,
     PortalQuery(p): PortalQuery<DetailParams>,
 ) -> PageResult {
-    let pass = ctx.authorize::<AlertRead>(&s).await?;
     let id = id.parse::<i64>().map_err(|_| ctx.fail(Error::not_found("alert")))?;
+    detail(&s, &ctx, id, &p.done, None).await
+}
+
+/// The alert page, with a refused response's error and typed reason when there is one.
+async fn detail(s: &AppState, ctx: &Ctx, id: i64, done: &str, failed: Option<(Error, String)>) -> PageResult {
+    let pass = ctx.authorize::<AlertRead>(s).await?;
     let v = s.anomaly.get(&pass, id).await.map_err(|e| ctx.fail(e))?;
     let a = &v.alert;
     let active = matches!(a.state.as_str(), "open" | "acknowledged");
-    let notice = match p.done.as_str() {
+    let notice = match done {
         "acknowledge" => "alerts.done.acknowledge",
         "dismiss" => "alerts.done.dismiss",
         "suspend_credential" | "suspend_grant" => "alerts.done.suspend",
+        "reinstate" => "alerts.done.reinstate",
         _ => "",
+    };
+    let (error, reason_value) = match failed {
+        Some((e, r)) => (Some(FormError::new(ctx.lang, &e)), r),
+        None => (None, String::new()),
     };
     let page = DetailPage {
         c: ctx.chrome("security-alerts"),
-        r: row(&ctx, &v),
+        r: row(ctx, &v),
         username: v.username.clone().unwrap_or_default(),
         revision: a.revision,
         response_key: a.response.as_ref().map(|r| format!("alerts.response.{r}")).unwrap_or_default(),
@@ -226,6 +242,7 @@ pub async fn show(
         may_handle: ctx.allows("alert.handle"),
         active,
         may_ack: a.state == "open",
+        may_reinstate: a.state == "suspended",
         credential: a.credential_id.map(|c| c.to_string()).unwrap_or_default(),
         grant: a.grant_id.map(|g| g.to_string()).unwrap_or_default(),
         evidence: v
@@ -239,8 +256,10 @@ pub async fn show(
                 facts: facts(&r.event.detail),
             })
             .collect(),
+        error,
+        reason_value,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(crate::views::destruction::error_status(&page.error), &page))
 }
 
 /// `POST /security/alerts/{id}/respond`: acknowledge, dismiss or suspend; back to the alert.
@@ -258,6 +277,11 @@ pub async fn respond(
         reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
         revision: f.revision.trim().parse().ok(),
     };
-    s.anomaly.respond(&pass, id, &input).await.map_err(|e| ctx.fail(e))?;
-    Ok(redirect(&format!("/security/alerts/{id}?done={}", crate::page::urlencode(&f.action))))
+    match s.anomaly.respond(&pass, id, &input).await {
+        Ok(_) => Ok(redirect(&format!("/security/alerts/{id}?done={}", crate::page::urlencode(&f.action)))),
+        // A missing reason, an unknown action, an alert answered meanwhile or naming nothing
+        // to suspend: the alert again, with the message next to the form.
+        Err(e) if crate::views::destruction::shown_on_form(&e) => detail(&s, &ctx, id, "", Some((e, f.reason))).await,
+        Err(e) => Err(ctx.fail(e)),
+    }
 }

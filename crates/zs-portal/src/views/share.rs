@@ -346,6 +346,7 @@ pub async fn grants(State(s): State<AppState>, ctx: Ctx, PortalQuery(q): PortalQ
             let (state_key, state_class) = match g.state.as_str() {
                 "active" => ("status.active", "green"),
                 "revoked" => ("status.revoked", "red"),
+                "suspended" => ("status.suspended", "red"),
                 _ => ("status.expired", "amber"),
             };
             let active = g.state == "active";

@@ -463,3 +463,58 @@ async fn demand_post_route_answer_close() {
         "{board}"
     );
 }
+
+/// The security administrator's pages in the browser: the alerts list from the navigation, then
+/// a steward's destruction request approved by clicking through, with the certificate shown, and
+/// the keys page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_alerts_and_destruction() {
+    let srv = TestServer::start(Backend::Sqlite, "browser_security").await.unwrap();
+    let logins = srv.seed_demo_catalogue().await;
+    let Some((c, _driver)) = browser("security_alerts_and_destruction").await else { return };
+    let pw = |u: &str| TestServer::password_of(&logins, u).to_owned();
+    let token = srv.login("steward", &pw("steward")).await.unwrap();
+    for csv in [
+        "公民身份号码,姓名,性别,出生日期\n630102199001011235,张三,1,1990-01-01\n",
+        "公民身份号码,姓名,性别,出生日期\n630103198505051232,王五,1,1985-05-05\n",
+    ] {
+        let url = "/api/v1/resources/101001000/000001/uploads?file_name=p.csv&mode=replace";
+        let (s, job) = srv.post_raw(url, Some(&token), Some("text/csv"), csv.into()).await.unwrap();
+        assert_eq!(s, 202, "{job}");
+        for _ in 0..500 {
+            let (_, j) = srv.get(&format!("/api/v1/jobs/{}", job["id"]), Some(&token)).await.unwrap();
+            if j["job"]["state"] == "succeeded" {
+                break;
+            }
+            assert_ne!(j["job"]["state"], "failed", "{j}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let body = serde_json::json!({ "version": 1, "reason": "保存期限届满，依法销毁" });
+    let (s, d) = srv.post("/api/v1/resources/101001000/000001/destructions", Some(&token), &body).await.unwrap();
+    assert_eq!(s, 201, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let result = async {
+        log_in(&c, &srv.url, "secadmin", &pw("secadmin")).await?;
+        c.find(Locator::Id("nav-security-alerts")).await?.click().await?;
+        c.wait().for_element(Locator::Id("alerts-filter")).await?;
+        c.find(Locator::Id("alerts-empty")).await?;
+        c.find(Locator::Id("nav-security-destructions")).await?.click().await?;
+        c.wait().for_element(Locator::Id(&format!("destruction-{id}"))).await?;
+        c.find(Locator::Css(&format!("#destruction-{id} a[href='/security/destructions/{id}']")))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("destruction-approve")).await?.click().await?;
+        c.wait().for_element(Locator::Id("certificate")).await?;
+        let state = c.find(Locator::Id("destruction-state")).await?.text().await?;
+        let versions = c.find(Locator::Id("certificate-versions")).await?.text().await?;
+        c.find(Locator::Id("nav-security-keys")).await?.click().await?;
+        c.wait().for_element(Locator::Id("keys-table")).await?;
+        Ok::<(String, String), fantoccini::error::CmdError>((state, versions))
+    }
+    .await;
+    let _ = c.close().await;
+    let (state, versions) = result.unwrap();
+    assert_eq!((state.as_str(), versions.as_str()), ("已销毁", "1"));
+}

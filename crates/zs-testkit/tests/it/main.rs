@@ -19,6 +19,7 @@ mod resources;
 mod scope;
 mod security;
 mod security_alerts;
+mod security_pages;
 mod share;
 mod share_delivery;
 mod share_demand;

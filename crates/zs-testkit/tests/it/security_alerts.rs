@@ -1,14 +1,17 @@
 //! Anomaly detection and response end to end, on both stores: the detector running in the server
 //! reads the audit trail and raises alerts on a scripted misuse of the data API (calls from an
 //! unusual address, sequential key enumeration through a credential → automatic suspension,
-//! calls after revocation, a burst of refusals); security administrators answer them (suspend the
-//! grant, dismiss with a reason, acknowledge), the auditor reads only, the system administrator
-//! has no access (三员分立); alerts, responses and the client address are in the audit trail.
+//! calls after suspension, a burst of refusals); security administrators answer them (suspend the
+//! grant, dismiss with a reason, acknowledge, reinstate through the API and the portal), the
+//! auditor reads only, the system administrator has no access (三员分立); a suspended credential
+//! or grant is refused with its own code and works again once reinstated; alerts, responses,
+//! suspensions, reinstatements and the client address are in the audit trail.
 
 use serde_json::{json, Value};
 use zs_testkit::{on_backends, Backend, TestServer};
 use zs_types::Clock;
 
+use crate::security_pages::Portal;
 use crate::share::{day, hand_in, CODE};
 
 on_backends!(alerts_raised_and_answered);
@@ -104,11 +107,11 @@ async fn alerts_raised_and_answered(backend: Backend) {
 
     // Keys through the credential that mostly find nothing (a guess: high), then keep stepping
     // through (sequential: the episode escalates to critical and is suspended automatically — the
-    // credential is revoked); its further use is a use after revocation.
+    // credential is suspended); its further use is a use after suspension.
     for i in 0..10u64 {
         let key = format!("{}0", 63010219900101124 + i);
         let s = call_from(&srv, &format!("{api}/rows/{key}"), &token, "10.20.30.40").await;
-        assert!(s == 404 || s == 401, "{s}");
+        assert!(s == 404 || s == 403, "{s}");
     }
     let alerts =
         alerts_when(&srv, &secadmin, |a| find(a, "enumeration").is_some_and(|e| e["state"] == "suspended")).await;
@@ -122,7 +125,18 @@ async fn alerts_raised_and_answered(backend: Backend) {
     assert_eq!((en[1]["severity"].as_str(), en[1]["state"].as_str()), (Some("high"), Some("open")));
     assert_eq!(en[1]["facts"]["pattern"], "guessing_keys");
     let guessing = en[1].clone();
-    assert_eq!(call_from(&srv, &format!("{api}/rows/630102199001011235"), &token, "10.20.30.40").await, 401);
+    let r = TestServer::client()
+        .get(format!("{}{api}/rows/630102199001011235", srv.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "credential_suspended", "suspended, not revoked: {e}");
+    let (_, creds) = srv.get("/api/v1/credentials", Some(&secadmin)).await.unwrap();
+    let cred = creds.as_array().unwrap().iter().find(|c| c["id"] == credential).unwrap().clone();
+    assert!(cred["suspended_at"].is_string() && cred["revoked_at"].is_null(), "{cred}");
     let alerts = alerts_when(&srv, &secadmin, |a| find(a, "after_revocation").is_some()).await;
     let revoked = find(&alerts, "after_revocation").unwrap().clone();
     assert_eq!(revoked["subject"], format!("credential:{credential}"));
@@ -160,11 +174,13 @@ async fn alerts_raised_and_answered(backend: Backend) {
     assert_eq!(s, 200, "{done}");
     assert_eq!((done["state"].as_str(), done["response"].as_str()), (Some("suspended"), Some("suspended_grant")));
     let (s, e) = srv.get(&format!("{api}/rows/630102199001011235"), Some(&datauser)).await.unwrap();
-    assert_eq!((s, e["code"].as_str()), (403, Some("grant_revoked")), "{e}");
+    assert_eq!((s, e["code"].as_str()), (403, Some("grant_suspended")), "{e}");
+    let (_, g) = srv.get(&api, Some(&datauser)).await.unwrap();
+    assert_eq!((g["state"].as_str(), g["revoked_at"].is_null()), (Some("suspended"), true), "{g}");
     let (s, _) = srv.post(&respond(&addr["id"]), Some(&secadmin), &body).await.unwrap();
     assert_eq!(s, 409, "answered once");
 
-    // Acknowledge, then dismiss with a reason; a credential already revoked counts as suspended.
+    // Acknowledge, then dismiss with a reason; a credential already suspended counts as suspended.
     let (s, _) =
         srv.post(&respond(&denials["id"]), Some(&secadmin), &json!({ "action": "acknowledge" })).await.unwrap();
     assert_eq!(s, 200);
@@ -179,7 +195,7 @@ async fn alerts_raised_and_answered(backend: Backend) {
         .unwrap();
     assert_eq!((s, e["code"].as_str()), (409, Some("conflict")), "this alert names no grant: {e}");
     let (s, r) = srv
-        .post(&respond(&revoked["id"]), Some(&secadmin), &json!({ "action": "suspend_credential", "reason": "已吊销" }))
+        .post(&respond(&revoked["id"]), Some(&secadmin), &json!({ "action": "suspend_credential", "reason": "已暂停" }))
         .await
         .unwrap();
     assert_eq!((s, r["state"].as_str()), (200, Some("suspended")), "{r}");
@@ -197,6 +213,51 @@ async fn alerts_raised_and_answered(backend: Backend) {
     let (_, active) = srv.get("/api/v1/security/alerts", Some(&secadmin)).await.unwrap();
     assert!(active["alerts"].as_array().unwrap().is_empty(), "every alert answered: {active}");
 
+    // The portal: a refused response (dismiss without a reason) shows the alert again with the
+    // message next to the form, not an error page.
+    let secadmin_portal = Portal::new(&srv, &secadmin).await;
+    let page = secadmin_portal.get(&format!("/security/alerts/{}", en[0]["id"])).await;
+    assert!(page.has("alert-reinstate-form") && !page.has("alert-close-form"), "{}", page.body);
+    let bad =
+        secadmin_portal.post(&format!("/security/alerts/{}/respond", en[0]["id"]), &[("action", "reinstate")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.has("form-error") && bad.body.contains("data-field=\"reason\"") && bad.has("alert-facts"));
+    assert!(bad.has("alert-reinstate-form"), "the form is still there");
+    let auditor_portal = Portal::new(&srv, &auditor).await;
+    assert!(!auditor_portal.get(&format!("/security/alerts/{}", en[0]["id"])).await.has("alert-reinstate-form"));
+    let no = auditor_portal
+        .post(&format!("/security/alerts/{}/respond", en[0]["id"]), &[("action", "reinstate"), ("reason", "x")])
+        .await;
+    assert_eq!(no.status, 403, "the auditor cannot reinstate");
+
+    // Reinstate the grant through the API (a reason is needed; the auditor may not): calls work again.
+    let reinstate = json!({ "action": "reinstate", "reason": "已核实为本单位新机房出口" });
+    let (s, _) = srv.post(&respond(&addr["id"]), Some(&auditor), &reinstate).await.unwrap();
+    assert_eq!(s, 403);
+    let (s, e) = srv.post(&respond(&addr["id"]), Some(&secadmin), &json!({ "action": "reinstate" })).await.unwrap();
+    assert_eq!((s, e["field"].as_str()), (422, Some("reason")), "{e}");
+    let (s, r) = srv.post(&respond(&addr["id"]), Some(&secadmin), &reinstate).await.unwrap();
+    assert_eq!(s, 200, "{r}");
+    assert_eq!((r["state"].as_str(), r["response"].as_str()), (Some("reinstated"), Some("reinstated_grant")), "{r}");
+    let (s, rows) = srv.get(&format!("{api}/rows/630102199001011235"), Some(&datauser)).await.unwrap();
+    assert_eq!(s, 200, "the grant works again: {rows}");
+    let (s, _) = srv.post(&respond(&addr["id"]), Some(&secadmin), &reinstate).await.unwrap();
+    assert_eq!(s, 409, "reinstated once");
+
+    // Reinstate the credential from the alert page in the portal: the token works again.
+    let done = secadmin_portal
+        .post(
+            &format!("/security/alerts/{}/respond", en[0]["id"]),
+            &[("action", "reinstate"), ("reason", "系统故障已修复，核实非恶意")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = secadmin_portal.get(&done.location).await;
+    assert!(page.has("notice") && page.body.contains("data-state=\"reinstated\""), "{}", page.body);
+    assert_eq!(call_from(&srv, &format!("{api}/rows/630102199001011235"), &token, "10.20.30.40").await, 200);
+    let (_, list) = srv.get("/api/v1/security/alerts?state=reinstated", Some(&secadmin)).await.unwrap();
+    assert_eq!(list["alerts"].as_array().unwrap().len(), 2, "{list}");
+
     // Recorded: raised alerts and responses (in the ledger), the data calls with credential and
     // client address.
     let (_, raised) = srv.get("/api/v1/audit?action=alert.raise", Some(&auditor)).await.unwrap();
@@ -206,6 +267,16 @@ async fn alerts_raised_and_answered(backend: Backend) {
     let handled = handled.as_array().unwrap();
     assert!(handled.iter().any(|r| r["detail"]["automatic"] == true && r["outcome"] == "succeeded"));
     assert!(handled.iter().any(|r| r["detail"]["response"] == "suspended_grant"));
+    assert!(handled.iter().any(|r| r["detail"]["response"] == "reinstated_credential"));
+    for action in ["credential.suspend", "credential.reinstate", "share.suspend", "share.reinstate"] {
+        let (_, recs) = srv.get(&format!("/api/v1/audit?action={action}"), Some(&auditor)).await.unwrap();
+        let recs = recs.as_array().unwrap();
+        assert!(
+            recs.iter()
+                .any(|r| r["outcome"] == "succeeded" && r["ledger_index"].is_i64() && r["detail"]["alert"].is_i64()),
+            "{action}: {recs:?}"
+        );
+    }
     let (_, calls) = srv.get("/api/v1/audit?action=share.data", Some(&auditor)).await.unwrap();
     let calls = calls.as_array().unwrap();
     assert!(calls.iter().any(|r| r["detail"]["client"] == "203.0.113.9" && r["detail"]["credential"] == credential));
