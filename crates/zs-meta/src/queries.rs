@@ -387,29 +387,12 @@ macro_rules! impl_meta_store {
             }
 
             async fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
-                if events.is_empty() {
-                    return Ok(());
-                }
-                let mut tx = self.begin_write().await.map_err(map)?;
-                for e in events {
-                    sqlx::query(
-                        "INSERT INTO audit_log (at, request_id, actor_user, actor_org, action, target, outcome, detail) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(zs_types::clock::to_ms(e.at))
-                    .bind(&e.request_id)
-                    .bind(e.actor_user.map(|u| u.0))
-                    .bind(e.actor_org.map(|o| o.0))
-                    .bind(&e.action)
-                    .bind(&e.target)
-                    .bind(e.outcome.as_str())
-                    .bind(e.detail.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map)?;
-                }
-                tx.commit().await.map_err(map)?;
-                Ok(())
+                // The same multi-row write as the ledgered path, without ledger indexes.
+                let events: Vec<$crate::trace::LedgeredEvent> = events
+                    .iter()
+                    .map(|e| $crate::trace::LedgeredEvent { event: e.clone(), ledger_index: None, subjects: Vec::new() })
+                    .collect();
+                $crate::TraceStore::append_audit_ledgered(self, &events).await
             }
 
             async fn list_audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
