@@ -7,6 +7,7 @@
 //! - [`keyring`]: data keys in memory, one current per scope (a resource's table, or `meta` for
 //!   sealed metadata columns), older ones kept for reading; sealed short values (`zsenc1:…`).
 //! - [`stream`]: the segmented file format (ZSEF v1) for resource data files, readable by range.
+//! - `sm4_block`: the SM4 block cipher, eight blocks at once with AES-NI where the CPU has it.
 //!
 //! This crate does no I/O beyond the master key file, and never logs, prints or formats key
 //! bytes (every `Debug` shows ids only). It must not know where keys are stored: the metadata
@@ -17,6 +18,7 @@ pub mod cipher;
 mod error;
 pub mod keyring;
 pub mod master;
+mod sm4_block;
 pub mod stream;
 
 pub use cipher::Algorithm;
