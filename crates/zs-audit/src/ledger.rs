@@ -1,9 +1,12 @@
 //! The node's verifiable ledger (可验证账本): one log under `<data>/ledger`, signed with the key in
 //! `<data>/keys/ledger.key` (SM2, made on first start, mode 0600). Appends come in batches from
-//! the audit sink; reads (checkpoint, proofs, entries) run off the async threads.
+//! the audit sink and are committed with one journal sync each; a thread signs the checkpoint
+//! over them every [`SIGN_EVERY`] without holding up appends. Reads (checkpoint, proofs,
+//! entries) run off the async threads.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use zs_ledger::note::{Algorithm, Role, Signer};
 use zs_ledger::{HashProfile, Ledger, LedgerError};
@@ -68,7 +71,9 @@ impl NodeLedger {
     /// Wrap an open ledger.
     pub fn from_ledger(ledger: Ledger) -> Self {
         let info = ledger.info().clone();
-        Self { inner: Arc::new(Mutex::new(ledger)), profile: info.hash, log_key: info.log_key, origin: info.origin }
+        let inner = Arc::new(Mutex::new(ledger));
+        start_signer(Arc::downgrade(&inner));
+        Self { inner, profile: info.hash, log_key: info.log_key, origin: info.origin }
     }
 
     /// The hash profile.
@@ -102,11 +107,42 @@ impl NodeLedger {
 
     /// Append a batch (durable with its signed checkpoint on return): the first entry's index.
     pub async fn append(&self, entries: Vec<Vec<u8>>) -> Result<u64> {
-        self.with(move |l| l.append_batch(&entries)).await
+        self.with(move |l| l.append_journaled(&entries)).await
     }
 
     /// Sign the current tree head again (periodic checkpoint, shutdown).
     pub async fn sign_checkpoint(&self) -> Result<()> {
         self.with(|l| l.sign_checkpoint()).await
+    }
+}
+
+/// How far the signed checkpoint may lag the committed entries.
+pub const SIGN_EVERY: Duration = Duration::from_secs(1);
+
+/// The thread that signs checkpoints over journaled appends: it holds the ledger only to take a
+/// snapshot and to hand the result back, never while syncing or signing. It ends with the ledger.
+fn start_signer(ledger: Weak<Mutex<Ledger>>) {
+    let spawned = std::thread::Builder::new().name("zs-ledger-signer".into()).spawn(move || loop {
+        std::thread::sleep(SIGN_EVERY);
+        let Some(l) = ledger.upgrade() else { return };
+        let job = match l.lock() {
+            Ok(mut g) if g.behind() => {
+                let history = g.history_due();
+                g.prepare_checkpoint(history)
+            }
+            Ok(_) => continue,
+            Err(_) => return,
+        };
+        match job.and_then(|j| j.run()) {
+            Ok(done) => {
+                if let Ok(mut g) = l.lock() {
+                    g.finish_checkpoint(done);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "signing the ledger checkpoint failed"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "the ledger signer thread did not start; checkpoints are signed on demand");
     }
 }

@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod commit;
 pub mod entry;
 pub mod hash;
+pub mod journal;
 pub mod note;
 pub mod store;
 pub mod tree;
@@ -22,4 +23,4 @@ pub mod verify;
 pub mod witness;
 
 pub use hash::{Hash, HashProfile};
-pub use store::{Ledger, LedgerError, LogInfo};
+pub use store::{CheckpointJob, Ledger, LedgerError, LogInfo, SignedCheckpoint};

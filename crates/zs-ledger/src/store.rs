@@ -8,17 +8,24 @@
 //! <dir>/checkpoint         the latest signed checkpoint: the commit point
 //! <dir>/checkpoints.jsonl  signed checkpoints kept for history ({"note": …} per line)
 //! <dir>/checkpoint.published  the latest checkpoint with its witness cosignatures
+//! <dir>/journal.0, journal.1   batches committed since the checkpoint (see `crate::journal`)
 //! ```
 //!
-//! A batch writes the three data files, syncs them, then replaces `checkpoint` (temp file, sync,
-//! rename, sync directory). Whatever lies beyond the checkpoint's size after a crash was never
-//! committed and is cut off when the log is opened again.
+//! [`Ledger::append_batch`] commits a batch and signs a checkpoint over it before returning: it
+//! writes the batch to the journal (synced), the three data files, syncs them, then replaces
+//! `checkpoint` (temp file, sync, rename, sync directory). A server on the request path uses
+//! [`Ledger::append_journaled`] instead: one sync, the checkpoint signed by a
+//! [`CheckpointJob`] about once a second off the append lock. Opening the log cuts the data
+//! files back to the signed size and replays the whole journal records beyond it; whatever
+//! else lies beyond was never committed.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::hash::{Hash, HashProfile};
+use crate::journal;
 use crate::note::{Checkpoint, Note, NoteError, Signer, Verifier};
 use crate::tree::{self, Frontier, NodeSource, ProofError};
 
@@ -155,7 +162,7 @@ impl Default for HistoryPolicy {
 pub struct Ledger {
     dir: PathBuf,
     info: LogInfo,
-    signer: Signer,
+    signer: Arc<Signer>,
     verifier: Verifier,
     entries: File,
     idx: File,
@@ -167,6 +174,76 @@ pub struct Ledger {
     note: String,
     history: HistoryPolicy,
     last_history: (u64, u64),
+    /// The two journal files, the one appends go to, and their lengths.
+    journals: [File; 2],
+    active: usize,
+    journal_len: [u64; 2],
+    /// Size of the log when appends last switched journals: every record of the inactive
+    /// journal lies below it.
+    switched_at: u64,
+    /// Size of the checkpoint on disk; held while one is written, so writers never interleave
+    /// and an older one never replaces a newer.
+    written: Arc<Mutex<u64>>,
+}
+
+/// A batch encoded for the data files, not yet written.
+struct Staged {
+    first: u64,
+    count: u32,
+    ebuf: Vec<u8>,
+    ibuf: Vec<u8>,
+    tbuf: Vec<u8>,
+    frontier: Frontier,
+    entries_len: u64,
+}
+
+/// A checkpoint of the log as it was when [`Ledger::prepare_checkpoint`] was called, to be
+/// signed and written by [`CheckpointJob::run`] without the ledger (appends go on meanwhile),
+/// then handed back to [`Ledger::finish_checkpoint`].
+pub struct CheckpointJob {
+    dir: PathBuf,
+    signer: Arc<Signer>,
+    origin: String,
+    size: u64,
+    root: Hash,
+    data: [File; 3],
+    history: bool,
+    written: Arc<Mutex<u64>>,
+}
+
+/// A checkpoint [`CheckpointJob::run`] wrote (none when a newer one was already on disk).
+pub struct SignedCheckpoint(Option<(Checkpoint, String, bool)>);
+
+impl CheckpointJob {
+    /// Sync the data files, sign the tree head and replace `checkpoint` (kept in the history
+    /// too when asked).
+    pub fn run(self) -> Result<SignedCheckpoint, LedgerError> {
+        let mut written = self.written.lock().map_err(|_| LedgerError::Io("checkpoint lock poisoned".into()))?;
+        if *written > self.size {
+            return Ok(SignedCheckpoint(None));
+        }
+        for (f, name) in self.data.iter().zip(["entries.bin", "entries.idx", "tree.bin"]) {
+            f.sync_data().map_err(io("syncing", &self.dir.join(name)))?;
+        }
+        let now = now_unix();
+        let cp = Checkpoint {
+            origin: self.origin.clone(),
+            size: self.size,
+            root: self.root,
+            extensions: vec![time_extension(now)],
+        };
+        let note = cp.sign(&self.signer, now).to_string();
+        write_atomic(&self.dir, "checkpoint", note.as_bytes())?;
+        *written = self.size;
+        if self.history {
+            let line = serde_json::json!({ "note": note }).to_string() + "\n";
+            let hp = self.dir.join("checkpoints.jsonl");
+            let mut h = open_append(&hp)?;
+            h.write_all(line.as_bytes()).map_err(io("writing", &hp))?;
+            h.sync_data().map_err(io("syncing", &hp))?;
+        }
+        Ok(SignedCheckpoint(Some((cp, note, self.history))))
+    }
 }
 
 impl std::fmt::Debug for Ledger {
@@ -195,7 +272,7 @@ impl Ledger {
             hash: profile,
             log_key: signer.verifier().to_key_string(),
         };
-        for f in ["entries.bin", "entries.idx", "tree.bin"] {
+        for f in ["entries.bin", "entries.idx", "tree.bin"].into_iter().chain(journal::FILES) {
             File::create(dir.join(f)).map_err(io("creating", &dir.join(f)))?;
         }
         let cp = Checkpoint {
@@ -267,10 +344,11 @@ impl Ledger {
         if frontier.root() != checkpoint.root {
             return Err(LedgerError::Corrupt("tree.bin does not match the signed checkpoint".into()));
         }
-        Ok(Self {
+        let journals = [open_append(&dir.join(journal::FILES[0]))?, open_append(&dir.join(journal::FILES[1]))?];
+        let mut l = Self {
             dir: dir.to_owned(),
             info,
-            signer,
+            signer: Arc::new(signer),
             verifier,
             entries,
             idx,
@@ -282,7 +360,49 @@ impl Ledger {
             checkpoint,
             note,
             history: HistoryPolicy::default(),
-        })
+            journals,
+            active: 0,
+            journal_len: [0, 0],
+            switched_at: n,
+            written: Arc::new(Mutex::new(n)),
+        };
+        l.replay_journals()?;
+        Ok(l)
+    }
+
+    /// Apply the journal records beyond the signed size (batches committed after the last
+    /// checkpoint), sign a checkpoint over them and empty both journals.
+    fn replay_journals(&mut self) -> Result<(), LedgerError> {
+        let mut records = Vec::new();
+        for name in journal::FILES {
+            records.extend(journal::read(self.info.hash, &self.dir.join(name))?);
+        }
+        records.sort_by_key(|r| r.first);
+        let before = self.size();
+        for r in records {
+            if r.first < self.size() {
+                continue; // covered by the checkpoint
+            }
+            if r.first > self.size() {
+                return Err(LedgerError::Corrupt(format!(
+                    "the journal resumes at entry {} but the log ends at {}",
+                    r.first,
+                    self.size()
+                )));
+            }
+            let staged = self.stage(&r.entries)?;
+            self.write_data(&staged)?;
+            self.apply(staged);
+        }
+        if self.size() > before {
+            self.sign_checkpoint()?;
+        }
+        for (i, name) in journal::FILES.iter().enumerate() {
+            self.journals[i].set_len(0).map_err(io("truncating", &self.dir.join(name)))?;
+            self.journals[i].sync_all().map_err(io("syncing", &self.dir.join(name)))?;
+            self.journal_len[i] = 0;
+        }
+        Ok(())
     }
 
     /// Change how often checkpoints are kept in the history file.
@@ -315,13 +435,47 @@ impl Ledger {
         (&self.checkpoint, &self.note)
     }
 
-    /// Append a batch and commit it: returns the index of the batch's first entry. Durable when
-    /// this returns (data files synced, then the new signed checkpoint renamed into place).
+    /// Append a batch, commit it and sign a checkpoint over it: returns the index of the batch's
+    /// first entry. Durable and covered by the signed checkpoint when this returns.
     pub fn append_batch<E: AsRef<[u8]>>(&mut self, batch: &[E]) -> Result<u64, LedgerError> {
+        let first = self.append_journaled(batch)?;
+        let job = self.prepare_checkpoint(self.history_due())?;
+        let done = job.run()?;
+        self.finish_checkpoint(done);
+        Ok(first)
+    }
+
+    /// Append a batch and commit it with one sync of the journal: returns the index of the
+    /// batch's first entry. Durable when this returns (a crash replays it at the next open);
+    /// proofs can be made at once, but the signed checkpoint covers it only after the next
+    /// [`CheckpointJob`] (see [`Ledger::behind`]).
+    pub fn append_journaled<E: AsRef<[u8]>>(&mut self, batch: &[E]) -> Result<u64, LedgerError> {
         if batch.is_empty() {
             return Err(LedgerError::Invalid("empty batch".into()));
         }
-        let first = self.size();
+        let staged = self.stage(batch)?;
+        let record = journal::encode(self.info.hash, staged.first, staged.count, &staged.ebuf)?;
+        let j = self.active;
+        let jpath = self.dir.join(journal::FILES[j]);
+        let before = self.journal_len[j];
+        if let Err(e) = journal::commit(&mut self.journals[j], &jpath, &record) {
+            let _ = self.journals[j].set_len(before);
+            return Err(e);
+        }
+        self.journal_len[j] += record.len() as u64;
+        if let Err(e) = self.write_data(&staged) {
+            // Not applied: the batch is taken back from the journal too.
+            let _ = self.journals[j].set_len(before);
+            self.journal_len[j] = before;
+            return Err(e);
+        }
+        let first = staged.first;
+        self.apply(staged);
+        Ok(first)
+    }
+
+    /// Encode a batch for the data files and extend a copy of the tree frontier.
+    fn stage<E: AsRef<[u8]>>(&self, batch: &[E]) -> Result<Staged, LedgerError> {
         let p = self.info.hash;
         let mut frontier = self.frontier.clone();
         let mut ebuf = Vec::new();
@@ -343,69 +497,107 @@ impl Ledger {
         for n in &nodes {
             tbuf.extend_from_slice(n);
         }
-        let now = now_unix();
-        let cp = Checkpoint {
-            origin: self.info.origin.clone(),
-            size: frontier.size(),
-            root: frontier.root(),
-            extensions: vec![time_extension(now)],
-        };
-        let note = cp.sign(&self.signer, now).to_string();
+        let count = u32::try_from(batch.len()).map_err(|_| LedgerError::Invalid("batch too large".into()))?;
+        Ok(Staged { first: self.size(), count, ebuf, ibuf, tbuf, frontier, entries_len: off })
+    }
+
+    /// Write a staged batch to the data files (not synced); on failure cut them back.
+    fn write_data(&mut self, s: &Staged) -> Result<(), LedgerError> {
+        let d = &self.dir;
         let res = (|| {
-            let d = &self.dir;
-            self.entries.write_all(&ebuf).map_err(io("writing", &d.join("entries.bin")))?;
-            self.idx.write_all(&ibuf).map_err(io("writing", &d.join("entries.idx")))?;
-            self.tree_w.write_all(&tbuf).map_err(io("writing", &d.join("tree.bin")))?;
-            self.entries.sync_data().map_err(io("syncing", &d.join("entries.bin")))?;
-            self.idx.sync_data().map_err(io("syncing", &d.join("entries.idx")))?;
-            self.tree_w.sync_data().map_err(io("syncing", &d.join("tree.bin")))?;
-            write_atomic(d, "checkpoint", note.as_bytes())
+            self.entries.write_all(&s.ebuf).map_err(io("writing", &d.join("entries.bin")))?;
+            self.idx.write_all(&s.ibuf).map_err(io("writing", &d.join("entries.idx")))?;
+            self.tree_w.write_all(&s.tbuf).map_err(io("writing", &d.join("tree.bin")))
         })();
-        if let Err(e) = res {
-            // Undo the uncommitted tails so the next batch starts at the committed end.
+        if res.is_err() {
             let _ = self.entries.set_len(self.entries_len);
-            let _ = self.idx.set_len(8 * first);
-            let _ = self.tree_w.set_len(32 * tree::stored_nodes(first));
-            return Err(e);
+            let _ = self.idx.set_len(8 * s.first);
+            let _ = self.tree_w.set_len(32 * tree::stored_nodes(s.first));
         }
-        self.entries_len = off;
-        self.tree_r.nodes = tree::stored_nodes(frontier.size());
-        self.frontier = frontier;
-        self.checkpoint = cp;
-        self.note = note;
+        res
+    }
+
+    fn apply(&mut self, s: Staged) {
+        self.entries_len = s.entries_len;
+        self.tree_r.nodes = tree::stored_nodes(s.frontier.size());
+        self.frontier = s.frontier;
+    }
+
+    /// Whether entries were committed since the signed checkpoint.
+    pub fn behind(&self) -> bool {
+        self.checkpoint.size < self.size()
+    }
+
+    /// Whether the next checkpoint is due in the history file (see [`HistoryPolicy`]).
+    pub fn history_due(&self) -> bool {
         let (t, s) = self.last_history;
-        if now >= t + self.history.min_seconds || self.size() >= s + self.history.min_entries {
-            self.last_history = (now, self.size());
-            let line = serde_json::json!({ "note": self.note }).to_string() + "\n";
-            let hp = self.dir.join("checkpoints.jsonl");
-            let mut h = open_append(&hp)?;
-            h.write_all(line.as_bytes()).map_err(io("writing", &hp))?;
-            h.sync_data().map_err(io("syncing", &hp))?;
+        now_unix() >= t + self.history.min_seconds || self.size() >= s + self.history.min_entries
+    }
+
+    /// Snapshot the tree head for a checkpoint (kept in the history file when `history`) and
+    /// switch appends to the other journal when it is empty.
+    pub fn prepare_checkpoint(&mut self, history: bool) -> Result<CheckpointJob, LedgerError> {
+        let other = 1 - self.active;
+        if self.journal_len[other] == 0 {
+            self.active = other;
+            self.switched_at = self.size();
         }
-        Ok(first)
+        let clone = |f: &File, name: &str| f.try_clone().map_err(io("opening", &self.dir.join(name)));
+        Ok(CheckpointJob {
+            dir: self.dir.clone(),
+            signer: Arc::clone(&self.signer),
+            origin: self.info.origin.clone(),
+            size: self.size(),
+            root: self.frontier.root(),
+            data: [
+                clone(&self.entries, "entries.bin")?,
+                clone(&self.idx, "entries.idx")?,
+                clone(&self.tree_w, "tree.bin")?,
+            ],
+            history,
+            written: Arc::clone(&self.written),
+        })
+    }
+
+    /// Take in what a [`CheckpointJob`] signed, and empty the journal it made unnecessary.
+    pub fn finish_checkpoint(&mut self, done: SignedCheckpoint) {
+        let Some((cp, note, history)) = done.0 else { return };
+        if history {
+            self.last_history = (now_unix(), cp.size);
+        }
+        if cp.size >= self.switched_at {
+            let other = 1 - self.active;
+            // Its records all lie below the signed size; were the cut lost in a crash, the
+            // next open would skip them.
+            if self.journal_len[other] > 0 && self.journals[other].set_len(0).is_ok() {
+                self.journal_len[other] = 0;
+            }
+        }
+        if cp.size >= self.checkpoint.size {
+            self.checkpoint = cp;
+            self.note = note;
+        }
+    }
+
+    /// Sign a checkpoint now if entries were committed since the last one (before serving a
+    /// checkpoint or proofs against it).
+    pub fn sign_if_behind(&mut self) -> Result<(), LedgerError> {
+        if self.behind() {
+            let job = self.prepare_checkpoint(self.history_due())?;
+            let done = job.run()?;
+            self.finish_checkpoint(done);
+        }
+        Ok(())
     }
 
     /// Sign the current tree head again with the current time (periodically and at shutdown), so a
     /// quiet log still shows it is alive; the new checkpoint replaces `checkpoint` and is kept in
     /// `checkpoints.jsonl`.
     pub fn sign_checkpoint(&mut self) -> Result<(), LedgerError> {
-        let now = now_unix();
-        let cp = Checkpoint {
-            origin: self.info.origin.clone(),
-            size: self.size(),
-            root: self.frontier.root(),
-            extensions: vec![time_extension(now)],
-        };
-        let note = cp.sign(&self.signer, now).to_string();
-        write_atomic(&self.dir, "checkpoint", note.as_bytes())?;
-        self.checkpoint = cp;
-        self.note = note;
-        self.last_history = (now, self.size());
-        let line = serde_json::json!({ "note": self.note }).to_string() + "\n";
-        let hp = self.dir.join("checkpoints.jsonl");
-        let mut h = open_append(&hp)?;
-        h.write_all(line.as_bytes()).map_err(io("writing", &hp))?;
-        h.sync_data().map_err(io("syncing", &hp))
+        let job = self.prepare_checkpoint(true)?;
+        let done = job.run()?;
+        self.finish_checkpoint(done);
+        Ok(())
     }
 
     /// Entry `index` as stored.

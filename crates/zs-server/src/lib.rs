@@ -67,11 +67,20 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60)
 /// How often data keys made or destroyed by other nodes are loaded.
 const KEYS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The origin (name) of a new node ledger: the public host, else `zhengshu.local`.
-fn ledger_origin(config: &Config) -> String {
+/// The node's public host (for key names), else `zhengshu.local`.
+fn node_host(config: &Config) -> String {
     let host = config.public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
     let host: String = host.chars().filter(|c| !c.is_whitespace() && *c != '+').collect();
-    format!("{}/ledger", if host.is_empty() { "zhengshu.local" } else { &host })
+    if host.is_empty() {
+        "zhengshu.local".into()
+    } else {
+        host
+    }
+}
+
+/// The origin (name) of a new node ledger.
+fn ledger_origin(config: &Config) -> String {
+    format!("{}/ledger", node_host(config))
 }
 
 /// Build the shared state: audit writer feeding the node's ledger (`<data>/ledger`, key made on
@@ -144,6 +153,10 @@ pub fn state(config: Config, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::
             "egress_denied_networks",
         )
         .map_err(|e| anyhow::anyhow!("{}", e.message))?,
+        webhook_key: Some(
+            zs_share::load_or_create_webhook_key(&config.data_dir, &format!("{}/webhooks", node_host(&config)))
+                .map_err(|e| anyhow::anyhow!("the webhook signing key: {e}"))?,
+        ),
     })
     .with_demand_days(u32::try_from(config.share_demand_working_days).unwrap_or(5));
     // Every committed version is checked (governance), then fed to sharing's change feed and

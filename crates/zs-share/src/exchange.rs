@@ -66,6 +66,8 @@ pub struct DeliverySettings {
     pub webhook: WebhookPolicy,
     /// Where webhooks and database deliveries may connect.
     pub egress: crate::egress::EgressPolicy,
+    /// The node's SM2 key for webhook signatures (none: HMAC only).
+    pub webhook_key: Option<Arc<zs_ledger::note::Signer>>,
 }
 
 /// The shared state of delivery and subscriptions inside the share service.
@@ -78,6 +80,8 @@ pub(crate) struct Exchange {
     pub wake: tokio::sync::Notify,
     /// Where the platform may connect for consumers, and the webhook client that obeys it.
     egress: RwLock<(Arc<EgressPolicy>, reqwest::Client)>,
+    /// Signs webhook notifications with SM2 (`crate::webhook_sig`), when set.
+    pub webhook_key: RwLock<Option<Arc<zs_ledger::note::Signer>>>,
 }
 
 impl Exchange {
@@ -90,6 +94,7 @@ impl Exchange {
             seal_key: mac.finalize().into_bytes().to_vec(),
             wake: tokio::sync::Notify::new(),
             egress: RwLock::new(egress_client(EgressPolicy::default())),
+            webhook_key: RwLock::new(None),
         }
     }
 
@@ -103,6 +108,10 @@ impl Exchange {
     /// The egress policy and the webhook client.
     pub(crate) fn egress(&self) -> (Arc<EgressPolicy>, reqwest::Client) {
         self.egress.read().map(|e| e.clone()).unwrap_or_else(|_| egress_client(EgressPolicy::default()))
+    }
+
+    pub(crate) fn webhook_key(&self) -> Option<Arc<zs_ledger::note::Signer>> {
+        self.webhook_key.read().ok().and_then(|k| k.clone())
     }
 
     pub(crate) fn data_dir(&self) -> PathBuf {

@@ -56,6 +56,7 @@ mod runner;
 mod service;
 mod serving;
 mod subscriptions;
+pub mod webhook_sig;
 
 pub use apply::applicable;
 pub use data::{DataPage, RowsRequest, MAX_PAGE_ROWS};
@@ -79,3 +80,4 @@ pub use serving::MAX_AGE;
 pub use subscriptions::{
     signature, NotificationView, SubscribeInput, SubscriptionCreated, SubscriptionView, EVENT_HEADER, SIGNATURE_HEADER,
 };
+pub use webhook_sig::{load_or_create_webhook_key, verify_sm2_signature, SM2_SIGNATURE_HEADER};

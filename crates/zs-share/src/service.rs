@@ -108,7 +108,16 @@ impl ShareService {
         if let Ok(mut d) = self.exchange.data_dir.write() {
             *d = settings.data_dir;
         }
+        if let Ok(mut k) = self.exchange.webhook_key.write() {
+            *k = settings.webhook_key;
+        }
         self
+    }
+
+    /// The public key webhook notifications are signed with (SM2, in the ledger's verifier-key
+    /// format), when the node has one.
+    pub fn webhook_key(&self) -> Option<String> {
+        self.exchange.webhook_key().map(|k| k.verifier().to_key_string())
     }
 
     /// Change how webhooks are sent and retried (every clone sees it).

@@ -1,6 +1,7 @@
 //! Subscriptions (订阅): a consumer department with a grant subscribes a webhook URL to the
 //! resource's changes. Each committed version becomes a notification in the store's outbox,
-//! POSTed as JSON signed with HMAC-SHA256 under the subscription's secret (shown once), retried
+//! POSTed as JSON signed with HMAC-SHA256 under the subscription's secret (shown once) and with
+//! the node's SM2 key (`crate::webhook_sig`), retried
 //! with exponential back-off, and moved to the dead-letter list after the last attempt; the
 //! consumer lists dead letters and replays them. The format is in `docs/share-webhooks.md`.
 
@@ -299,15 +300,17 @@ impl ShareService {
             if let Err(e) = allowed {
                 return self.sent(n, s, live, Err((None, e.message)), policy).await;
             }
-            let sent = http
+            let mut req = http
                 .post(&s.url)
                 .timeout(policy.timeout)
                 .header("content-type", "application/json")
                 .header(EVENT_HEADER, &n.event_id)
-                .header(SIGNATURE_HEADER, signature(&secret, ts, n.payload.as_bytes()))
-                .body(n.payload.clone())
-                .send()
-                .await;
+                .header(SIGNATURE_HEADER, signature(&secret, ts, n.payload.as_bytes()));
+            if let Some(key) = self.exchange.webhook_key() {
+                let sig = crate::webhook_sig::sm2_signature(&key, &n.event_id, ts, n.payload.as_bytes());
+                req = req.header(crate::webhook_sig::SM2_SIGNATURE_HEADER, sig);
+            }
+            let sent = req.body(n.payload.clone()).send().await;
             match sent {
                 Ok(r) if r.status().is_success() => Ok(i64::from(r.status().as_u16())),
                 Ok(r) => Err((Some(i64::from(r.status().as_u16())), format!("the receiver answered {}", r.status()))),

@@ -83,6 +83,7 @@ impl TraceService {
         let (origin, hash, log_key) = (l.origin().to_owned(), l.profile().name().to_owned(), l.log_key().to_owned());
         let (size, root, note) = l
             .with(|g| {
+                g.sign_if_behind()?;
                 let (cp, note) = g.checkpoint();
                 Ok((cp.size, cp.root, note.to_owned()))
             })

@@ -183,6 +183,7 @@ impl TraceService {
             records.iter().map(|r| r.ledger_index.and_then(|i| u64::try_from(i).ok())).collect();
         let (note, size, proofs) = l
             .with(move |g| {
+                g.sign_if_behind()?;
                 let size = g.size();
                 let mut out = Vec::with_capacity(indexes.len());
                 for i in indexes {

@@ -117,6 +117,7 @@ pub(crate) fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(share_delivery::subscribe, share_delivery::subscriptions))
         .routes(routes!(share_delivery::unsubscribe))
         .routes(routes!(share_delivery::notifications))
+        .routes(routes!(share_delivery::webhook_key))
         .routes(routes!(share_delivery::replay))
         .routes(routes!(share_delivery::feed))
         .routes(routes!(share_demand::board, share_demand::post))

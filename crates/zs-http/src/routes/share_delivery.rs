@@ -174,6 +174,18 @@ pub(crate) async fn subscribe(
     Ok((StatusCode::CREATED, Json(s.share.subscribe(&pass, id, input).await?)))
 }
 
+/// The key webhook notifications are signed with (SM2), for receivers to verify
+/// `X-Zhengshu-Signature-SM2` (see `docs/share-webhooks.md`).
+#[utoipa::path(get, path = "/api/v1/share/webhook-key", operation_id = "share.read#webhook_key", tag = "share",
+    responses((status = 200, description = "{key, algorithm, header}", body = Object), (status = 404, body = ErrorBody)))]
+pub(crate) async fn webhook_key(
+    State(s): State<AppState>,
+    Auth(_pass): Auth<ShareRead>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let key = s.share.webhook_key().ok_or_else(|| zs_types::Error::not_found("webhook signing key"))?;
+    Ok(Json(serde_json::json!({ "key": key, "algorithm": "sm2", "header": zs_share::SM2_SIGNATURE_HEADER })))
+}
+
 /// The grant's subscriptions with pending and dead-letter counts (consumer department).
 #[utoipa::path(get, path = "/api/v1/share/grants/{id}/subscriptions", operation_id = "share.read#subscriptions", tag = "share",
     params(("id" = i64, Path)), responses((status = 200, body = [SubscriptionView]), (status = 404, body = ErrorBody)))]

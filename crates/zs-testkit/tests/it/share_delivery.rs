@@ -126,11 +126,18 @@ impl Receiver {
         self.got.lock().unwrap().len()
     }
 
-    /// Every request so far carries a valid signature under `secret`; returns the bodies.
-    fn verified(&self, secret: &str) -> Vec<Value> {
+    /// Every request so far carries a valid HMAC under `secret` and a valid SM2 signature under
+    /// the platform's published webhook key; returns the bodies.
+    fn verified(&self, secret: &str, key: &zs_ledger::note::Verifier) -> Vec<Value> {
         let got = self.got.lock().unwrap();
         got.iter()
             .map(|(h, body)| {
+                let event = h.get("x-zhengshu-event").unwrap().to_str().unwrap();
+                let sm2 = h.get("x-zhengshu-signature-sm2").expect("an SM2 signature").to_str().unwrap();
+                let t = zs_share::verify_sm2_signature(key, sm2, event, body.as_bytes()).expect("the SM2 signature");
+                assert!(h.get("x-zhengshu-signature").unwrap().to_str().unwrap().starts_with(&format!("t={t},")));
+                let tampered = body.replacen("\"version\"", "\"version\" ", 1);
+                assert!(zs_share::verify_sm2_signature(key, sm2, event, tampered.as_bytes()).is_err());
                 let sig = h.get("x-zhengshu-signature").unwrap().to_str().unwrap();
                 let (t, v1) = sig.split_once(',').unwrap();
                 let t = t.strip_prefix("t=").unwrap();
@@ -346,6 +353,10 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let (s, created) = srv.post(&format!("{base}/subscriptions"), Some(&user), &json!({ "url": hook })).await.unwrap();
     assert_eq!(s, 201, "{created}");
     let secret = created["secret"].as_str().unwrap().to_owned();
+    // The platform's SM2 webhook key, published for receivers.
+    let (s, k) = srv.get("/api/v1/share/webhook-key", Some(&user)).await.unwrap();
+    assert_eq!((s, k["algorithm"].as_str()), (200, Some("sm2")), "{k}");
+    let webhook_key = zs_ledger::note::Verifier::from_key_string(k["key"].as_str().unwrap()).unwrap();
     assert!(secret.starts_with("whsec_") && secret.len() == 70);
     let sub = created["subscription"]["id"].as_i64().unwrap();
     let (_, subs) = srv.get(&format!("{base}/subscriptions"), Some(&user)).await.unwrap();
@@ -456,7 +467,7 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     wait_requests(&rx, 3).await;
     let delivered = wait_state(&srv, &user, grant, sub, "delivered", 1).await;
     assert_eq!(delivered[0]["attempts"], 3);
-    let bodies = rx.verified(&secret);
+    let bodies = rx.verified(&secret, &webhook_key);
     assert_eq!(bodies.len(), 3);
     assert!(bodies.iter().all(|b| b["event_id"] == bodies[0]["event_id"]), "one event, retried");
     assert_eq!(
@@ -512,7 +523,7 @@ async fn deliveries_subscriptions_and_feed(backend: Backend) {
     let delivered = wait_state(&srv, &user, grant, sub, "delivered", 2).await;
     assert_eq!(delivered[0]["event_id"], dead[0]["event_id"], "the replayed one was delivered");
     assert_eq!(srv.post(&replay, Some(&user), &json!({})).await.unwrap().0, 409, "only dead ones are replayed");
-    assert_eq!(rx.verified(&secret).len(), 7);
+    assert_eq!(rx.verified(&secret, &webhook_key).len(), 7);
 
     let changes = deliver(&srv, &user, grant, "changes", "parquet").await;
     assert_eq!(
