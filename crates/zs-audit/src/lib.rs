@@ -76,8 +76,8 @@ impl StoreSink {
                         Err(_) => break,
                     }
                 }
-                let mut events: Vec<LedgeredEvent> = batch.iter().map(|(e, _)| prepare(e.clone())).collect();
-                let replies: Vec<_> = batch.drain(..).map(|(_, reply)| reply).collect();
+                let (mut events, replies): (Vec<LedgeredEvent>, Vec<_>) =
+                    batch.drain(..).map(|(e, reply)| (prepare(e), reply)).unzip();
                 if let Some(l) = &ledger {
                     if let Err(e) = append_to_ledger(l, &mut events, &st).await {
                         tracing::error!(error = %e, events = events.len(), "audit batch failed in the ledger");

@@ -345,6 +345,9 @@ impl Ledger {
             return Err(LedgerError::Corrupt("tree.bin does not match the signed checkpoint".into()));
         }
         let journals = [open_append(&dir.join(journal::FILES[0]))?, open_append(&dir.join(journal::FILES[1]))?];
+        // A log made before journals existed gets them now: their names must be durable before
+        // a commit relies on them.
+        sync_dir(dir)?;
         let mut l = Self {
             dir: dir.to_owned(),
             info,

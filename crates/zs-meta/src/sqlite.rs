@@ -1,17 +1,26 @@
 //! The embedded SQLite store: one file, WAL journal, full sync so a committed transaction survives
-//! a crash, foreign keys on.
+//! a crash, foreign keys on. The write-ahead log is copied back into the database file by a
+//! background task (passive checkpoints, [`CHECKPOINT_EVERY`]) rather than by whichever commit
+//! crosses SQLite's 1,000-page threshold: that commit would otherwise also write and sync the
+//! database file, and every request waiting on it (the audit trail's group commit) with it.
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How often the write-ahead log is checkpointed in the background.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// SQLite implementation of [`crate::MetaStore`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     sealing: crate::sealing::Sealing,
+    /// The checkpoint task ends when the last clone of the store is dropped.
+    _alive: Arc<()>,
 }
 
 impl SqliteStore {
@@ -49,10 +58,37 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("wal_autocheckpoint", "0")
+            // Once a checkpoint has copied everything, a write-ahead log grown by a burst (a
+            // seeding, a large hand-in) is cut back to this size instead of staying large.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(crate::error::map)?;
-        Ok(Self { pool, sealing: crate::sealing::Sealing::default() })
+        let alive = Arc::new(());
+        spawn_checkpointer(pool.clone(), Arc::downgrade(&alive));
+        Ok(Self { pool, sealing: crate::sealing::Sealing::default(), _alive: alive })
     }
+}
+
+/// Checkpoint the write-ahead log every [`CHECKPOINT_EVERY`] while the store lives. Passive:
+/// never waits for readers or writers, copies what it can; the log restarts from its beginning
+/// once everything in it was copied.
+fn spawn_checkpointer(pool: SqlitePool, alive: std::sync::Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.upgrade().is_none() || pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                if !pool.is_closed() {
+                    tracing::warn!(error = %e, "checkpointing the SQLite write-ahead log failed");
+                }
+            }
+        }
+    });
 }
 
 crate::queries::impl_meta_store!(
