@@ -442,9 +442,7 @@ impl Ledger {
     /// first entry. Durable and covered by the signed checkpoint when this returns.
     pub fn append_batch<E: AsRef<[u8]>>(&mut self, batch: &[E]) -> Result<u64, LedgerError> {
         let first = self.append_journaled(batch)?;
-        let job = self.prepare_checkpoint(self.history_due())?;
-        let done = job.run()?;
-        self.finish_checkpoint(done);
+        self.checkpoint_now(self.history_due())?;
         Ok(first)
     }
 
@@ -586,9 +584,7 @@ impl Ledger {
     /// checkpoint or proofs against it).
     pub fn sign_if_behind(&mut self) -> Result<(), LedgerError> {
         if self.behind() {
-            let job = self.prepare_checkpoint(self.history_due())?;
-            let done = job.run()?;
-            self.finish_checkpoint(done);
+            self.checkpoint_now(self.history_due())?;
         }
         Ok(())
     }
@@ -597,7 +593,12 @@ impl Ledger {
     /// quiet log still shows it is alive; the new checkpoint replaces `checkpoint` and is kept in
     /// `checkpoints.jsonl`.
     pub fn sign_checkpoint(&mut self) -> Result<(), LedgerError> {
-        let job = self.prepare_checkpoint(true)?;
+        self.checkpoint_now(true)
+    }
+
+    /// Prepare, run and finish a checkpoint job without letting go of the ledger.
+    fn checkpoint_now(&mut self, history: bool) -> Result<(), LedgerError> {
+        let job = self.prepare_checkpoint(history)?;
         let done = job.run()?;
         self.finish_checkpoint(done);
         Ok(())

@@ -135,24 +135,13 @@ impl ShareService {
         if !suspended? {
             return Err(Error::new(ErrorCode::Conflict, "the grant is suspended already"));
         }
-        self.record(
-            p,
-            pass.request_id(),
-            "share.suspend",
-            format!("grant:{id}"),
-            Outcome::Succeeded,
-            json!({ "code": g.code, "alert": alert }),
-        )
-        .await?;
-        let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
-        self.present_grant(&mut HashMap::new(), &g).await
+        self.answered_alert(pass, "share.suspend", &g, alert).await
     }
 
     /// Lift a grant's suspension (the security administrator, in answer to the alert that
     /// suspended it): calls work again from the next one. Recorded as `share.reinstate`.
     /// `conflict` if it is not suspended, or was revoked meanwhile (revocation is final).
     pub async fn reinstate_for_alert(&self, pass: &Authorized<AlertHandle>, id: i64, alert: i64) -> Result<GrantView> {
-        let p = pass.principal();
         let g = self.grant_in_area(pass, id).await?;
         if g.revoked_at.is_some() {
             return Err(Error::new(ErrorCode::Conflict, "the grant was revoked; revocation is final"));
@@ -162,17 +151,23 @@ impl ShareService {
         if !reinstated? {
             return Err(Error::new(ErrorCode::Conflict, "the grant is not suspended"));
         }
-        self.record(
-            p,
-            pass.request_id(),
-            "share.reinstate",
-            format!("grant:{id}"),
-            Outcome::Succeeded,
-            json!({ "code": g.code, "alert": alert }),
-        )
-        .await?;
-        let g = self.store.get_grant(id).await?.ok_or_else(|| Error::not_found("grant"))?;
-        self.present_grant(&mut HashMap::new(), &g).await
+        self.answered_alert(pass, "share.reinstate", &g, alert).await
+    }
+
+    /// Record a suspension or reinstatement done in answer to `alert`, and show the grant as
+    /// it is now.
+    async fn answered_alert(
+        &self,
+        pass: &Authorized<AlertHandle>,
+        action: &str,
+        g: &Grant,
+        alert: i64,
+    ) -> Result<GrantView> {
+        let target = format!("grant:{}", g.id);
+        let detail = json!({ "code": g.code, "alert": alert });
+        self.record(pass.principal(), pass.request_id(), action, target, Outcome::Succeeded, detail).await?;
+        let now = self.store.get_grant(g.id).await?.ok_or_else(|| Error::not_found("grant"))?;
+        self.present_grant(&mut HashMap::new(), &now).await
     }
 
     /// A grant whose consumer lies in the security administrator's area (else `not_found`).
